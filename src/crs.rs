@@ -1,0 +1,250 @@
+//! Coordinate systems: PROJ transforms from any EPSG code to WGS84, and the two Chinese
+//! web-map offsets, GCJ-02 (AMap, Tencent, WeChat) and BD-09 (Baidu).
+//!
+//! Everything inside nestmap is `[lon, lat]` in WGS84 degrees. Data enters in its source
+//! CRS and leaves this module in WGS84. GCJ-02 is an obfuscation, not a projection: its
+//! forward formula is published, its inverse is computed here by fixed-point iteration
+//! (residual well under a millimetre after a few steps).
+//!
+//! PROJ transforms are costly to create (~80 ms) and not `Send`, so each thread keeps a
+//! cache of the ones it has built.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// A source coordinate reference system, as declared in the layer catalog or a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Crs {
+    /// WGS84 longitude/latitude (EPSG:4326 with `[lon, lat]` axis order, as RFC 7946).
+    Wgs84,
+    /// GCJ-02 longitude/latitude (the "Mars" offset used by AMap, Tencent and WeChat).
+    Gcj02,
+    /// BD-09 longitude/latitude (Baidu's offset on top of GCJ-02).
+    Bd09,
+    /// Any other EPSG code, transformed to WGS84 with PROJ (easting/northing or lon/lat order).
+    Epsg(u32),
+}
+
+/// Why a CRS name or a coordinate transform was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CrsError {
+    /// The name is neither `wgs84`, `gcj02`, `bd09` nor an EPSG code.
+    #[error("unknown CRS {0:?}: use wgs84, gcj02, bd09 or an EPSG code such as EPSG:4549")]
+    Unknown(String),
+    /// PROJ does not know the EPSG code.
+    #[error("PROJ cannot transform EPSG:{code} to WGS84: {reason}")]
+    Proj {
+        /// The EPSG code.
+        code: u32,
+        /// PROJ's own words.
+        reason: String,
+    },
+    /// The transform gave no finite answer for the position.
+    #[error("position ({x}, {y}) cannot be transformed from {crs} to WGS84")]
+    Transform {
+        /// The CRS.
+        crs: Crs,
+        /// First coordinate.
+        x: f64,
+        /// Second coordinate.
+        y: f64,
+    },
+}
+
+impl fmt::Display for Crs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Crs::Wgs84 => f.write_str("wgs84"),
+            Crs::Gcj02 => f.write_str("gcj02"),
+            Crs::Bd09 => f.write_str("bd09"),
+            Crs::Epsg(code) => write!(f, "EPSG:{code}"),
+        }
+    }
+}
+
+impl FromStr for Crs {
+    type Err = CrsError;
+
+    /// Accepts `wgs84`, `gcj02`, `bd09` (any case), `EPSG:n` and a bare `n`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim().to_ascii_lowercase();
+        match t.as_str() {
+            "wgs84" | "epsg:4326" | "4326" | "crs84" => return Ok(Crs::Wgs84),
+            "gcj02" | "gcj-02" => return Ok(Crs::Gcj02),
+            "bd09" | "bd-09" => return Ok(Crs::Bd09),
+            _ => {}
+        }
+        let digits = t.strip_prefix("epsg:").unwrap_or(&t);
+        match digits.parse::<u32>() {
+            Ok(code) if code > 0 => Ok(Crs::Epsg(code)),
+            _ => Err(CrsError::Unknown(s.to_string())),
+        }
+    }
+}
+
+impl Crs {
+    /// Whether positions in this CRS are longitude/latitude degrees (so range checks apply
+    /// before transforming).
+    pub fn is_geographic_degrees(self) -> bool {
+        !matches!(self, Crs::Epsg(_))
+    }
+
+    /// Transform one position `[x, y]` in this CRS to WGS84 `[lon, lat]`.
+    pub fn to_wgs84(self, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
+        let out = match self {
+            Crs::Wgs84 => (x, y),
+            Crs::Gcj02 => gcj02_to_wgs84(x, y),
+            Crs::Bd09 => {
+                let (gx, gy) = bd09_to_gcj02(x, y);
+                gcj02_to_wgs84(gx, gy)
+            }
+            Crs::Epsg(code) => proj_to_wgs84(code, x, y)?,
+        };
+        if out.0.is_finite() && out.1.is_finite() {
+            Ok(out)
+        } else {
+            Err(CrsError::Transform { crs: self, x, y })
+        }
+    }
+
+    /// Check that PROJ can build the transform (a no-op for the built-in systems).
+    pub fn check(self) -> Result<(), CrsError> {
+        match self {
+            Crs::Epsg(code) => with_proj(code, |_| Ok(())),
+            _ => Ok(()),
+        }
+    }
+}
+
+thread_local! {
+    static PROJ_CACHE: RefCell<HashMap<u32, Result<proj::Proj, String>>> = RefCell::new(HashMap::new());
+}
+
+fn with_proj<T>(
+    code: u32,
+    f: impl FnOnce(&proj::Proj) -> Result<T, CrsError>,
+) -> Result<T, CrsError> {
+    PROJ_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let entry = cache.entry(code).or_insert_with(|| {
+            proj::Proj::new_known_crs(&format!("EPSG:{code}"), "EPSG:4326", None)
+                .map_err(|e| e.to_string())
+        });
+        match entry {
+            Ok(p) => f(p),
+            Err(reason) => Err(CrsError::Proj {
+                code,
+                reason: reason.clone(),
+            }),
+        }
+    })
+}
+
+fn proj_to_wgs84(code: u32, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
+    with_proj(code, |p| {
+        p.convert((x, y)).map_err(|_| CrsError::Transform {
+            crs: Crs::Epsg(code),
+            x,
+            y,
+        })
+    })
+}
+
+/// Transform WGS84 `[lon, lat]` to a projected EPSG system with PROJ (used by tests and the
+/// sample generator; axis order easting, northing).
+pub fn wgs84_to_epsg(code: u32, lon: f64, lat: f64) -> Result<(f64, f64), CrsError> {
+    let p = proj::Proj::new_known_crs("EPSG:4326", &format!("EPSG:{code}"), None).map_err(|e| {
+        CrsError::Proj {
+            code,
+            reason: e.to_string(),
+        }
+    })?;
+    p.convert((lon, lat)).map_err(|_| CrsError::Transform {
+        crs: Crs::Epsg(code),
+        x: lon,
+        y: lat,
+    })
+}
+
+// Krasovsky 1940 ellipsoid, as used by the published GCJ-02 formula.
+const GCJ_A: f64 = 6_378_245.0;
+const GCJ_EE: f64 = 0.006_693_421_622_965_943;
+const BD_X_PI: f64 = std::f64::consts::PI * 3000.0 / 180.0;
+
+/// Whether GCJ-02 applies at this position (the published formula leaves positions outside
+/// mainland China's rough bounding box unshifted).
+pub fn in_china(lon: f64, lat: f64) -> bool {
+    (72.004..=137.8347).contains(&lon) && (0.8293..=55.8271).contains(&lat)
+}
+
+fn transform_lat(x: f64, y: f64) -> f64 {
+    use std::f64::consts::PI;
+    let mut ret = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
+    ret += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    ret += (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0;
+    ret += (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
+    ret
+}
+
+fn transform_lon(x: f64, y: f64) -> f64 {
+    use std::f64::consts::PI;
+    let mut ret = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
+    ret += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    ret += (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0;
+    ret += (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
+    ret
+}
+
+/// WGS84 `[lon, lat]` to GCJ-02 with the published forward formula.
+pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
+    use std::f64::consts::PI;
+    if !in_china(lon, lat) {
+        return (lon, lat);
+    }
+    let mut dlat = transform_lat(lon - 105.0, lat - 35.0);
+    let mut dlon = transform_lon(lon - 105.0, lat - 35.0);
+    let radlat = lat / 180.0 * PI;
+    let mut magic = radlat.sin();
+    magic = 1.0 - GCJ_EE * magic * magic;
+    let sqrtmagic = magic.sqrt();
+    dlat = (dlat * 180.0) / ((GCJ_A * (1.0 - GCJ_EE)) / (magic * sqrtmagic) * PI);
+    dlon = (dlon * 180.0) / (GCJ_A / sqrtmagic * radlat.cos() * PI);
+    (lon + dlon, lat + dlat)
+}
+
+/// GCJ-02 `[lon, lat]` to WGS84 by fixed-point iteration on the forward formula
+/// (converges to well under a millimetre; the forward shift varies slowly).
+pub fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
+    if !in_china(lon, lat) {
+        return (lon, lat);
+    }
+    let (mut wlon, mut wlat) = (lon, lat);
+    for _ in 0..30 {
+        let (glon, glat) = wgs84_to_gcj02(wlon, wlat);
+        let (dlon, dlat) = (glon - lon, glat - lat);
+        wlon -= dlon;
+        wlat -= dlat;
+        if dlon.abs() < 1e-12 && dlat.abs() < 1e-12 {
+            break;
+        }
+    }
+    (wlon, wlat)
+}
+
+/// BD-09 `[lon, lat]` to GCJ-02 (Baidu's published formula).
+pub fn bd09_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
+    let x = lon - 0.0065;
+    let y = lat - 0.006;
+    let z = (x * x + y * y).sqrt() - 0.00002 * (y * BD_X_PI).sin();
+    let theta = y.atan2(x) - 0.000003 * (x * BD_X_PI).cos();
+    (z * theta.cos(), z * theta.sin())
+}
+
+/// GCJ-02 `[lon, lat]` to BD-09 (Baidu's published formula).
+pub fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
+    let z = (lon * lon + lat * lat).sqrt() + 0.00002 * (lat * BD_X_PI).sin();
+    let theta = lat.atan2(lon) + 0.000003 * (lon * BD_X_PI).cos();
+    (z * theta.cos() + 0.0065, z * theta.sin() + 0.006)
+}

@@ -1,0 +1,41 @@
+//! `GET /api/layers` and `GET /healthz`.
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::http::error::AppError;
+use crate::http::params::Params;
+use crate::http::AppState;
+
+/// `GET /healthz` -> `{"status":"ok"}`.
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// `GET /api/layers`: per layer id, titles, kind, geometry type, feature count, bbox,
+/// source CRS, default service radius and how many features are synthetic.
+pub async fn layers(State(st): State<AppState>, p: Params) -> Result<Json<Value>, AppError> {
+    p.finish()?;
+    let snap = st.snapshot();
+    let layers: Vec<Value> = snap
+        .layers
+        .iter()
+        .map(|l| {
+            json!({
+                "id": l.spec.id,
+                "title_zh": l.spec.title_zh,
+                "title_en": l.spec.title_en,
+                "kind": l.spec.kind,
+                "geometry_type": l.geometry_type,
+                "count": l.features.len(),
+                "synthetic_count": l.synthetic_count(),
+                "bbox": l.bbox,
+                "crs": l.spec.crs.to_string(),
+                "service_radius_m": l.spec.service_radius_m,
+            })
+        })
+        .collect();
+    let problems: Vec<String> = snap.report.problems.iter().map(|p| p.to_string()).collect();
+    Ok(Json(json!({"layers": layers, "skipped": problems})))
+}

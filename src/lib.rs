@@ -1,0 +1,23 @@
+//! nestmap maps the places that help families in Xiangcheng District, Suzhou (相城区,
+//! 320507): nursing rooms, child-friendly communities, pocket parks, service stations and
+//! school commuter lines, and answers parents, planners and route designers over HTTP.
+//!
+//! Positions are `[lon, lat]` WGS84 inside; data arriving in another CRS (any EPSG code,
+//! GCJ-02, BD-09) is converted on load by [`crs`]. Distances are metres on the ground.
+//!
+//! The flow: [`catalog`] declares the layers; [`load`] validates them into a frozen
+//! [`snapshot::Snapshot`] with one [`index::LayerIndex`] per layer; [`query`] answers
+//! questions over it; [`http`] serves the answers.
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod crs;
+pub mod http;
+pub mod index;
+pub mod load;
+pub mod model;
+pub mod query;
+pub mod sample;
+pub mod snapshot;
+
+pub use http::{app, AppState};

@@ -1,0 +1,151 @@
+//! The `nestmap` command: `serve`, `check` and `generate`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Maps the places that help families in Xiangcheng District, Suzhou.
+#[derive(Parser)]
+#[command(name = "nestmap", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the layers over HTTP: the JSON API, OGC API - Features at /ogcapi, and the map at /.
+    Serve {
+        /// Data directory holding layers.toml and the GeoJSON files.
+        #[arg(long, default_value = "data/geojson")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Serve the valid features even when some are refused (each skipped one is logged).
+        #[arg(long)]
+        skip_invalid: bool,
+        /// The front end folder served at /.
+        #[arg(long, default_value = "web")]
+        web: PathBuf,
+        /// MapLibre GL JS's dist folder, served at /vendor/maplibre-gl/.
+        #[arg(long, default_value = "node_modules/maplibre-gl/dist")]
+        vendor: PathBuf,
+    },
+    /// Validate every layer and print what would be refused; exits 1 on any error.
+    Check {
+        /// Data directory holding layers.toml and the GeoJSON files.
+        #[arg(default_value = "data/geojson")]
+        dir: PathBuf,
+    },
+    /// Regenerate the sample data (real district data + synthetic facilities), byte for byte.
+    Generate {
+        /// The real data folder (district outline, lakes, NBS names).
+        #[arg(long, default_value = "../shared/data/xiangcheng")]
+        shared: PathBuf,
+        /// Where to write.
+        #[arg(long, default_value = "data/geojson")]
+        out: PathBuf,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 320507)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "nestmap=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse().command) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("nestmap: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cmd: Command) -> Result<ExitCode, String> {
+    match cmd {
+        Command::Check { dir } => {
+            let snap = nestmap::load::load_dir(&dir).map_err(|e| e.to_string())?;
+            for (id, kept, refused) in &snap.report.counts {
+                println!("{id}: {kept} features ok, {refused} refused");
+            }
+            for p in &snap.report.problems {
+                println!("error: {}", dir.join(p.to_string()).display());
+            }
+            if snap.report.has_errors() {
+                println!("{} problems found", snap.report.problems.len());
+                Ok(ExitCode::from(1))
+            } else {
+                println!("all layers valid");
+                Ok(ExitCode::SUCCESS)
+            }
+        }
+        Command::Generate { shared, out, seed } => {
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            for line in nestmap::sample::generate(&shared, &out, seed)? {
+                println!("{line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve {
+            data,
+            addr,
+            skip_invalid,
+            web,
+            vendor,
+        } => {
+            let started = std::time::Instant::now();
+            let snap = nestmap::load::load_dir(&data).map_err(|e| e.to_string())?;
+            if snap.report.has_errors() {
+                for p in &snap.report.problems {
+                    tracing::warn!("skipped: {}", data.join(p.to_string()).display());
+                }
+                if !skip_invalid {
+                    return Err(format!(
+                        "{} problems in {} (listed above); fix them, run `nestmap check {}`, or start with --skip-invalid to serve the rest",
+                        snap.report.problems.len(),
+                        data.display(),
+                        data.display()
+                    ));
+                }
+            }
+            let features: usize = snap.layers.iter().map(|l| l.features.len()).sum();
+            tracing::info!(
+                "loaded {} layers, {features} features in {:.0} ms",
+                snap.layers.len(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
+            if !vendor.join("maplibre-gl.js").exists() && !vendor.join("maplibre-gl.mjs").exists() {
+                tracing::warn!(
+                    "{} has no MapLibre GL JS: run `npm ci` for the map page",
+                    vendor.display()
+                );
+            }
+            let state = nestmap::AppState::new(snap, web, vendor);
+            let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(&addr)
+                    .await
+                    .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+                let local = listener.local_addr().map_err(|e| e.to_string())?;
+                tracing::info!("serving on http://{local}");
+                println!("nestmap serving on http://{local}");
+                axum::serve(listener, nestmap::app(state))
+                    .with_graceful_shutdown(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await
+                    .map_err(|e| e.to_string())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! The domain model: layers, their kinds and property schemas, and features.
+//!
+//! Stated once for the whole crate: positions are `[lon, lat]` in WGS84 degrees
+//! (RFC 7946 order), and every distance is in metres on the ground (the WGS84 ellipsoid),
+//! named with a `_m` suffix.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The built-in layer kinds. Each has a property schema checked on load; `Generic` layers
+/// accept any properties and are served and queried all the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerKind {
+    /// 母婴室: points.
+    NursingRooms,
+    /// 儿童友好社区: polygons.
+    ChildFriendlyCommunities,
+    /// 口袋公园: polygons.
+    PocketParks,
+    /// Service stations such as 巾帼暖"新"驿站: points.
+    ServiceStations,
+    /// 通学专线: lines.
+    SchoolBusRoutes,
+    /// Stops of the school commuter lines: points with route id and sequence.
+    SchoolBusStops,
+    /// District outlines: polygons.
+    District,
+    /// Township-level units: polygons.
+    Townships,
+    /// Lakes and other water, excluded from coverage areas: polygons.
+    Water,
+    /// Villages and residential communities with population: points.
+    Demand,
+    /// Any other layer: any geometry, any properties.
+    Generic,
+}
+
+/// The broad geometry family a kind requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GeometryFamily {
+    /// Point or MultiPoint.
+    Point,
+    /// LineString or MultiLineString.
+    Line,
+    /// Polygon or MultiPolygon.
+    Polygon,
+    /// Anything.
+    Any,
+}
+
+impl GeometryFamily {
+    /// Whether a geometry belongs to this family.
+    pub fn admits(self, g: &geo::Geometry<f64>) -> bool {
+        use geo::Geometry as G;
+        match self {
+            GeometryFamily::Point => matches!(g, G::Point(_) | G::MultiPoint(_)),
+            GeometryFamily::Line => matches!(g, G::LineString(_) | G::MultiLineString(_)),
+            GeometryFamily::Polygon => matches!(g, G::Polygon(_) | G::MultiPolygon(_)),
+            GeometryFamily::Any => true,
+        }
+    }
+}
+
+/// The type a property must have.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FieldType {
+    /// Any non-empty string.
+    Text,
+    /// A finite number, at least the given minimum.
+    Number {
+        /// Smallest allowed value.
+        min: f64,
+    },
+    /// A whole number, at least the given minimum.
+    Integer {
+        /// Smallest allowed value.
+        min: i64,
+    },
+    /// `true` or `false`.
+    Bool,
+    /// One of the listed strings.
+    Enum(&'static [&'static str]),
+    /// An array whose items are all among the listed strings.
+    EnumList(&'static [&'static str]),
+    /// An array of non-empty strings.
+    TextList,
+    /// An array of `HH:MM` times.
+    TimeList,
+    /// OpenStreetMap `opening_hours` syntax.
+    OpeningHours,
+    /// A calendar date `YYYY-MM-DD`.
+    Date,
+    /// A `[lon, lat]` WGS84 position.
+    Position,
+}
+
+/// One property in a kind's schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// Property name.
+    pub name: &'static str,
+    /// Its type.
+    pub ty: FieldType,
+    /// Whether a feature must carry it.
+    pub required: bool,
+}
+
+const fn req(name: &'static str, ty: FieldType) -> Field {
+    Field {
+        name,
+        ty,
+        required: true,
+    }
+}
+
+const fn opt(name: &'static str, ty: FieldType) -> Field {
+    Field {
+        name,
+        ty,
+        required: false,
+    }
+}
+
+/// Venue types of a nursing room.
+pub const VENUE_TYPES: &[&str] = &[
+    "mall",
+    "hospital",
+    "transport_hub",
+    "government",
+    "park",
+    "office",
+    "other",
+];
+/// Amenities a nursing room may have (the `has` filter of the nearest query).
+pub const NURSING_AMENITIES: &[&str] = &[
+    "changing_table",
+    "nursing_chair",
+    "lockable_door",
+    "sink",
+    "hot_water",
+    "fridge",
+    "power_outlet",
+    "step_free",
+];
+/// Services a station for riders and couriers may offer.
+pub const STATION_SERVICES: &[&str] = &[
+    "water",
+    "charging",
+    "microwave",
+    "toilet",
+    "rest",
+    "first_aid",
+];
+/// Levels of a child-friendly community.
+pub const COMMUNITY_LEVELS: &[&str] = &["municipal_demonstration", "district"];
+
+/// Properties every feature may carry, whatever its kind.
+pub const COMMON_FIELDS: &[Field] = &[
+    opt("synthetic", FieldType::Bool),
+    opt("source", FieldType::Text),
+];
+
+impl LayerKind {
+    /// The geometry family this kind requires.
+    pub fn geometry(self) -> GeometryFamily {
+        use LayerKind::*;
+        match self {
+            NursingRooms | ServiceStations | SchoolBusStops | Demand => GeometryFamily::Point,
+            SchoolBusRoutes => GeometryFamily::Line,
+            ChildFriendlyCommunities | PocketParks | District | Townships | Water => {
+                GeometryFamily::Polygon
+            }
+            Generic => GeometryFamily::Any,
+        }
+    }
+
+    /// Whether features of this kind are facilities a person walks to (used by coverage and
+    /// nearest queries to pick sensible layers).
+    pub fn is_facility(self) -> bool {
+        use LayerKind::*;
+        matches!(
+            self,
+            NursingRooms | ChildFriendlyCommunities | PocketParks | ServiceStations | Generic
+        )
+    }
+
+    /// The property schema of this kind (beyond [`COMMON_FIELDS`]).
+    pub fn fields(self) -> &'static [Field] {
+        use FieldType::*;
+        use LayerKind::*;
+        match self {
+            NursingRooms => {
+                const F: &[Field] = &[
+                    req("name", Text),
+                    req("address", Text),
+                    req("venue_type", Enum(VENUE_TYPES)),
+                    opt("opening_hours", OpeningHours),
+                    req("amenities", EnumList(NURSING_AMENITIES)),
+                    opt("area_m2", Number { min: 0.0 }),
+                    opt("indoor_location", Text),
+                    opt("phone", Text),
+                    opt("verified_on", Date),
+                ];
+                F
+            }
+            ChildFriendlyCommunities => {
+                const F: &[Field] = &[
+                    req("name", Text),
+                    req("township", Text),
+                    req("level", Enum(COMMUNITY_LEVELS)),
+                    opt("facilities", TextList),
+                ];
+                F
+            }
+            PocketParks => {
+                const F: &[Field] = &[
+                    req("name", Text),
+                    opt("area_m2", Number { min: 0.0 }),
+                    req("child_friendly", Bool),
+                    opt("facilities", TextList),
+                    opt("opening_hours", OpeningHours),
+                ];
+                F
+            }
+            ServiceStations => {
+                const F: &[Field] = &[
+                    req("name", Text),
+                    req("services", EnumList(STATION_SERVICES)),
+                    opt("opening_hours", OpeningHours),
+                    req("host", Text),
+                ];
+                F
+            }
+            SchoolBusRoutes => {
+                const F: &[Field] = &[
+                    req("route_id", Text),
+                    req("name", Text),
+                    req("school", Text),
+                    opt("school_location", Position),
+                    req("operator", Text),
+                    req("departures", TimeList),
+                ];
+                F
+            }
+            SchoolBusStops => {
+                const F: &[Field] = &[
+                    req("route_id", Text),
+                    req("seq", Integer { min: 1 }),
+                    req("name", Text),
+                ];
+                F
+            }
+            District => {
+                const F: &[Field] = &[req("name", Text), req("code", Text)];
+                F
+            }
+            Townships => {
+                const F: &[Field] = &[
+                    req("name", Text),
+                    req("code", Text),
+                    opt("approximate", Bool),
+                ];
+                F
+            }
+            Water => {
+                const F: &[Field] = &[opt("name", Text)];
+                F
+            }
+            Demand => {
+                const F: &[Field] = &[
+                    req("name", Text),
+                    req("code", Text),
+                    req("township", Text),
+                    opt("township_code", Text),
+                    req("population", Integer { min: 0 }),
+                    req("children", Integer { min: 0 }),
+                ];
+                F
+            }
+            Generic => &[],
+        }
+    }
+}
+
+/// One feature of a layer, validated. Its WGS84 geometry lives in the layer's index, at the
+/// same position.
+#[derive(Debug, Clone)]
+pub struct Feature {
+    /// The GeoJSON `id`, unique in its layer.
+    pub id: String,
+    /// The properties as loaded (validated against the kind's schema).
+    pub properties: Map<String, Value>,
+}
+
+impl Feature {
+    /// Whether the feature is marked `synthetic: true`.
+    pub fn is_synthetic(&self) -> bool {
+        self.properties.get("synthetic") == Some(&Value::Bool(true))
+    }
+}

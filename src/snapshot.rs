@@ -1,0 +1,116 @@
+//! The frozen, indexed state that queries read: every layer with its features, index and
+//! summary, plus the load report. Built once by [`crate::load`], then shared behind an `Arc`.
+
+use std::collections::HashMap;
+
+use opening_hours::OpeningHours;
+
+use crate::catalog::LayerSpec;
+use crate::index::LayerIndex;
+use crate::load::LoadReport;
+use crate::model::Feature;
+
+/// One loaded layer.
+#[derive(Debug)]
+pub struct Layer {
+    /// Its catalog entry.
+    pub spec: LayerSpec,
+    /// Features in file order (geometries live in the index, same order).
+    pub features: Vec<Feature>,
+    /// The spatial index, owner of the geometries.
+    pub index: LayerIndex,
+    /// Feature position by id.
+    pub ids: HashMap<String, usize>,
+    /// Parsed `opening_hours` per feature (None when absent).
+    pub hours: Vec<Option<OpeningHours>>,
+    /// `[minlon, minlat, maxlon, maxlat]` of all features; None when empty.
+    pub bbox: Option<[f64; 4]>,
+    /// The GeoJSON geometry type shared by all features, or `Mixed`.
+    pub geometry_type: &'static str,
+}
+
+impl Layer {
+    /// Assemble a layer from validated features and their WGS84 geometries.
+    pub fn new(spec: LayerSpec, features: Vec<(Feature, geo::Geometry<f64>)>) -> Self {
+        use geo::BoundingRect;
+        let mut bbox: Option<[f64; 4]> = None;
+        let mut geometry_type: Option<&'static str> = None;
+        let mut ids = HashMap::with_capacity(features.len());
+        let mut hours = Vec::with_capacity(features.len());
+        let mut props = Vec::with_capacity(features.len());
+        let mut geoms = Vec::with_capacity(features.len());
+        for (i, (f, g)) in features.into_iter().enumerate() {
+            if let Some(r) = g.bounding_rect() {
+                let b = bbox.get_or_insert([r.min().x, r.min().y, r.max().x, r.max().y]);
+                b[0] = b[0].min(r.min().x);
+                b[1] = b[1].min(r.min().y);
+                b[2] = b[2].max(r.max().x);
+                b[3] = b[3].max(r.max().y);
+            }
+            let t = geometry_name(&g);
+            geometry_type = match geometry_type {
+                None => Some(t),
+                Some(prev) if prev == t => Some(t),
+                Some(_) => Some("Mixed"),
+            };
+            ids.insert(f.id.clone(), i);
+            hours.push(
+                f.properties
+                    .get("opening_hours")
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| s.parse::<OpeningHours>().ok()),
+            );
+            props.push(f);
+            geoms.push(g);
+        }
+        Layer {
+            spec,
+            features: props,
+            index: LayerIndex::build(geoms),
+            ids,
+            hours,
+            bbox,
+            geometry_type: geometry_type.unwrap_or("Unknown"),
+        }
+    }
+
+    /// The WGS84 geometry of feature `i`.
+    pub fn geometry(&self, i: usize) -> &geo::Geometry<f64> {
+        self.index.geometry(i)
+    }
+
+    /// How many features are marked `synthetic: true`.
+    pub fn synthetic_count(&self) -> usize {
+        self.features.iter().filter(|f| f.is_synthetic()).count()
+    }
+}
+
+/// The GeoJSON name of a geometry's type.
+pub fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
+    use geo::Geometry as G;
+    match g {
+        G::Point(_) => "Point",
+        G::MultiPoint(_) => "MultiPoint",
+        G::Line(_) | G::LineString(_) => "LineString",
+        G::MultiLineString(_) => "MultiLineString",
+        G::Polygon(_) | G::Rect(_) | G::Triangle(_) => "Polygon",
+        G::MultiPolygon(_) => "MultiPolygon",
+        G::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+/// Every layer, frozen, with the report of what loading refused.
+#[derive(Debug)]
+pub struct Snapshot {
+    /// Layers in catalog order.
+    pub layers: Vec<Layer>,
+    /// What the loader refused or warned about.
+    pub report: LoadReport,
+}
+
+impl Snapshot {
+    /// The layer with this id.
+    pub fn layer(&self, id: &str) -> Option<&Layer> {
+        self.layers.iter().find(|l| l.spec.id == id)
+    }
+}
