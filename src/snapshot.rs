@@ -58,7 +58,7 @@ impl Layer {
                 f.properties
                     .get("opening_hours")
                     .and_then(|v| v.as_str())
-                    .and_then(|s| s.parse::<OpeningHours>().ok()),
+                    .and_then(|s| crate::query::hours::parse_hours(s).ok()),
             );
             props.push(f);
             geoms.push(g);

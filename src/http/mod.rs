@@ -4,6 +4,7 @@
 pub mod error;
 pub mod geojson;
 pub mod layers;
+pub mod nearest;
 pub mod ogcapi;
 pub mod openapi;
 pub mod params;
@@ -71,6 +72,8 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/healthz", get(layers::healthz))
         .route("/api/layers", get(layers::layers))
+        .route("/api/nearest", get(nearest::nearest_handler))
+        .route("/api/within", get(nearest::within_handler))
         .route("/ogcapi", get(ogcapi::landing))
         .route("/ogcapi/", get(ogcapi::landing))
         .route("/ogcapi/conformance", get(ogcapi::conformance))

@@ -189,7 +189,7 @@ mod tests {
             let brute = (0..=2000)
                 .map(|i| distance_m(p, lerp(a, b, i as f64 / 2000.0)))
                 .fold(f64::INFINITY, f64::min);
-            assert!(d <= brute + 1e-6 && brute - d < 0.5, "{d} vs {brute}");
+            assert!((d - brute).abs() < 0.01, "{d} vs {brute}");
         }
     }
 

@@ -2,6 +2,8 @@
 //! types here; [`crate::http`] extracts parameters, calls these, and serialises.
 
 pub mod features;
+pub mod hours;
+pub mod nearest;
 
 /// Why a query was refused. [`crate::http::error`] is the one place that maps these to
 /// HTTP statuses.

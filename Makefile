@@ -1,0 +1,29 @@
+# nestmap: `make run` sets up and serves the sample data; `make test` sets up and runs every test.
+.PHONY: setup run check generate test test-rust test-browser lint bench
+CARGO ?= cargo
+ADDR ?= 127.0.0.1:8080
+
+setup:
+	bash scripts/setup.sh
+
+run: setup
+	$(CARGO) run -- serve --data data/geojson --addr $(ADDR)
+
+check:
+	$(CARGO) run -- check data/geojson
+
+generate:
+	$(CARGO) run -- generate --shared ../shared/data/xiangcheng --out data/geojson
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) test
+
+test-browser:
+	$(CARGO) build
+	NESTMAP_BIN=target/debug/nestmap node --test tests/browser/
+
+test: setup lint test-rust test-browser

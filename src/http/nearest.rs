@@ -1,0 +1,294 @@
+//! `GET /api/nearest` and `GET /api/within`: parse, call [`crate::query::nearest`],
+//! serialise as GeoJSON with distances, walking minutes, bearings, open state and a
+//! navigation link in GCJ-02.
+
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use crate::crs::{wgs84_to_gcj02, Crs};
+use crate::http::error::AppError;
+use crate::http::geojson::feature_json;
+use crate::http::params::Params;
+use crate::http::AppState;
+use crate::index::geodesy::bearing_deg;
+use crate::query::features::PropertyFilter;
+use crate::query::hours::{local_now, parse_moment};
+use crate::query::nearest::{
+    check_filters, nearest, resolve_layers, within, Area, Filters, Hit, MAX_K, MAX_RADIUS_M,
+};
+use crate::query::QueryError;
+use crate::snapshot::Snapshot;
+
+/// Walking speed used for `walk_min`: 4 km/h (66.7 m a minute), the pace behind the planning
+/// norm that a 15-minute walk covers about 1000 m (GB 50180-2018).
+pub const WALK_M_PER_MIN: f64 = 4000.0 / 60.0;
+
+fn required(p: &mut Params, name: &str) -> Result<String, QueryError> {
+    p.take(name)
+        .ok_or_else(|| QueryError::bad(name, "is required"))
+}
+
+fn coordinate(p: &mut Params, name: &str) -> Result<f64, QueryError> {
+    let raw = required(p, name)?;
+    match raw.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(QueryError::bad(
+            name,
+            format!("{raw:?} is not a finite number"),
+        )),
+    }
+}
+
+/// Read `lon`, `lat` and `crs`, and return the point in WGS84.
+fn query_point(p: &mut Params) -> Result<([f64; 2], Crs), QueryError> {
+    let lon = coordinate(p, "lon")?;
+    let lat = coordinate(p, "lat")?;
+    let crs = match p.take("crs") {
+        None => Crs::Wgs84,
+        Some(c) => c
+            .parse::<Crs>()
+            .map_err(|e| QueryError::bad("crs", e.to_string()))?,
+    };
+    if crs.is_geographic_degrees() {
+        if !(-180.0..=180.0).contains(&lon) {
+            return Err(QueryError::bad(
+                "lon",
+                format!("{lon} is outside -180..180"),
+            ));
+        }
+        if !(-90.0..=90.0).contains(&lat) {
+            return Err(QueryError::bad("lat", format!("{lat} is outside -90..90")));
+        }
+    }
+    let (x, y) = crs
+        .to_wgs84(lon, lat)
+        .map_err(|e| QueryError::bad("crs", e.to_string()))?;
+    if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
+        return Err(QueryError::bad(
+            "lon",
+            format!("({lon}, {lat}) in {crs} is not a position on Earth"),
+        ));
+    }
+    Ok(([x, y], crs))
+}
+
+fn distance_param(p: &mut Params, name: &str) -> Result<Option<f64>, QueryError> {
+    match p.take(name) {
+        None => Ok(None),
+        Some(raw) => match raw.trim().parse::<f64>() {
+            Ok(m) if m.is_finite() && m > 0.0 && m <= MAX_RADIUS_M => Ok(Some(m)),
+            _ => Err(QueryError::bad(
+                name,
+                format!("{raw:?} is not a distance in metres above 0 and at most {MAX_RADIUS_M}"),
+            )),
+        },
+    }
+}
+
+/// Read `open`, `has` and the remaining parameters as property filters.
+fn filters(snap: &Snapshot, layers: &[usize], p: &mut Params) -> Result<Filters, QueryError> {
+    let now = local_now();
+    let open_at = match p.take("open") {
+        None => None,
+        Some(s) => Some(parse_moment(&s, now).map_err(|e| QueryError::bad("open", e))?),
+    };
+    let has = match p.take("has") {
+        None => Vec::new(),
+        Some(s) => s
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
+    };
+    let properties = p
+        .remaining()
+        .map(|(k, v)| PropertyFilter {
+            name: k.clone(),
+            value: v.clone(),
+        })
+        .collect();
+    let f = Filters {
+        open_at,
+        has,
+        properties,
+    };
+    check_filters(snap, layers, &f)?;
+    Ok(f)
+}
+
+fn filters_json(f: &Filters) -> Value {
+    let mut m = Map::new();
+    if let Some(t) = f.open_at {
+        m.insert(
+            "open".into(),
+            json!(t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        );
+    }
+    if !f.has.is_empty() {
+        m.insert("has".into(), json!(f.has));
+    }
+    for pf in &f.properties {
+        m.insert(pf.name.clone(), json!(pf.value));
+    }
+    Value::Object(m)
+}
+
+/// The nearest point of a geometry to `p` (the query itself when inside a polygon).
+fn nearest_point(g: &geo::Geometry<f64>, p: [f64; 2], distance_m: f64) -> [f64; 2] {
+    use geo::{ClosestPoint, Point};
+    if distance_m == 0.0 {
+        return p;
+    }
+    match g.closest_point(&Point::new(p[0], p[1])) {
+        geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => [q.x(), q.y()],
+        geo::Closest::Indeterminate => p,
+    }
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn hit_json(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> Value {
+    let layer = &snap.layers[h.layer];
+    let g = layer.geometry(h.feature);
+    let mut extra = Map::new();
+    extra.insert("layer".into(), json!(layer.spec.id));
+    extra.insert("open_now".into(), json!(h.open));
+    if with_distance {
+        let to = nearest_point(g, from, h.distance_m);
+        extra.insert("distance_m".into(), json!(round1(h.distance_m)));
+        extra.insert(
+            "walk_min".into(),
+            json!(round1(h.distance_m / WALK_M_PER_MIN)),
+        );
+        extra.insert(
+            "bearing_deg".into(),
+            if h.distance_m > 0.0 {
+                json!(round1(bearing_deg(from, to)))
+            } else {
+                Value::Null
+            },
+        );
+        let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
+        let name = layer.features[h.feature]
+            .properties
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let to_param = format!("{glon:.6},{glat:.6},{name}");
+        let link = format!(
+            "https://uri.amap.com/navigation?{}",
+            serde_urlencoded::to_string([
+                ("to", to_param.as_str()),
+                ("mode", "walk"),
+                ("coordinate", "gaode"),
+                ("callnative", "1")
+            ])
+            .unwrap_or_default()
+        );
+        extra.insert("nav".into(), json!({"gcj02": [round7(glon), round7(glat)], "wgs84": [round7(to[0]), round7(to[1])], "amap": link}));
+    }
+    feature_json(layer, h.feature, Some(extra))
+}
+
+fn round7(x: f64) -> f64 {
+    (x * 1e7).round() / 1e7
+}
+
+/// `GET /api/nearest?layer=..&lon=..&lat=..[&crs=][&k=5][&max_m=][&open=now][&has=..][&prop=value]`
+pub async fn nearest_handler(
+    State(st): State<AppState>,
+    mut p: Params,
+) -> Result<Json<Value>, AppError> {
+    let snap = st.snapshot();
+    let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
+    let (point, crs) = query_point(&mut p)?;
+    let k = p.int_in("k", 1, MAX_K, 5)?;
+    let max_m = distance_param(&mut p, "max_m")?;
+    let f = filters(&snap, &layers, &mut p)?;
+    let now = local_now();
+    let hits = nearest(
+        &snap,
+        &layers,
+        point,
+        k,
+        max_m.unwrap_or(f64::INFINITY),
+        &f,
+        now,
+    );
+    let features: Vec<Value> = hits
+        .iter()
+        .map(|h| hit_json(&snap, h, point, true))
+        .collect();
+    let mut out = json!({
+        "type": "FeatureCollection",
+        "query": {"lon": round7(point[0]), "lat": round7(point[1]), "crs": crs.to_string(), "k": k, "max_m": max_m, "evaluated_at": now.format("%Y-%m-%dT%H:%M:%S").to_string(), "timezone": "Asia/Shanghai"},
+        "filters": filters_json(&f),
+        "walk_speed_m_per_min": round1(WALK_M_PER_MIN),
+        "features": features,
+    });
+    if hits.is_empty() {
+        out["note"] = json!(match max_m {
+            Some(m) => format!("no feature passing the filters within {m} m"),
+            None => "no feature passes the filters".to_string(),
+        });
+    }
+    Ok(Json(out))
+}
+
+/// `GET /api/within?layer=..&lon=..&lat=..&radius_m=..` or `?layer=..&bbox=..`, with `limit`
+/// (1-1000, default 100), `offset`, and the same filters as nearest.
+pub async fn within_handler(
+    State(st): State<AppState>,
+    mut p: Params,
+) -> Result<Json<Value>, AppError> {
+    let snap = st.snapshot();
+    let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
+    let bbox = p.bbox("bbox")?;
+    let (area, point) = match bbox {
+        Some(b) => {
+            for name in ["lon", "lat", "radius_m", "crs"] {
+                if p.take(name).is_some() {
+                    return Err(QueryError::bad(name, "cannot be combined with bbox").into());
+                }
+            }
+            (Area::Bbox(b), None)
+        }
+        None => {
+            let (point, _) = query_point(&mut p)?;
+            let radius_m = distance_param(&mut p, "radius_m")?.ok_or_else(|| {
+                QueryError::bad(
+                    "radius_m",
+                    "is required with lon and lat (or give bbox instead)",
+                )
+            })?;
+            (
+                Area::Circle {
+                    centre: point,
+                    radius_m,
+                },
+                Some(point),
+            )
+        }
+    };
+    let limit = p.int_in("limit", 1, 1000, 100)?;
+    let offset = p.int_in("offset", 0, usize::MAX, 0)?;
+    let f = filters(&snap, &layers, &mut p)?;
+    let now = local_now();
+    let (total, hits) = within(&snap, &layers, area, &f, now, offset, limit);
+    let features: Vec<Value> = hits
+        .iter()
+        .map(|(h, d)| hit_json(&snap, h, point.unwrap_or([0.0, 0.0]), *d))
+        .collect();
+    Ok(Json(json!({
+        "type": "FeatureCollection",
+        "numberMatched": total,
+        "numberReturned": features.len(),
+        "offset": offset,
+        "limit": limit,
+        "filters": filters_json(&f),
+        "features": features,
+    })))
+}

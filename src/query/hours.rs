@@ -1,0 +1,57 @@
+//! Opening hours: OpenStreetMap `opening_hours` evaluated in Suzhou's local time
+//! (Asia/Shanghai, UTC+8 all year, no daylight saving since 1991) with China's public
+//! holidays (`PH`) from the opening-hours crate's embedded calendar.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use opening_hours::localization::Country;
+use opening_hours::{Context, OpeningHours};
+
+/// Asia/Shanghai's offset from UTC.
+pub fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// Parse an `opening_hours` value with China's public holidays attached.
+pub fn parse_hours(s: &str) -> Result<OpeningHours, String> {
+    let oh = s.parse::<OpeningHours>().map_err(|e| e.to_string())?;
+    Ok(oh.with_context(Context::default().with_holidays(Country::CN.holidays())))
+}
+
+/// The local time now in Suzhou.
+pub fn local_now() -> NaiveDateTime {
+    Utc::now().with_timezone(&shanghai()).naive_local()
+}
+
+/// Read an `open` parameter: `now`, a local date-time (`2026-10-01T12:00`, seconds optional),
+/// or a date-time with an offset (converted to Suzhou time).
+pub fn parse_moment(s: &str, now: NaiveDateTime) -> Result<NaiveDateTime, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("now") {
+        return Ok(now);
+    }
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.with_timezone(&shanghai()).naive_local());
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Ok(t);
+        }
+    }
+    Err(format!(
+        "{s:?} is neither \"now\" nor an ISO 8601 local date-time such as 2026-10-01T12:00 (Asia/Shanghai)"
+    ))
+}
+
+/// Whether the hours say open at `t` (local time): `None` when they say unknown.
+pub fn open_at(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
+    if oh.is_unknown(t) {
+        None
+    } else {
+        Some(oh.is_open(t))
+    }
+}

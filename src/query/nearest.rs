@@ -1,0 +1,251 @@
+//! "What is nearest to me?" and "what is around here?": k nearest features of one or more
+//! layers, with every filter (open at a moment, required amenities, property equality)
+//! applied before the limit, so k passing features come back whenever k exist in range.
+
+use chrono::NaiveDateTime;
+
+use crate::model::{LayerKind, NURSING_AMENITIES, STATION_SERVICES};
+use crate::query::features::{value_matches, PropertyFilter};
+use crate::query::hours::open_at;
+use crate::query::QueryError;
+use crate::snapshot::{Layer, Snapshot};
+
+/// Largest `k`.
+pub const MAX_K: usize = 100;
+/// Largest search radius (`max_m`, `radius_m`) in metres.
+pub const MAX_RADIUS_M: f64 = 50_000.0;
+
+/// What to keep: open at a moment, having all of some amenities, equal properties.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// Keep features open at this local (Asia/Shanghai) moment.
+    pub open_at: Option<NaiveDateTime>,
+    /// Keep features having all of these (amenities, services or facilities).
+    pub has: Vec<String>,
+    /// Property equality filters.
+    pub properties: Vec<PropertyFilter>,
+}
+
+/// One answer: which feature, how far, and whether it is open.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Index of the layer in the snapshot.
+    pub layer: usize,
+    /// Index of the feature in its layer.
+    pub feature: usize,
+    /// Metres on the ground to the nearest point of the geometry (0 inside a polygon).
+    pub distance_m: f64,
+    /// Open at the evaluation moment: `None` when the hours are unknown or absent.
+    pub open: Option<bool>,
+}
+
+/// The property listing what a feature of this kind has, for the `has` filter.
+pub fn has_field(kind: LayerKind) -> Option<&'static str> {
+    match kind {
+        LayerKind::NursingRooms => Some("amenities"),
+        LayerKind::ServiceStations => Some("services"),
+        LayerKind::PocketParks | LayerKind::ChildFriendlyCommunities => Some("facilities"),
+        _ => None,
+    }
+}
+
+/// Resolve comma-separated layer ids to snapshot indices, refusing unknown ones.
+pub fn resolve_layers(snap: &Snapshot, ids: &str) -> Result<Vec<usize>, QueryError> {
+    let mut out = Vec::new();
+    for id in ids.split(',').map(str::trim) {
+        let i = snap
+            .layers
+            .iter()
+            .position(|l| l.spec.id == id)
+            .ok_or_else(|| {
+                let known: Vec<&str> = snap.layers.iter().map(|l| l.spec.id.as_str()).collect();
+                QueryError::bad(
+                    "layer",
+                    format!("unknown layer {id:?}; known: {}", known.join(", ")),
+                )
+            })?;
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    Ok(out)
+}
+
+/// Check the filters against the chosen layers: `has` values must be amenities or services
+/// those layers know; property filters must name properties they carry.
+pub fn check_filters(snap: &Snapshot, layers: &[usize], f: &Filters) -> Result<(), QueryError> {
+    let kinds: Vec<LayerKind> = layers.iter().map(|&i| snap.layers[i].spec.kind).collect();
+    let mut known: Vec<&str> = Vec::new();
+    if kinds.contains(&LayerKind::NursingRooms) {
+        known.extend(NURSING_AMENITIES);
+    }
+    if kinds.contains(&LayerKind::ServiceStations) {
+        known.extend(STATION_SERVICES);
+    }
+    let free_text = kinds.iter().any(|k| {
+        matches!(
+            k,
+            LayerKind::PocketParks | LayerKind::ChildFriendlyCommunities
+        )
+    });
+    for h in &f.has {
+        if !known.contains(&h.as_str()) && !free_text {
+            let hint = if known.is_empty() {
+                "these layers list no amenities".to_string()
+            } else {
+                format!("known: {}", known.join(", "))
+            };
+            return Err(QueryError::bad(
+                "has",
+                format!("unknown amenity {h:?}; {hint}"),
+            ));
+        }
+    }
+    for pf in &f.properties {
+        let carried = layers.iter().any(|&i| {
+            let l = &snap.layers[i];
+            l.spec.kind.fields().iter().any(|fd| fd.name == pf.name)
+                || l.features
+                    .iter()
+                    .any(|ft| ft.properties.contains_key(&pf.name))
+        });
+        if !carried {
+            return Err(QueryError::bad(
+                pf.name.clone(),
+                "unknown parameter: not a filter nor a property of the chosen layers",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the hours of feature `i` say open at `t`.
+pub fn open_state(layer: &Layer, i: usize, t: NaiveDateTime) -> Option<bool> {
+    layer.hours[i].as_ref().and_then(|oh| open_at(oh, t))
+}
+
+fn passes(layer: &Layer, i: usize, f: &Filters) -> bool {
+    let props = &layer.features[i].properties;
+    if let Some(t) = f.open_at {
+        if open_state(layer, i, t) != Some(true) {
+            return false;
+        }
+    }
+    if !f.has.is_empty() {
+        let Some(list) = has_field(layer.spec.kind).and_then(|n| props.get(n)) else {
+            return false;
+        };
+        if !f.has.iter().all(|h| value_matches(list, h)) {
+            return false;
+        }
+    }
+    f.properties.iter().all(|pf| {
+        props
+            .get(&pf.name)
+            .is_some_and(|v| value_matches(v, &pf.value))
+    })
+}
+
+/// The `k` nearest features to `point` (`[lon, lat]` WGS84) over `layers` that pass `filters`
+/// and lie within `max_m`, nearest first; `now` is the moment for each hit's `open`.
+pub fn nearest(
+    snap: &Snapshot,
+    layers: &[usize],
+    point: [f64; 2],
+    k: usize,
+    max_m: f64,
+    filters: &Filters,
+    now: NaiveDateTime,
+) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::with_capacity(k * layers.len());
+    for &li in layers {
+        let layer = &snap.layers[li];
+        hits.extend(
+            layer
+                .index
+                .nearest(point)
+                .take_while(|&(_, d)| d <= max_m)
+                .filter(|&(i, _)| passes(layer, i, filters))
+                .take(k)
+                .map(|(i, d)| Hit {
+                    layer: li,
+                    feature: i,
+                    distance_m: d,
+                    open: open_state(layer, i, now),
+                }),
+        );
+    }
+    hits.sort_by(|a, b| {
+        a.distance_m
+            .total_cmp(&b.distance_m)
+            .then((a.layer, a.feature).cmp(&(b.layer, b.feature)))
+    });
+    hits.truncate(k);
+    hits
+}
+
+/// Where to look for `within`.
+#[derive(Debug, Clone, Copy)]
+pub enum Area {
+    /// Within `radius_m` of a `[lon, lat]` point: sorted by distance.
+    Circle {
+        /// The centre.
+        centre: [f64; 2],
+        /// Metres on the ground.
+        radius_m: f64,
+    },
+    /// Intersecting `[minlon, minlat, maxlon, maxlat]`: in layer and feature order.
+    Bbox([f64; 4]),
+}
+
+/// Every feature of `layers` inside `area` passing `filters` (distances are to the circle's
+/// centre, or `None` for a box), with the total before paging.
+pub fn within(
+    snap: &Snapshot,
+    layers: &[usize],
+    area: Area,
+    filters: &Filters,
+    now: NaiveDateTime,
+    offset: usize,
+    limit: usize,
+) -> (usize, Vec<(Hit, bool)>) {
+    let mut all: Vec<(Hit, bool)> = Vec::new();
+    for &li in layers {
+        let layer = &snap.layers[li];
+        let found: Vec<(usize, Option<f64>)> = match area {
+            Area::Circle { centre, radius_m } => layer
+                .index
+                .nearest(centre)
+                .take_while(|&(_, d)| d <= radius_m)
+                .map(|(i, d)| (i, Some(d)))
+                .collect(),
+            Area::Bbox(b) => layer
+                .index
+                .intersecting([b[0], b[1]], [b[2], b[3]])
+                .into_iter()
+                .map(|i| (i, None))
+                .collect(),
+        };
+        all.extend(
+            found
+                .into_iter()
+                .filter(|&(i, _)| passes(layer, i, filters))
+                .map(|(i, d)| {
+                    (
+                        Hit {
+                            layer: li,
+                            feature: i,
+                            distance_m: d.unwrap_or(f64::NAN),
+                            open: open_state(layer, i, now),
+                        },
+                        d.is_some(),
+                    )
+                }),
+        );
+    }
+    if matches!(area, Area::Circle { .. }) {
+        all.sort_by(|a, b| a.0.distance_m.total_cmp(&b.0.distance_m));
+    }
+    let total = all.len();
+    (total, all.into_iter().skip(offset).take(limit).collect())
+}

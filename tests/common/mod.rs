@@ -1,0 +1,177 @@
+//! Shared test helpers: a seeded generator, random geometries, and the brute-force oracle
+//! every index and distance figure is checked against.
+#![allow(dead_code)]
+
+use geo::{Contains, Coord, Distance, Geodesic, Geometry, LineString, Point, Polygon};
+
+/// splitmix64: tiny, seeded, reproducible.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn f(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform in [a, b).
+    pub fn range(&mut self, a: f64, b: f64) -> f64 {
+        a + (b - a) * self.f()
+    }
+}
+
+fn c(lon: f64, lat: f64) -> Coord<f64> {
+    Coord { x: lon, y: lat }
+}
+
+/// A random point within `spread` degrees of `centre`.
+pub fn random_point(r: &mut Rng, centre: [f64; 2], spread: f64) -> Geometry<f64> {
+    Geometry::Point(Point::new(
+        centre[0] + r.range(-spread, spread),
+        centre[1] + r.range(-spread, spread),
+    ))
+}
+
+/// A random polyline of 2-6 vertices with steps up to ~0.01 degrees.
+pub fn random_line(r: &mut Rng, centre: [f64; 2], spread: f64) -> Geometry<f64> {
+    let mut p = [
+        centre[0] + r.range(-spread, spread),
+        centre[1] + r.range(-spread, spread),
+    ];
+    let n = 2 + (r.next_u64() % 5) as usize;
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        v.push(c(p[0], p[1]));
+        p = [p[0] + r.range(-0.01, 0.01), p[1] + r.range(-0.01, 0.01)];
+    }
+    Geometry::LineString(LineString(v))
+}
+
+/// A random star-shaped (so simple) polygon of 5-9 vertices, radius up to ~0.01 degrees.
+pub fn random_polygon(r: &mut Rng, centre: [f64; 2], spread: f64) -> Geometry<f64> {
+    let o = [
+        centre[0] + r.range(-spread, spread),
+        centre[1] + r.range(-spread, spread),
+    ];
+    let n = 5 + (r.next_u64() % 5) as usize;
+    let base = r.range(0.002, 0.01);
+    let mut v: Vec<Coord<f64>> = (0..n)
+        .map(|i| {
+            let a = std::f64::consts::TAU * i as f64 / n as f64;
+            let rad = base * r.range(0.5, 1.0);
+            c(o[0] + rad * a.cos(), o[1] + rad * a.sin())
+        })
+        .collect();
+    v.push(v[0]);
+    Geometry::Polygon(Polygon::new(LineString(v), vec![]))
+}
+
+pub fn geodesic(a: [f64; 2], b: [f64; 2]) -> f64 {
+    Geodesic.distance(Point::new(a[0], a[1]), Point::new(b[0], b[1]))
+}
+
+/// Distance to a `[lon, lat]`-straight segment by golden-section search on the geodesic
+/// distance (independent of the index's local-frame method).
+pub fn oracle_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let at = |t: f64| geodesic(p, [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    let g = 0.618_033_988_749_895;
+    for _ in 0..80 {
+        let m1 = hi - g * (hi - lo);
+        let m2 = lo + g * (hi - lo);
+        if at(m1) < at(m2) {
+            hi = m2;
+        } else {
+            lo = m1;
+        }
+    }
+    at(0.5 * (lo + hi)).min(at(0.0)).min(at(1.0))
+}
+
+fn oracle_ring(p: [f64; 2], ls: &LineString<f64>) -> f64 {
+    ls.0.windows(2)
+        .map(|w| oracle_segment(p, [w[0].x, w[0].y], [w[1].x, w[1].y]))
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Brute-force ground distance in metres from `p` to a geometry (0 inside a polygon).
+pub fn oracle_distance(p: [f64; 2], g: &Geometry<f64>) -> f64 {
+    match g {
+        Geometry::Point(q) => geodesic(p, [q.x(), q.y()]),
+        Geometry::MultiPoint(m) => m
+            .iter()
+            .map(|q| geodesic(p, [q.x(), q.y()]))
+            .fold(f64::INFINITY, f64::min),
+        Geometry::LineString(ls) => oracle_ring(p, ls),
+        Geometry::MultiLineString(m) => m
+            .iter()
+            .map(|ls| oracle_ring(p, ls))
+            .fold(f64::INFINITY, f64::min),
+        Geometry::Polygon(poly) => {
+            if poly.contains(&Point::new(p[0], p[1])) {
+                0.0
+            } else {
+                std::iter::once(poly.exterior())
+                    .chain(poly.interiors())
+                    .map(|r| oracle_ring(p, r))
+                    .fold(f64::INFINITY, f64::min)
+            }
+        }
+        Geometry::MultiPolygon(m) => m
+            .iter()
+            .map(|poly| oracle_distance(p, &Geometry::Polygon(poly.clone())))
+            .fold(f64::INFINITY, f64::min),
+        other => panic!("oracle does not handle {other:?}"),
+    }
+}
+
+/// Every feature's (index, distance), sorted by distance: the brute-force scan.
+pub fn oracle_scan(p: [f64; 2], geoms: &[Geometry<f64>]) -> Vec<(usize, f64)> {
+    let mut all: Vec<(usize, f64)> = geoms
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i, oracle_distance(p, g)))
+        .collect();
+    all.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    all
+}
+
+/// Assert that `got` (index order) agrees with the oracle: same distances within `tol_m`,
+/// and same ids except where the oracle has a tie.
+pub fn assert_same_ranking(
+    got: &[(usize, f64)],
+    oracle: &[(usize, f64)],
+    geoms: &[Geometry<f64>],
+    p: [f64; 2],
+    tol_m: f64,
+) {
+    assert_eq!(got.len(), oracle.len(), "result count at {p:?}");
+    for (i, (g, o)) in got.iter().zip(oracle).enumerate() {
+        assert!(
+            (g.1 - o.1).abs() <= tol_m,
+            "rank {i} at {p:?}: index says {} m (feature {}), oracle {} m (feature {})",
+            g.1,
+            g.0,
+            o.1,
+            o.0
+        );
+        if g.0 != o.0 {
+            let own = oracle_distance(p, &geoms[g.0]);
+            assert!(
+                (own - o.1).abs() <= tol_m,
+                "rank {i} at {p:?}: feature {} ({own} m) where the oracle has {} ({} m)",
+                g.0,
+                o.0,
+                o.1
+            );
+        }
+    }
+}

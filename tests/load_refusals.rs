@@ -1,0 +1,278 @@
+//! Loader refusals: a table of bad inputs, each with the exact message a user sees (file,
+//! feature index and id, field, reason).
+
+use std::path::{Path, PathBuf};
+
+use nestmap::catalog::{parse_catalog, LayerSpec};
+use nestmap::crs::Crs;
+use nestmap::load::load_layer_text;
+use nestmap::model::LayerKind;
+
+fn spec(kind: LayerKind, crs: Crs) -> LayerSpec {
+    LayerSpec {
+        id: "bad".into(),
+        title_zh: "坏".into(),
+        title_en: "Bad".into(),
+        kind,
+        file: PathBuf::from("bad.geojson"),
+        crs,
+        service_radius_m: 1000.0,
+    }
+}
+
+const ROOM: &str = r#""name":"示例母婴室 01","address":"示例地址","venue_type":"mall","amenities":["changing_table"],"synthetic":true,"source":"test""#;
+
+fn room(id: &str, geometry: &str, extra: &str) -> String {
+    format!(
+        r#"{{"type":"Feature","id":"{id}","geometry":{geometry},"properties":{{{ROOM}{extra}}}}}"#
+    )
+}
+
+fn fc(features: &[String]) -> String {
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
+}
+
+fn problems(kind: LayerKind, crs: Crs, text: &str) -> (Vec<String>, usize) {
+    let mut out = Vec::new();
+    let (kept, _) = load_layer_text(&spec(kind, crs), text, &mut out);
+    (out.iter().map(|p| p.to_string()).collect(), kept.len())
+}
+
+const PT: &str = r#"{"type":"Point","coordinates":[120.62,31.43]}"#;
+
+#[test]
+fn bad_features_are_refused_with_file_feature_field_and_reason() {
+    use LayerKind::*;
+    let park = |id: &str, geometry: &str| {
+        format!(
+            r#"{{"type":"Feature","id":"{id}","geometry":{geometry},"properties":{{"name":"示例口袋公园","child_friendly":true,"synthetic":true,"source":"t"}}}}"#
+        )
+    };
+    let cases: Vec<(LayerKind, String, &str)> = vec![
+        (
+            NursingRooms,
+            room("a", r#"{"type":"Point","coordinates":[120.6]}"#, ""),
+            r#"bad.geojson: features[0] (id "a"): field "geometry.coordinates": a position must have 2 or 3 numbers, found 1"#,
+        ),
+        (
+            NursingRooms,
+            room("a", r#"{"type":"Point","coordinates":[]}"#, ""),
+            r#"bad.geojson: features[0] (id "a"): field "geometry.coordinates": a position must have 2 or 3 numbers, found 0"#,
+        ),
+        (
+            NursingRooms,
+            room("a", r#"{"type":"Point","coordinates":[120.6,"31.4"]}"#, ""),
+            r#"bad.geojson: features[0] (id "a"): field "geometry.coordinates[1]": expected a number, found a string"#,
+        ),
+        (
+            NursingRooms,
+            room("a", r#"{"type":"Point","coordinates":[31.43,120.62]}"#, ""),
+            r#"bad.geojson: features[0] (id "a"): field "geometry.coordinates": latitude 120.62 is outside -90..90 (positions are [lon, lat])"#,
+        ),
+        (
+            NursingRooms,
+            room("a", r#"{"type":"Point","coordinates":[200.0,31.4]}"#, ""),
+            r#"bad.geojson: features[0] (id "a"): field "geometry.coordinates": longitude 200 is outside -180..180"#,
+        ),
+        (
+            NursingRooms,
+            room("a", "null", ""),
+            r#"bad.geojson: features[0] (id "a"): field "geometry": missing: every feature needs a geometry"#,
+        ),
+        (
+            NursingRooms,
+            room(
+                "a",
+                r#"{"type":"LineString","coordinates":[[120.6,31.4],[120.7,31.5]]}"#,
+                "",
+            ),
+            r#"bad.geojson: features[0] (id "a"): field "geometry.type": a NursingRooms layer needs Point geometries, found LineString"#,
+        ),
+        (
+            NursingRooms,
+            room("a", r#"{"type":"GeometryCollection","geometries":[]}"#, ""),
+            r#"bad.geojson: features[0] (id "a"): field "geometry.type": GeometryCollection is not supported: split it into features"#,
+        ),
+        (
+            NursingRooms,
+            room("a", r#"{"type":"Circle","coordinates":[120.6,31.4]}"#, ""),
+            r#"bad.geojson: features[0] (id "a"): field "geometry.type": unknown geometry type "Circle": use Point, MultiPoint, LineString, MultiLineString, Polygon or MultiPolygon"#,
+        ),
+        (
+            NursingRooms,
+            room("a", PT, r#","opening_hours":"Mo-Fx 08:00-20:00""#),
+            r#"bad.geojson: features[0] (id "a"): field "opening_hours": "Mo-Fx 08:00-20:00" is not valid OpenStreetMap opening_hours"#,
+        ),
+        (
+            NursingRooms,
+            room("a", PT, r#","amenities":["changing_table","jacuzzi"]"#),
+            r#"bad.geojson: features[0] (id "a"): field "amenities": item 1: "jacuzzi" is not one of changing_table, nursing_chair, lockable_door, sink, hot_water, fridge, power_outlet, step_free"#,
+        ),
+        (
+            NursingRooms,
+            room("a", PT, r#","venue_type":"castle""#),
+            r#"bad.geojson: features[0] (id "a"): field "venue_type": "castle" is not one of mall, hospital, transport_hub, government, park, office, other"#,
+        ),
+        (
+            NursingRooms,
+            room("a", PT, r#","area_m2":"big""#),
+            r#"bad.geojson: features[0] (id "a"): field "area_m2": expected a number, found "big""#,
+        ),
+        (
+            NursingRooms,
+            room("a", PT, r#","verified_on":"2025-13-01""#),
+            r#"bad.geojson: features[0] (id "a"): field "verified_on": "2025-13-01" is not a date YYYY-MM-DD"#,
+        ),
+        (
+            NursingRooms,
+            format!(
+                r#"{{"type":"Feature","id":"a","geometry":{PT},"properties":{{"address":"x","venue_type":"mall","amenities":[],"synthetic":true,"source":"t"}}}}"#
+            ),
+            r#"bad.geojson: features[0] (id "a"): field "name": required property is missing"#,
+        ),
+        (
+            NursingRooms,
+            format!(
+                r#"{{"type":"Feature","id":"a","geometry":{PT},"properties":{{"name":"示例","address":"x","venue_type":"mall","amenities":[],"synthetic":true}}}}"#
+            ),
+            r#"bad.geojson: features[0] (id "a"): field "source": a synthetic feature must say where it came from"#,
+        ),
+        (
+            NursingRooms,
+            format!(r#"{{"type":"Feature","geometry":{PT},"properties":{{}}}}"#),
+            r#"bad.geojson: features[0]: field "id": missing: every feature needs an id"#,
+        ),
+        (
+            PocketParks,
+            park(
+                "p",
+                r#"{"type":"Polygon","coordinates":[[[120.6,31.4],[120.61,31.4],[120.61,31.41],[120.6,31.41]]]}"#,
+            ),
+            r#"bad.geojson: features[0] (id "p"): field "geometry.coordinates[0]": the exterior ring is not closed: the first position [120.6,31.4] differs from the last [120.6,31.41]"#,
+        ),
+        (
+            PocketParks,
+            park(
+                "p",
+                r#"{"type":"Polygon","coordinates":[[[120.6,31.4],[120.61,31.4],[120.6,31.4]]]}"#,
+            ),
+            r#"bad.geojson: features[0] (id "p"): field "geometry.coordinates[0]": the exterior ring needs at least 4 positions (a closed triangle), found 3"#,
+        ),
+        (
+            PocketParks,
+            park(
+                "p",
+                r#"{"type":"Polygon","coordinates":[[[120.6,31.4],[120.61,31.41],[120.61,31.4],[120.6,31.41],[120.6,31.4]]]}"#,
+            ),
+            r#"bad.geojson: features[0] (id "p"): field "geometry": invalid polygon: exterior ring has a self-intersection"#,
+        ),
+        (
+            PocketParks,
+            park("p", r#"{"type":"Polygon","coordinates":[]}"#),
+            r#"bad.geojson: features[0] (id "p"): field "geometry.coordinates": a polygon needs at least one ring"#,
+        ),
+    ];
+    for (kind, feature, want) in &cases {
+        let (got, kept) = problems(*kind, Crs::Wgs84, &fc(&[feature.clone()]));
+        assert_eq!(kept, 0, "{want}");
+        assert_eq!(
+            got.len(),
+            1,
+            "expected one problem for {want}, got {got:#?}"
+        );
+        assert!(got[0].starts_with(want), "\n got: {}\nwant: {want}", got[0]);
+    }
+}
+
+#[test]
+fn a_bad_feature_does_not_take_the_good_ones_with_it() {
+    let text = fc(&[
+        room("a", PT, ""),
+        room("b", r#"{"type":"Point","coordinates":[1]}"#, ""),
+        room("c", PT, ""),
+        room("a", PT, ""),
+    ]);
+    let (got, kept) = problems(LayerKind::NursingRooms, Crs::Wgs84, &text);
+    assert_eq!(kept, 2);
+    assert_eq!(got.len(), 2);
+    assert!(
+        got[0].starts_with(r#"bad.geojson: features[1] (id "b")"#),
+        "{}",
+        got[0]
+    );
+    assert_eq!(
+        got[1],
+        r#"bad.geojson: features[3] (id "a"): field "id": duplicate id "a": features[0] has it already"#
+    );
+}
+
+#[test]
+fn broken_files_are_refused_whole_with_the_reason() {
+    let cases = [
+        (
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature""#,
+            "bad.geojson: invalid JSON: EOF while parsing an object at line 1 column",
+        ),
+        (
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[NaN,31]}}]}"#,
+            "bad.geojson: invalid JSON: expected value at line 1 column",
+        ),
+        (
+            r#"{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[1e400,31]}}]}"#,
+            "bad.geojson: invalid JSON: number out of range at line 1 column",
+        ),
+        (
+            r#"{"type":"Feature","id":"a"}"#,
+            r#"bad.geojson: not a GeoJSON FeatureCollection ("type" must be "FeatureCollection")"#,
+        ),
+        (
+            r#"{"type":"FeatureCollection"}"#,
+            r#"bad.geojson: a FeatureCollection needs a "features" array"#,
+        ),
+    ];
+    for (text, want) in cases {
+        let (got, kept) = problems(LayerKind::NursingRooms, Crs::Wgs84, text);
+        assert_eq!(kept, 0);
+        assert!(
+            got.len() == 1 && got[0].starts_with(want),
+            "\n got: {got:?}\nwant: {want}"
+        );
+    }
+}
+
+#[test]
+fn projected_coordinates_that_proj_cannot_transform_are_refused() {
+    let f = room(
+        "a",
+        r#"{"type":"Point","coordinates":[1e300,3478816.1]}"#,
+        "",
+    );
+    let (got, kept) = problems(LayerKind::NursingRooms, Crs::Epsg(4549), &fc(&[f]));
+    assert_eq!(kept, 0);
+    assert!(
+        got[0].starts_with(r#"bad.geojson: features[0] (id "a"): field "geometry.coordinates": "#),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn catalog_mistakes_are_named() {
+    let p = Path::new("layers.toml");
+    let base = "id = \"x\"\ntitle_zh = \"x\"\ntitle_en = \"x\"\nkind = \"nursing_rooms\"\nfile = \"x.geojson\"\n";
+    let cases = [
+        (format!("[[layer]]\n{base}crs = \"EPSG:999999\"\n"), "layers.toml: layer 0 (\"x\"): field \"crs\": PROJ cannot transform EPSG:999999 to WGS84"),
+        (format!("[[layer]]\n{base}crs = \"mars\"\n"), "layers.toml: layer 0 (\"x\"): field \"crs\": unknown CRS \"mars\""),
+        (format!("[[layer]]\n{base}[[layer]]\n{base}"), "layers.toml: layer 1 (\"x\"): field \"id\": declared twice"),
+        (format!("[[layer]]\n{base}service_radius_m = -5.0\n"), "layers.toml: layer 0 (\"x\"): field \"service_radius_m\": -5 is not between 0 and 50000 metres"),
+        (format!("[[layer]]\n{base}colour = \"red\"\n"), "layers.toml: unknown field `colour`"),
+        (format!("[[layer]]\n{}", base.replace("nursing_rooms", "castles")), "layers.toml: unknown variant `castles`"),
+        (format!("[[layer]]\n{}", base.replace("x.geojson", "../etc/passwd")), "layers.toml: layer 0 (\"x\"): field \"file\": must be a relative path inside the data directory"),
+    ];
+    for (text, want) in cases {
+        let got = parse_catalog(&text, p).unwrap_err().to_string();
+        assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
+    }
+}
