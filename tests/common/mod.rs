@@ -175,3 +175,35 @@ pub fn assert_same_ranking(
         }
     }
 }
+
+/// The brute-force scan, pruned by the triangle inequality so 100k lines or polygons stay
+/// affordable: a feature is measured exactly unless `d(p, a vertex) - (its extent)` already
+/// exceeds the `keep`-th best exact distance. Exact distances come from [`oracle_distance`].
+pub fn oracle_scan_pruned(p: [f64; 2], geoms: &[Geometry<f64>], keep: usize) -> Vec<(usize, f64)> {
+    use geo::{BoundingRect, CoordsIter};
+    let mut bounds: Vec<(usize, f64)> = geoms
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let first = g.coords_iter().next().unwrap();
+            let r = g.bounding_rect().unwrap();
+            let extent = 1.01 * geodesic([r.min().x, r.min().y], [r.max().x, r.max().y]);
+            (i, geodesic(p, [first.x, first.y]) - extent)
+        })
+        .collect();
+    bounds.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let mut exact: Vec<(usize, f64)> = Vec::new();
+    for (i, lb) in bounds {
+        if exact.len() >= keep {
+            exact.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            exact.truncate(keep);
+            if lb > exact[keep - 1].1 {
+                break;
+            }
+        }
+        exact.push((i, oracle_distance(p, &geoms[i])));
+    }
+    exact.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    exact.truncate(keep);
+    exact
+}
