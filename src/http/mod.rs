@@ -8,6 +8,7 @@ pub mod nearest;
 pub mod ogcapi;
 pub mod openapi;
 pub mod params;
+pub mod routes;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};

@@ -4,6 +4,7 @@
 pub mod features;
 pub mod hours;
 pub mod nearest;
+pub mod routes;
 
 /// Why a query was refused. [`crate::http::error`] is the one place that maps these to
 /// HTTP statuses.

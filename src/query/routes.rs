@@ -1,0 +1,1 @@
+//! School commuter line review (issue 5): being written.
