@@ -1,6 +1,7 @@
 //! The HTTP face: `app(state) -> Router`. Handlers only extract parameters, call
 //! [`crate::query`], and serialise; [`error`] is the only place statuses are chosen.
 
+pub mod coverage;
 pub mod error;
 pub mod geojson;
 pub mod layers;
@@ -75,6 +76,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/layers", get(layers::layers))
         .route("/api/nearest", get(nearest::nearest_handler))
         .route("/api/within", get(nearest::within_handler))
+        .route(
+            "/api/coverage",
+            get(coverage::get_coverage).post(coverage::post_coverage),
+        )
         .route("/ogcapi", get(ogcapi::landing))
         .route("/ogcapi/", get(ogcapi::landing))
         .route("/ogcapi/conformance", get(ogcapi::conformance))

@@ -89,6 +89,16 @@ impl LocalFrame {
         }
     }
 
+    /// Metres per degree of longitude at the origin.
+    pub fn m_per_deg_lon(&self) -> f64 {
+        self.m_per_deg_lon
+    }
+
+    /// Metres per degree of latitude at the origin.
+    pub fn m_per_deg_lat(&self) -> f64 {
+        self.m_per_deg_lat
+    }
+
     /// Position in the frame, metres east and north of the origin.
     #[inline]
     pub fn to_xy(&self, p: [f64; 2]) -> [f64; 2] {

@@ -323,3 +323,24 @@ impl LayerIndex {
         out
     }
 }
+
+/// Exact ground distance in metres from `p` (`[lon, lat]`) to a geometry: 0 inside a polygon,
+/// else to the nearest point of its vertices and segments (the same measure the index uses).
+pub fn distance_to_geometry_m(g: &Geometry<f64>, p: [f64; 2]) -> f64 {
+    if is_areal(g) && g.intersects(&geo::Point::new(p[0], p[1])) {
+        return 0.0;
+    }
+    let mut pieces = Vec::new();
+    pieces_of(g, 0, &mut pieces);
+    let frame = LocalFrame::new(p);
+    pieces
+        .iter()
+        .map(|pc| {
+            if pc.is_point() {
+                distance_m(p, pc.a)
+            } else {
+                distance_m(p, lerp(pc.a, pc.b, nearest_t(&frame, pc.a, pc.b)))
+            }
+        })
+        .fold(f64::INFINITY, f64::min)
+}

@@ -1,6 +1,7 @@
 //! Queries over a [`crate::snapshot::Snapshot`]: plain Rust in, plain Rust out. No HTTP
 //! types here; [`crate::http`] extracts parameters, calls these, and serialises.
 
+pub mod coverage;
 pub mod features;
 pub mod hours;
 pub mod nearest;

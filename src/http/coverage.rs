@@ -1,0 +1,354 @@
+//! `GET /api/coverage` and `POST /api/coverage` (the "what if": a custom area, hypothetical
+//! new sites, removed ones, candidate sites). `format=json` (default), `csv` (the per-township
+//! table) or `geojson` (the gaps).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Map, Value};
+
+use crate::http::error::AppError;
+use crate::http::geojson::geometry_json;
+use crate::http::params::Params;
+use crate::http::AppState;
+use crate::query::coverage::{
+    coverage, profile, AreaSpec, Coverage, CoverageRequest, Tally, MAX_SUGGEST,
+};
+use crate::query::nearest::resolve_layers;
+use crate::query::QueryError;
+use crate::snapshot::Snapshot;
+
+/// Largest radius for coverage, metres (walking catchments; larger is not a walk).
+pub const MAX_COVERAGE_RADIUS_M: f64 = 5000.0;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Json,
+    Csv,
+    GeoJson,
+}
+
+fn format_of(s: Option<&str>) -> Result<Format, QueryError> {
+    match s {
+        None | Some("json") => Ok(Format::Json),
+        Some("csv") => Ok(Format::Csv),
+        Some("geojson") => Ok(Format::GeoJson),
+        Some(other) => Err(QueryError::bad(
+            "format",
+            format!("{other:?} is not json, csv or geojson"),
+        )),
+    }
+}
+
+fn radius(v: Option<f64>) -> Result<Option<f64>, QueryError> {
+    match v {
+        Some(r) if !(r.is_finite() && r > 0.0 && r <= MAX_COVERAGE_RADIUS_M) => {
+            Err(QueryError::bad(
+                "radius_m",
+                format!("{r} is not a radius above 0 and at most {MAX_COVERAGE_RADIUS_M} m"),
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
+fn suggest_count(n: Option<f64>) -> Result<usize, QueryError> {
+    match n {
+        None => Ok(0),
+        Some(x) if x.fract() == 0.0 && (0.0..=MAX_SUGGEST as f64).contains(&x) => Ok(x as usize),
+        Some(x) => Err(QueryError::bad(
+            "suggest",
+            format!("{x} is not a whole number from 0 to {MAX_SUGGEST}"),
+        )),
+    }
+}
+
+/// `GET /api/coverage?layer=..[&profile=layer][&radius_m=][&area=320507][&cell_m=100][&suggest=0][&format=json]`
+pub async fn get_coverage(State(st): State<AppState>, mut p: Params) -> Result<Response, AppError> {
+    let snap = st.snapshot();
+    let layer = p
+        .take("layer")
+        .ok_or_else(|| QueryError::bad("layer", "is required"))?;
+    let layers = resolve_layers(&snap, &layer)?;
+    let prof = profile(p.take("profile").as_deref().unwrap_or("layer"))?;
+    let radius_m = radius(p.parse_opt::<f64>("radius_m", "a number of metres")?)?;
+    let area = AreaSpec::Code(p.take("area").unwrap_or_else(|| "320507".into()));
+    let cell_m = p
+        .parse_opt::<f64>("cell_m", "a number of metres")?
+        .unwrap_or(100.0);
+    let suggest = suggest_count(p.parse_opt::<f64>("suggest", "a whole number")?)?;
+    let format = format_of(p.take("format").as_deref())?;
+    p.finish()?;
+    let req = CoverageRequest {
+        layers,
+        profile: prof,
+        radius_m,
+        area,
+        cell_m,
+        suggest,
+        add: vec![],
+        remove: vec![],
+        candidates: None,
+    };
+    answer(&snap, &req, format)
+}
+
+fn positions(v: &Value, field: &str) -> Result<Vec<[f64; 2]>, QueryError> {
+    let arr = v
+        .as_array()
+        .ok_or_else(|| QueryError::bad(field, "must be an array of [lon, lat] positions"))?;
+    arr.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let xy = p
+                .as_array()
+                .filter(|a| a.len() == 2)
+                .and_then(|a| Some([a[0].as_f64()?, a[1].as_f64()?]));
+            match xy {
+                Some([lon, lat])
+                    if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+                {
+                    Ok([lon, lat])
+                }
+                _ => Err(QueryError::bad(
+                    format!("{field}[{i}]"),
+                    format!("{p} is not a [lon, lat] position in range"),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// `POST /api/coverage` with a JSON body: `layer`, `profile`, `radius_m`, `area` (a code, or a
+/// GeoJSON Polygon / MultiPolygon geometry or Feature), `cell_m`, `suggest`, `add` (`[[lon, lat], ...]`),
+/// `remove` (feature ids), `candidates` (`[[lon, lat], ...]`), `format`.
+pub async fn post_coverage(
+    State(st): State<AppState>,
+    p: Params,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    p.finish()?;
+    let snap = st.snapshot();
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| QueryError::bad("body", format!("is not valid JSON: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| QueryError::bad("body", "must be a JSON object"))?;
+    const KNOWN: [&str; 9] = [
+        "layer",
+        "profile",
+        "radius_m",
+        "area",
+        "cell_m",
+        "suggest",
+        "add",
+        "remove",
+        "candidates",
+    ];
+    if let Some(k) = obj
+        .keys()
+        .find(|k| !KNOWN.contains(&k.as_str()) && k.as_str() != "format")
+    {
+        return Err(QueryError::bad(k.clone(), "unknown field").into());
+    }
+    let text = |k: &str| -> Result<Option<String>, QueryError> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(Value::Array(a)) if k == "layer" => Ok(Some(
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )),
+            Some(Value::Number(n)) if k == "area" => Ok(Some(n.to_string())),
+            Some(other) => Err(QueryError::bad(
+                k,
+                format!("expected a string, found {other}"),
+            )),
+        }
+    };
+    let num = |k: &str| -> Result<Option<f64>, QueryError> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(x) => x
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| QueryError::bad(k, format!("expected a number, found {x}"))),
+        }
+    };
+    let layers = resolve_layers(
+        &snap,
+        &text("layer")?.ok_or_else(|| QueryError::bad("layer", "is required"))?,
+    )?;
+    let prof = profile(text("profile")?.as_deref().unwrap_or("layer"))?;
+    let area = match obj.get("area") {
+        None | Some(Value::Null) => AreaSpec::Code("320507".into()),
+        Some(Value::Object(o)) => {
+            let geom = if o.get("type").and_then(Value::as_str) == Some("Feature") {
+                o.get("geometry").cloned().unwrap_or(Value::Null)
+            } else {
+                Value::Object(o.clone())
+            };
+            let g = crate::load::geometry::read_geometry(&geom, crate::crs::Crs::Wgs84)
+                .map_err(|e| QueryError::bad("area", format!("{}: {}", e.field, e.reason)))?;
+            match g {
+                geo::Geometry::Polygon(p) => AreaSpec::Polygon(geo::MultiPolygon(vec![p])),
+                geo::Geometry::MultiPolygon(m) => AreaSpec::Polygon(m),
+                other => {
+                    return Err(QueryError::bad(
+                        "area",
+                        format!(
+                            "must be a Polygon or MultiPolygon, found {}",
+                            crate::snapshot::geometry_name(&other)
+                        ),
+                    )
+                    .into())
+                }
+            }
+        }
+        Some(_) => AreaSpec::Code(text("area")?.unwrap_or_default()),
+    };
+    let mut remove = Vec::new();
+    if let Some(r) = obj.get("remove") {
+        let ids = r
+            .as_array()
+            .ok_or_else(|| QueryError::bad("remove", "must be an array of feature ids"))?;
+        for id in ids {
+            let id = id
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| id.to_string());
+            let found: Vec<(usize, usize)> = layers
+                .iter()
+                .filter_map(|&li| snap.layers[li].ids.get(&id).map(|&i| (li, i)))
+                .collect();
+            if found.is_empty() {
+                return Err(QueryError::bad(
+                    "remove",
+                    format!("no feature {id:?} in the chosen layers"),
+                )
+                .into());
+            }
+            remove.extend(found);
+        }
+    }
+    let req = CoverageRequest {
+        layers,
+        profile: prof,
+        radius_m: radius(num("radius_m")?)?,
+        area,
+        cell_m: num("cell_m")?.unwrap_or(100.0),
+        suggest: suggest_count(num("suggest")?)?,
+        add: obj
+            .get("add")
+            .map(|v| positions(v, "add"))
+            .transpose()?
+            .unwrap_or_default(),
+        remove,
+        candidates: obj
+            .get("candidates")
+            .map(|v| positions(v, "candidates"))
+            .transpose()?,
+    };
+    let format = format_of(text("format")?.as_deref())?;
+    answer(&snap, &req, format)
+}
+
+fn answer(snap: &Snapshot, req: &CoverageRequest, format: Format) -> Result<Response, AppError> {
+    let cov = coverage(snap, req)?;
+    Ok(match format {
+        Format::Json => axum::Json(to_json(&cov)).into_response(),
+        Format::GeoJson => typed(gaps_json(&cov).to_string(), "application/geo+json"),
+        Format::Csv => typed(to_csv(&cov), "text/csv; charset=utf-8"),
+    })
+}
+
+fn typed(body: String, ct: &'static str) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r
+}
+
+fn r4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+fn tally_json(t: &Tally, cell_area_m2: f64) -> Map<String, Value> {
+    let v = json!({
+        "cells": t.cells, "covered_cells": t.covered_cells, "covered_area_share": r4(t.area_share()),
+        "area_m2": t.cells as f64 * cell_area_m2, "covered_area_m2": t.covered_cells as f64 * cell_area_m2,
+        "population_total": t.population, "covered_population": t.covered_population, "covered_population_share": r4(t.population_share()),
+        "children_total": t.children, "covered_children": t.covered_children, "covered_children_share": r4(t.children_share()),
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn gaps_json(cov: &Coverage) -> Value {
+    let features: Vec<Value> = cov
+        .gaps
+        .iter()
+        .enumerate()
+        .map(|(i, g)| json!({"type": "Feature", "id": format!("gap-{}", i + 1), "geometry": geometry_json(&geo::Geometry::MultiPolygon(g.polygon.clone())),
+            "properties": {"area_m2": g.area_m2, "population": g.population, "children": g.children, "township": g.township}}))
+        .collect();
+    json!({"type": "FeatureCollection", "features": features})
+}
+
+fn to_json(cov: &Coverage) -> Value {
+    let zones: Vec<Value> = cov
+        .zones
+        .iter()
+        .map(|z| {
+            let mut m = tally_json(&z.tally, cov.cell_area_m2);
+            m.insert("code".into(), json!(z.code));
+            m.insert("name".into(), json!(z.name));
+            Value::Object(m)
+        })
+        .collect();
+    let suggestions: Vec<Value> = cov
+        .suggestions
+        .iter()
+        .map(|s| json!({"rank": s.rank, "lon": (s.position[0] * 1e7).round() / 1e7, "lat": (s.position[1] * 1e7).round() / 1e7,
+            "gain_population": s.gain_population, "gain_children": s.gain_children, "gain_area_m2": s.gain_area_m2,
+            "covered_area_share": r4(s.covered_area_share), "covered_population_share": r4(s.covered_population_share)}))
+        .collect();
+    json!({
+        "profile": {"name": cov.profile.name, "radius_m": cov.profile.radius_m, "source": cov.profile.source},
+        "radii_m": cov.radii_m.iter().map(|(id, r)| (id.clone(), json!(r))).collect::<Map<_, _>>(),
+        "cell_m": cov.cell_m,
+        "cell_area_m2": cov.cell_area_m2,
+        "totals": Value::Object(tally_json(&cov.total, cov.cell_area_m2)),
+        "townships": zones,
+        "gaps": gaps_json(cov),
+        "suggestions": suggestions,
+    })
+}
+
+fn to_csv(cov: &Coverage) -> String {
+    let mut out = String::from("code,name,cells,covered_cells,covered_area_share,population,covered_population,covered_population_share,children,covered_children,covered_children_share\n");
+    let row = |out: &mut String, code: &str, name: &str, t: &Tally| {
+        out.push_str(&format!(
+            "{code},{name},{},{},{:.4},{},{},{:.4},{},{},{:.4}\n",
+            t.cells,
+            t.covered_cells,
+            t.area_share(),
+            t.population,
+            t.covered_population,
+            t.population_share(),
+            t.children,
+            t.covered_children,
+            t.children_share()
+        ));
+    };
+    for z in &cov.zones {
+        row(&mut out, &z.code, &z.name.replace(',', " "), &z.tally);
+    }
+    row(&mut out, "total", "total", &cov.total);
+    out
+}

@@ -1,0 +1,504 @@
+//! Coverage against planning norms: which share of an area, and of its people, lies within
+//! reach of a facility layer; where the gaps are, township by township; and where the next
+//! sites would help most.
+//!
+//! Steps: the area (district, township, or a posted polygon) minus water is laid with a
+//! [`grid::Grid`] of `cell_m` squares; each facility marks the cells whose centres lie within
+//! its radius ([`reach::Reach`]: metres on the ground, to the edge of polygons), touching only
+//! the cells near it, never every cell against every facility; villages and communities of
+//! the `demand` layer count as covered when their position is within reach. Uncovered cells
+//! are dissolved into gap polygons ([`gaps`]); [`suggest`] picks new sites greedily.
+
+pub mod gaps;
+pub mod grid;
+pub mod reach;
+pub mod suggest;
+
+use geo::{BoundingRect, Contains, MultiPolygon, Point};
+
+use crate::model::LayerKind;
+use crate::query::QueryError;
+use crate::snapshot::Snapshot;
+use grid::{Grid, NO_ZONE, OUTSIDE};
+use reach::Reach;
+
+/// Largest grid, in cells (about 1.2M cells cover the district at 20 m).
+pub const MAX_CELLS: usize = 2_000_000;
+/// Smallest and largest cell side in metres.
+pub const CELL_M_RANGE: (f64, f64) = (10.0, 5000.0);
+/// Largest number of suggested sites.
+pub const MAX_SUGGEST: usize = 20;
+
+/// A named radius with its source.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Profile {
+    /// Name used in `profile=`.
+    pub name: &'static str,
+    /// Radius in metres; `None` means each layer's `service_radius_m` from the catalog.
+    pub radius_m: Option<f64>,
+    /// Where the figure comes from.
+    pub source: &'static str,
+}
+
+/// The policy presets.
+pub const PROFILES: &[Profile] = &[
+    Profile { name: "walk5", radius_m: Some(300.0), source: "GB 50180-2018 城市居住区规划设计标准: 5-minute community life circle, walking distance 300 m" },
+    Profile { name: "walk10", radius_m: Some(500.0), source: "GB 50180-2018 城市居住区规划设计标准: 10-minute community life circle, walking distance 500 m" },
+    Profile { name: "walk15", radius_m: Some(1000.0), source: "GB 50180-2018 城市居住区规划设计标准: 15-minute community life circle, walking distance 800-1000 m" },
+    Profile { name: "green", radius_m: Some(300.0), source: "\"300米见绿\": green space within 300 m (national park-city and Jiangsu green-space guidance)" },
+    Profile { name: "park", radius_m: Some(500.0), source: "\"500米见园\": a park within 500 m (national park-city and Jiangsu green-space guidance)" },
+    Profile { name: "layer", radius_m: None, source: "each layer's service_radius_m in data/geojson/layers.toml" },
+];
+
+/// Find a profile by name.
+pub fn profile(name: &str) -> Result<Profile, QueryError> {
+    PROFILES
+        .iter()
+        .copied()
+        .find(|p| p.name == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
+            QueryError::bad(
+                "profile",
+                format!("unknown profile {name:?}; known: {}", names.join(", ")),
+            )
+        })
+}
+
+/// The analysis area.
+#[derive(Debug, Clone)]
+pub enum AreaSpec {
+    /// A district or township by its NBS/adcode code (district and township layers).
+    Code(String),
+    /// A polygon given by the caller, `[lon, lat]`.
+    Polygon(MultiPolygon<f64>),
+}
+
+/// A coverage question.
+#[derive(Debug, Clone)]
+pub struct CoverageRequest {
+    /// Facility layers (snapshot indices).
+    pub layers: Vec<usize>,
+    /// The preset.
+    pub profile: Profile,
+    /// Overrides every radius.
+    pub radius_m: Option<f64>,
+    /// Where.
+    pub area: AreaSpec,
+    /// Cell side in metres.
+    pub cell_m: f64,
+    /// How many new sites to suggest.
+    pub suggest: usize,
+    /// Hypothetical new facilities (points, reach of the first layer's radius).
+    pub add: Vec<[f64; 2]>,
+    /// Facilities to leave out, as (layer index, feature index).
+    pub remove: Vec<(usize, usize)>,
+    /// Candidate sites for suggestions; `None`: cell centres of the area.
+    pub candidates: Option<Vec<[f64; 2]>>,
+}
+
+/// Totals for an area or a zone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Cells in the area (water excluded).
+    pub cells: usize,
+    /// Covered cells.
+    pub covered_cells: usize,
+    /// People living there (demand layer).
+    pub population: u64,
+    /// People covered.
+    pub covered_population: u64,
+    /// Children living there.
+    pub children: u64,
+    /// Children covered.
+    pub covered_children: u64,
+}
+
+fn share(a: u64, b: u64) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+impl Tally {
+    /// Covered share of the area.
+    pub fn area_share(&self) -> f64 {
+        share(self.covered_cells as u64, self.cells as u64)
+    }
+    /// Covered share of the people.
+    pub fn population_share(&self) -> f64 {
+        share(self.covered_population, self.population)
+    }
+    /// Covered share of the children.
+    pub fn children_share(&self) -> f64 {
+        share(self.covered_children, self.children)
+    }
+}
+
+/// One row of the per-township table.
+#[derive(Debug, Clone)]
+pub struct ZoneRow {
+    /// Township code.
+    pub code: String,
+    /// Township name.
+    pub name: String,
+    /// Its figures.
+    pub tally: Tally,
+}
+
+/// One gap: uncovered cells dissolved into a polygon.
+#[derive(Debug, Clone)]
+pub struct Gap {
+    /// Outline, `[lon, lat]`.
+    pub polygon: MultiPolygon<f64>,
+    /// Area in square metres (cells x cell area).
+    pub area_m2: f64,
+    /// People living in it.
+    pub population: u64,
+    /// Children living in it.
+    pub children: u64,
+    /// Township holding most of its cells (name), if any.
+    pub township: Option<String>,
+}
+
+/// One suggested site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    /// 1 for the first pick.
+    pub rank: usize,
+    /// Position, `[lon, lat]`.
+    pub position: [f64; 2],
+    /// People newly covered.
+    pub gain_population: u64,
+    /// Children newly covered.
+    pub gain_children: u64,
+    /// Area newly covered, square metres.
+    pub gain_area_m2: f64,
+    /// Covered area share after this site.
+    pub covered_area_share: f64,
+    /// Covered population share after this site.
+    pub covered_population_share: f64,
+}
+
+/// The answer.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    /// The preset used.
+    pub profile: Profile,
+    /// Radius per facility layer (layer id, metres).
+    pub radii_m: Vec<(String, f64)>,
+    /// Cell side in metres.
+    pub cell_m: f64,
+    /// Cell area in square metres.
+    pub cell_area_m2: f64,
+    /// Whole-area figures.
+    pub total: Tally,
+    /// Per township.
+    pub zones: Vec<ZoneRow>,
+    /// Uncovered areas.
+    pub gaps: Vec<Gap>,
+    /// New sites, best first.
+    pub suggestions: Vec<Suggestion>,
+}
+
+/// A demand point inside the area.
+#[derive(Debug, Clone)]
+pub(crate) struct Person {
+    pub position: [f64; 2],
+    pub population: u64,
+    pub children: u64,
+    pub zone: u16,
+    pub cell: Option<usize>,
+}
+
+/// The working state: grid, coverage marks, people.
+pub(crate) struct State {
+    pub grid: Grid,
+    pub covered: Vec<bool>,
+    pub people: Vec<Person>,
+    pub people_covered: Vec<bool>,
+}
+
+impl State {
+    /// Mark what `reach` covers; returns (cells, people indices) newly covered.
+    pub fn apply(&mut self, reach: &Reach) -> (usize, Vec<usize>) {
+        let (cols, rows) = self.grid.span(reach.min, reach.max);
+        let mut cells = 0;
+        for row in rows {
+            for col in cols.clone() {
+                let c = row * self.grid.nx + col;
+                if self.grid.zone[c] != OUTSIDE
+                    && !self.covered[c]
+                    && reach.covers(self.grid.centre(c))
+                {
+                    self.covered[c] = true;
+                    cells += 1;
+                }
+            }
+        }
+        let mut people = Vec::new();
+        for (i, p) in self.people.iter().enumerate() {
+            if !self.people_covered[i] && reach.covers(p.position) {
+                self.people_covered[i] = true;
+                people.push(i);
+            }
+        }
+        (cells, people)
+    }
+
+    fn tally(&self, zone: Option<u16>) -> Tally {
+        let mut t = Tally::default();
+        for (c, &z) in self.grid.zone.iter().enumerate() {
+            if z != OUTSIDE && zone.is_none_or(|want| want == z) {
+                t.cells += 1;
+                t.covered_cells += self.covered[c] as usize;
+            }
+        }
+        for (i, p) in self.people.iter().enumerate() {
+            if zone.is_none_or(|want| want == p.zone) {
+                t.population += p.population;
+                t.children += p.children;
+                if self.people_covered[i] {
+                    t.covered_population += p.population;
+                    t.covered_children += p.children;
+                }
+            }
+        }
+        t
+    }
+}
+
+fn as_multi(g: &geo::Geometry<f64>) -> Option<MultiPolygon<f64>> {
+    match g {
+        geo::Geometry::Polygon(p) => Some(MultiPolygon(vec![p.clone()])),
+        geo::Geometry::MultiPolygon(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+/// The townships (code, name, outline) and the area's outline.
+fn resolve_area(
+    snap: &Snapshot,
+    area: &AreaSpec,
+) -> Result<(MultiPolygon<f64>, Vec<(String, String, MultiPolygon<f64>)>), QueryError> {
+    let townships: Vec<(String, String, MultiPolygon<f64>)> = snap
+        .layers
+        .iter()
+        .filter(|l| l.spec.kind == LayerKind::Townships)
+        .flat_map(|l| {
+            (0..l.features.len()).filter_map(move |i| {
+                let p = &l.features[i].properties;
+                let code = p.get("code")?.as_str()?.to_string();
+                let name = p.get("name")?.as_str()?.to_string();
+                Some((code, name, as_multi(l.geometry(i))?))
+            })
+        })
+        .collect();
+    match area {
+        AreaSpec::Polygon(m) => Ok((m.clone(), townships)),
+        AreaSpec::Code(code) => {
+            if let Some(t) = townships.iter().find(|t| &t.0 == code) {
+                return Ok((t.2.clone(), vec![t.clone()]));
+            }
+            for l in snap
+                .layers
+                .iter()
+                .filter(|l| l.spec.kind == LayerKind::District)
+            {
+                for i in 0..l.features.len() {
+                    if l.features[i]
+                        .properties
+                        .get("code")
+                        .and_then(|v| v.as_str())
+                        == Some(code)
+                    {
+                        if let Some(m) = as_multi(l.geometry(i)) {
+                            return Ok((m, townships));
+                        }
+                    }
+                }
+            }
+            let known: Vec<&str> = townships.iter().map(|t| t.0.as_str()).collect();
+            Err(QueryError::bad("area", format!("unknown area code {code:?}: give the district code 320507 or a township code ({})", known.join(", "))))
+        }
+    }
+}
+
+/// Run the analysis.
+pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, QueryError> {
+    if !(CELL_M_RANGE.0..=CELL_M_RANGE.1).contains(&req.cell_m) {
+        return Err(QueryError::bad(
+            "cell_m",
+            format!(
+                "{} is outside {}..{} metres",
+                req.cell_m, CELL_M_RANGE.0, CELL_M_RANGE.1
+            ),
+        ));
+    }
+    let (area, zones) = resolve_area(snap, &req.area)?;
+    let Some(b) = area.bounding_rect() else {
+        return Err(QueryError::bad("area", "the area is empty"));
+    };
+    let mut grid = Grid::over([b.min().x, b.min().y, b.max().x, b.max().y], req.cell_m, MAX_CELLS).map_err(|n| {
+        QueryError::bad("cell_m", format!("{} m cells would make a grid of {n} cells, above the limit of {MAX_CELLS}; use larger cells or a smaller area", req.cell_m))
+    })?;
+    let zone_of = |p: Point<f64>| {
+        zones
+            .iter()
+            .position(|z| z.2.contains(&p))
+            .map(|z| z as u16)
+            .unwrap_or(NO_ZONE)
+    };
+    // Area, then water out, then zones in.
+    let mut inside = Vec::new();
+    grid.scan(&area, |c| inside.push(c));
+    for c in inside {
+        grid.zone[c] = NO_ZONE;
+    }
+    let water: Vec<MultiPolygon<f64>> = snap
+        .layers
+        .iter()
+        .filter(|l| l.spec.kind == LayerKind::Water)
+        .flat_map(|l| (0..l.features.len()).filter_map(move |i| as_multi(l.geometry(i))))
+        .collect();
+    for w in &water {
+        let mut wet = Vec::new();
+        grid.scan(w, |c| wet.push(c));
+        for c in wet {
+            grid.zone[c] = OUTSIDE;
+        }
+    }
+    for (zi, z) in zones.iter().enumerate() {
+        let mut cells = Vec::new();
+        grid.scan(&z.2, |c| cells.push(c));
+        for c in cells {
+            if grid.zone[c] != OUTSIDE {
+                grid.zone[c] = zi as u16;
+            }
+        }
+    }
+    // People inside the area and not on water.
+    let mut people = Vec::new();
+    for l in snap
+        .layers
+        .iter()
+        .filter(|l| l.spec.kind == LayerKind::Demand)
+    {
+        for i in 0..l.features.len() {
+            let geo::Geometry::Point(pt) = l.geometry(i) else {
+                continue;
+            };
+            if !area.contains(pt) || water.iter().any(|w| w.contains(pt)) {
+                continue;
+            }
+            let p = &l.features[i].properties;
+            let num = |k: &str| p.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+            people.push(Person {
+                position: [pt.x(), pt.y()],
+                population: num("population"),
+                children: num("children"),
+                zone: zone_of(*pt),
+                cell: grid.cell_of([pt.x(), pt.y()]),
+            });
+        }
+    }
+    let n = grid.zone.len();
+    let np = people.len();
+    let mut st = State {
+        grid,
+        covered: vec![false; n],
+        people,
+        people_covered: vec![false; np],
+    };
+    // Facilities.
+    let radius_for = |li: usize| {
+        req.radius_m
+            .or(req.profile.radius_m)
+            .unwrap_or(snap.layers[li].spec.service_radius_m)
+    };
+    let radii_m: Vec<(String, f64)> = req
+        .layers
+        .iter()
+        .map(|&li| (snap.layers[li].spec.id.clone(), radius_for(li)))
+        .collect();
+    for &li in &req.layers {
+        let l = &snap.layers[li];
+        for i in 0..l.features.len() {
+            if !req.remove.contains(&(li, i)) {
+                st.apply(&Reach::new(l.geometry(i).clone(), radius_for(li)));
+            }
+        }
+    }
+    let new_radius = req
+        .layers
+        .first()
+        .map(|&li| radius_for(li))
+        .unwrap_or(1000.0);
+    for p in &req.add {
+        st.apply(&Reach::new(
+            geo::Geometry::Point(Point::new(p[0], p[1])),
+            new_radius,
+        ));
+    }
+    let total = st.tally(None);
+    let zone_rows = zones
+        .iter()
+        .enumerate()
+        .map(|(zi, z)| ZoneRow {
+            code: z.0.clone(),
+            name: z.1.clone(),
+            tally: st.tally(Some(zi as u16)),
+        })
+        .collect();
+    let gaps = gaps_of(&st, &zones);
+    let suggestions = suggest::greedy(&mut st, req.suggest, new_radius, req.candidates.as_deref());
+    Ok(Coverage {
+        profile: req.profile,
+        radii_m,
+        cell_m: req.cell_m,
+        cell_area_m2: st.grid.cell_area_m2(),
+        total,
+        zones: zone_rows,
+        gaps,
+        suggestions,
+    })
+}
+
+fn gaps_of(st: &State, zones: &[(String, String, MultiPolygon<f64>)]) -> Vec<Gap> {
+    let shapes = gaps::dissolve(&st.grid, |c| st.grid.zone[c] != OUTSIDE && !st.covered[c]);
+    shapes
+        .into_iter()
+        .map(|g| {
+            let mut counts = vec![0usize; zones.len()];
+            for &c in &g.cells {
+                if let Some(n) = counts.get_mut(st.grid.zone[c] as usize) {
+                    *n += 1;
+                }
+            }
+            let township = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &n)| n > 0)
+                .max_by_key(|(_, &n)| n)
+                .map(|(i, _)| zones[i].1.clone());
+            let (mut population, mut children) = (0, 0);
+            for (i, p) in st.people.iter().enumerate() {
+                if !st.people_covered[i]
+                    && p.cell.is_some_and(|c| g.cells.binary_search(&c).is_ok())
+                {
+                    population += p.population;
+                    children += p.children;
+                }
+            }
+            Gap {
+                area_m2: g.cells.len() as f64 * st.grid.cell_area_m2(),
+                polygon: g.polygon,
+                population,
+                children,
+                township,
+            }
+        })
+        .collect()
+}
