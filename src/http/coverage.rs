@@ -314,7 +314,7 @@ fn to_json(cov: &Coverage) -> Value {
     let suggestions: Vec<Value> = cov
         .suggestions
         .iter()
-        .map(|s| json!({"rank": s.rank, "lon": (s.position[0] * 1e7).round() / 1e7, "lat": (s.position[1] * 1e7).round() / 1e7,
+        .map(|s| json!({"rank": s.rank, "lon": s.position[0], "lat": s.position[1],
             "gain_population": s.gain_population, "gain_children": s.gain_children, "gain_area_m2": s.gain_area_m2,
             "covered_area_share": r4(s.covered_area_share), "covered_population_share": r4(s.covered_population_share)}))
         .collect();
