@@ -20,4 +20,4 @@ pub mod query;
 pub mod sample;
 pub mod snapshot;
 
-pub use http::{app, AppState};
+pub use http::{app, app_with, AppState};

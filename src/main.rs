@@ -32,6 +32,21 @@ enum Command {
         /// MapLibre GL JS's dist folder, served at /vendor/maplibre-gl/.
         #[arg(long, default_value = "node_modules/maplibre-gl/dist")]
         vendor: PathBuf,
+        /// Largest request body in bytes (413 beyond).
+        #[arg(long, default_value_t = 1 << 20)]
+        max_body_bytes: usize,
+        /// Seconds to answer a request (408 beyond).
+        #[arg(long, default_value_t = 30)]
+        timeout_s: u64,
+        /// Requests served at once; more are refused with 503 at once.
+        #[arg(long, default_value_t = 512)]
+        max_concurrency: usize,
+        /// An origin allowed to call the API from another site (repeatable); none: same-origin only.
+        #[arg(long = "cors-origin")]
+        cors_origins: Vec<String>,
+        /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+        #[arg(long, default_value_t = 10)]
+        shutdown_grace_s: u64,
     },
     /// Validate every layer and print what would be refused; exits 1 on any error.
     Check {
@@ -101,7 +116,23 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             skip_invalid,
             web,
             vendor,
+            max_body_bytes,
+            timeout_s,
+            max_concurrency,
+            cors_origins,
+            shutdown_grace_s,
         } => {
+            if max_concurrency == 0 || timeout_s == 0 || max_body_bytes == 0 {
+                return Err(
+                    "--max-concurrency, --timeout-s and --max-body-bytes must be above 0".into(),
+                );
+            }
+            let hardening = nestmap::http::harden::Hardening {
+                max_body_bytes,
+                timeout: std::time::Duration::from_secs(timeout_s),
+                max_concurrency,
+                cors_origins,
+            };
             let started = std::time::Instant::now();
             let snap = nestmap::load::load_dir(&data).map_err(|e| e.to_string())?;
             if snap.report.has_errors() {
@@ -138,14 +169,56 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                 let local = listener.local_addr().map_err(|e| e.to_string())?;
                 tracing::info!("serving on http://{local}");
                 println!("nestmap serving on http://{local}");
-                axum::serve(listener, nestmap::app(state))
-                    .with_graceful_shutdown(async {
-                        let _ = tokio::signal::ctrl_c().await;
-                    })
+                let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                let server = axum::serve(listener, nestmap::app_with(state, &hardening))
+                    .with_graceful_shutdown({
+                        let mut rx = stop_rx.clone();
+                        async move {
+                            let _ = rx.wait_for(|s| *s).await;
+                        }
+                    });
+                let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
+                tokio::select! {
+                    r = &mut server => return r.map_err(|e| e.to_string()),
+                    _ = shutdown_signal() => {}
+                }
+                tracing::info!("shutting down: in-flight requests get {shutdown_grace_s} s");
+                let _ = stop_tx.send(true);
+                match tokio::time::timeout(std::time::Duration::from_secs(shutdown_grace_s), server)
                     .await
-                    .map_err(|e| e.to_string())
+                {
+                    Ok(r) => r.map_err(|e| e.to_string()),
+                    Err(_) => {
+                        tracing::warn!(
+                            "shutdown deadline passed; closing the remaining connections"
+                        );
+                        Ok(())
+                    }
+                }
             })?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
     }
 }

@@ -4,6 +4,7 @@
 pub mod coverage;
 pub mod error;
 pub mod geojson;
+pub mod harden;
 pub mod layers;
 pub mod nearest;
 pub mod ogcapi;
@@ -69,8 +70,14 @@ async fn method_fallback(req: Request) -> AppError {
     AppError::Method(req.method().to_string())
 }
 
-/// The whole service: JSON API, OGC API - Features, and the static front end.
+/// The whole service with the default [`harden::Hardening`].
 pub fn app(state: AppState) -> Router {
+    app_with(state, &harden::Hardening::default())
+}
+
+/// The whole service: JSON API, OGC API - Features, and the static front end, behind the
+/// protective layers of `hardening`.
+pub fn app_with(state: AppState, hardening: &harden::Hardening) -> Router {
     let api = Router::new()
         .route("/healthz", get(layers::healthz))
         .route("/api/layers", get(layers::layers))
@@ -96,7 +103,9 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_fallback);
     let web = ServeDir::new(&state.web_dir).append_index_html_on_directories(true);
     let vendor = ServeDir::new(&state.vendor_dir);
-    api.nest_service("/vendor/maplibre-gl", vendor)
+    let router = api
+        .nest_service("/vendor/maplibre-gl", vendor)
         .fallback_service(web)
-        .with_state(state)
+        .with_state(state);
+    harden::harden(router, hardening)
 }

@@ -1,0 +1,173 @@
+//! Protection against bad input and load, outermost first: a panic catcher (500, nothing
+//! internal in the body), JSON error bodies for every refusal a layer makes, load shedding
+//! past a concurrency limit (503), a request timeout (408), a body limit (413), and CORS
+//! (same-origin unless origins are configured).
+
+use std::time::Duration;
+
+use axum::error_handling::HandleErrorLayer;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{BoxError, Router};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Limits applied to every request.
+#[derive(Debug, Clone)]
+pub struct Hardening {
+    /// Largest request body in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Longest time to answer (408 beyond).
+    pub timeout: Duration,
+    /// Requests served at once; more are shed with 503 at once rather than queued.
+    pub max_concurrency: usize,
+    /// Origins allowed cross-origin; empty means same-origin only (no CORS headers).
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for Hardening {
+    fn default() -> Self {
+        Hardening {
+            max_body_bytes: 1 << 20,
+            timeout: Duration::from_secs(30),
+            max_concurrency: 512,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+fn error_code(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "timeout",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "unprocessable",
+        503 => "overloaded",
+        s if s >= 500 => "internal",
+        _ => "error",
+    }
+}
+
+fn json_error(status: StatusCode, message: String) -> Response {
+    (
+        status,
+        axum::Json(json!({"error": {"code": error_code(status), "message": message}})),
+    )
+        .into_response()
+}
+
+/// Give every 4xx/5xx that is not already our JSON a JSON body: a layer's or extractor's own
+/// words for 4xx, nothing internal for 5xx.
+async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let default = match status {
+        StatusCode::REQUEST_TIMEOUT => "the request took too long and was abandoned".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_string(),
+        StatusCode::NOT_FOUND => "not found".to_string(),
+        s => s.canonical_reason().unwrap_or("error").to_lowercase(),
+    };
+    let message = if status.is_client_error() {
+        let bytes = res
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).trim().to_string();
+        if text.is_empty() {
+            default
+        } else {
+            text
+        }
+    } else {
+        tracing::error!("answered {status}");
+        default
+    };
+    json_error(status, message)
+}
+
+async fn shed(err: BoxError) -> Response {
+    if err.is::<tower::load_shed::error::Overloaded>() {
+        json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is at its concurrency limit; retry shortly".into(),
+        )
+    } else {
+        tracing::error!("middleware error: {err}");
+        json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error; it has been logged".into(),
+        )
+    }
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    json_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error; it has been logged".into(),
+    )
+}
+
+/// Wrap the router in the protective layers.
+pub fn harden(router: Router, h: &Hardening) -> Router {
+    let cors = if h.cors_origins.is_empty() {
+        None
+    } else {
+        let origins: Vec<HeaderValue> = h
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        Some(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PUT,
+                    Method::PATCH,
+                    Method::DELETE,
+                ])
+                .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
+        )
+    };
+    let router = match cors {
+        Some(c) => router.layer(c),
+        None => router,
+    };
+    // Innermost first: each `layer` call wraps what is already there.
+    router
+        .layer(RequestBodyLimitLayer::new(h.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            h.timeout,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(shed))
+                .load_shed()
+                .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                    h.max_concurrency,
+                )),
+        )
+        .layer(axum::middleware::map_response(json_errors))
+        .layer(CatchPanicLayer::custom(panicked))
+}
