@@ -2,6 +2,7 @@
 //! summary, plus the load report. Built once by [`crate::load`], then shared behind an `Arc`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use opening_hours::OpeningHours;
 
@@ -102,15 +103,20 @@ pub fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
 /// Every layer, frozen, with the report of what loading refused.
 #[derive(Debug)]
 pub struct Snapshot {
-    /// Layers in catalog order.
-    pub layers: Vec<Layer>,
+    /// Layers in catalog order (shared, so an edit rebuilds only its own layer).
+    pub layers: Vec<Arc<Layer>>,
     /// What the loader refused or warned about.
     pub report: LoadReport,
 }
 
 impl Snapshot {
+    /// A snapshot of `layers` with the report of how they were loaded.
+    pub fn new(layers: Vec<Layer>, report: LoadReport) -> Self {
+        Snapshot { layers: layers.into_iter().map(Arc::new).collect(), report }
+    }
+
     /// The layer with this id.
     pub fn layer(&self, id: &str) -> Option<&Layer> {
-        self.layers.iter().find(|l| l.spec.id == id)
+        self.layers.iter().find(|l| l.spec.id == id).map(|l| &**l)
     }
 }

@@ -127,10 +127,7 @@ fn world(seed: u64) -> World {
         Layer::new(spec("lines", LayerKind::Generic, 400.0), named("l", &lines)),
     ];
     World {
-        snap: Snapshot {
-            layers,
-            report: Default::default(),
-        },
+        snap: Snapshot::new(layers, Default::default()),
         area,
         lake,
         zones,

@@ -142,10 +142,7 @@ async fn cors_is_same_origin_by_default_and_configurable() {
 
 #[tokio::test]
 async fn unknown_paths_and_static_misses_are_json_404s() {
-    let snap = nestmap::snapshot::Snapshot {
-        layers: vec![],
-        report: Default::default(),
-    };
+    let snap = nestmap::snapshot::Snapshot::new(vec![], Default::default());
     let app = nestmap::app(nestmap::AppState::new(
         snap,
         "web".into(),

@@ -89,7 +89,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
             .push((spec.id.clone(), features.len(), refused));
         layers.push(Layer::new(spec, features));
     }
-    Ok(Snapshot { layers, report })
+    Ok(Snapshot::new(layers, report))
 }
 
 /// Parse and validate one layer's GeoJSON text. Returns the valid features and how many were
