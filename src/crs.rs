@@ -109,6 +109,35 @@ impl Crs {
         }
     }
 
+    /// Transform one WGS84 `[lon, lat]` position into this CRS (used to store edits in a
+    /// layer file's own CRS).
+    pub fn from_wgs84(self, lon: f64, lat: f64) -> Result<(f64, f64), CrsError> {
+        let out = match self {
+            Crs::Wgs84 => (lon, lat),
+            Crs::Gcj02 => wgs84_to_gcj02(lon, lat),
+            Crs::Bd09 => {
+                let (g0, g1) = wgs84_to_gcj02(lon, lat);
+                gcj02_to_bd09(g0, g1)
+            }
+            Crs::Epsg(code) => with_proj_inverse(code, |p| {
+                p.convert((lon, lat)).map_err(|_| CrsError::Transform {
+                    crs: self,
+                    x: lon,
+                    y: lat,
+                })
+            })?,
+        };
+        if out.0.is_finite() && out.1.is_finite() {
+            Ok(out)
+        } else {
+            Err(CrsError::Transform {
+                crs: self,
+                x: lon,
+                y: lat,
+            })
+        }
+    }
+
     /// Check that PROJ can build the transform (a no-op for the built-in systems).
     pub fn check(self) -> Result<(), CrsError> {
         match self {
@@ -142,6 +171,30 @@ fn with_proj<T>(
     })
 }
 
+thread_local! {
+    static PROJ_INVERSE: RefCell<HashMap<u32, Result<proj::Proj, String>>> = RefCell::new(HashMap::new());
+}
+
+fn with_proj_inverse<T>(
+    code: u32,
+    f: impl FnOnce(&proj::Proj) -> Result<T, CrsError>,
+) -> Result<T, CrsError> {
+    PROJ_INVERSE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let entry = cache.entry(code).or_insert_with(|| {
+            proj::Proj::new_known_crs("EPSG:4326", &format!("EPSG:{code}"), None)
+                .map_err(|e| e.to_string())
+        });
+        match entry {
+            Ok(p) => f(p),
+            Err(reason) => Err(CrsError::Proj {
+                code,
+                reason: reason.clone(),
+            }),
+        }
+    })
+}
+
 fn proj_to_wgs84(code: u32, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
     with_proj(code, |p| {
         p.convert((x, y)).map_err(|_| CrsError::Transform {
@@ -155,17 +208,7 @@ fn proj_to_wgs84(code: u32, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
 /// Transform WGS84 `[lon, lat]` to a projected EPSG system with PROJ (used by tests and the
 /// sample generator; axis order easting, northing).
 pub fn wgs84_to_epsg(code: u32, lon: f64, lat: f64) -> Result<(f64, f64), CrsError> {
-    let p = proj::Proj::new_known_crs("EPSG:4326", &format!("EPSG:{code}"), None).map_err(|e| {
-        CrsError::Proj {
-            code,
-            reason: e.to_string(),
-        }
-    })?;
-    p.convert((lon, lat)).map_err(|_| CrsError::Transform {
-        crs: Crs::Epsg(code),
-        x: lon,
-        y: lat,
-    })
+    Crs::Epsg(code).from_wgs84(lon, lat)
 }
 
 // Krasovsky 1940 ellipsoid, as used by the published GCJ-02 formula.

@@ -12,12 +12,15 @@
 
 pub mod catalog;
 pub mod crs;
+pub mod edit;
 pub mod http;
 pub mod index;
 pub mod load;
 pub mod model;
 pub mod query;
+pub mod reload;
 pub mod sample;
 pub mod snapshot;
+pub mod store;
 
 pub use http::{app, app_with, AppState};

@@ -44,6 +44,13 @@ enum Command {
         /// An origin allowed to call the API from another site (repeatable); none: same-origin only.
         #[arg(long = "cors-origin")]
         cors_origins: Vec<String>,
+        /// File of edit tokens, one `name:secret` a line (`#` comments). Also read: the
+        /// environment variable NESTMAP_TOKENS (`name:secret,name2:secret2`). None: read-only.
+        #[arg(long)]
+        tokens_file: Option<PathBuf>,
+        /// Append-only audit log of edits (JSON lines).
+        #[arg(long, default_value = "audit.jsonl")]
+        audit_log: PathBuf,
         /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
         #[arg(long, default_value_t = 10)]
         shutdown_grace_s: u64,
@@ -120,8 +127,11 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             timeout_s,
             max_concurrency,
             cors_origins,
+            tokens_file,
+            audit_log,
             shutdown_grace_s,
         } => {
+            let tokens = read_tokens(tokens_file.as_deref())?;
             if max_concurrency == 0 || timeout_s == 0 || max_body_bytes == 0 {
                 return Err(
                     "--max-concurrency, --timeout-s and --max-body-bytes must be above 0".into(),
@@ -160,7 +170,20 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                     vendor.display()
                 );
             }
-            let state = nestmap::AppState::new(snap, web, vendor);
+            if tokens.is_empty() {
+                tracing::info!("no edit tokens configured: read-only");
+            } else {
+                tracing::info!(
+                    "edits allowed for {} token(s), audited to {}",
+                    tokens.len(),
+                    audit_log.display()
+                );
+            }
+            let state = nestmap::AppState::new(snap, web, vendor).with_editing(
+                data.clone(),
+                audit_log,
+                tokens,
+            );
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr)
@@ -170,6 +193,7 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                 tracing::info!("serving on http://{local}");
                 println!("nestmap serving on http://{local}");
                 let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+                let reloader = state.clone();
                 let server = axum::serve(listener, nestmap::app_with(state, &hardening))
                     .with_graceful_shutdown({
                         let mut rx = stop_rx.clone();
@@ -178,6 +202,7 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                         }
                     });
                 let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
+                tokio::spawn(reload_on_sighup(reloader));
                 tokio::select! {
                     r = &mut server => return r.map_err(|e| e.to_string()),
                     _ = shutdown_signal() => {}
@@ -221,4 +246,56 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+/// Reload the data directory on every SIGHUP.
+async fn reload_on_sighup(state: nestmap::AppState) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("cannot listen for SIGHUP: reload by restarting");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading");
+            state.reload().await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = state;
+}
+
+/// Edit tokens from the file and the NESTMAP_TOKENS variable.
+fn read_tokens(file: Option<&std::path::Path>) -> Result<Vec<nestmap::http::Token>, String> {
+    let mut text = String::new();
+    if let Some(f) = file {
+        text = std::fs::read_to_string(f)
+            .map_err(|e| format!("{}: cannot read the tokens file: {e}", f.display()))?;
+    }
+    if let Ok(env) = std::env::var("NESTMAP_TOKENS") {
+        text.push('\n');
+        text.push_str(&env.replace(',', "\n"));
+    }
+    let mut out: Vec<nestmap::http::Token> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((name, secret)) = line.split_once(':') else {
+            return Err(format!("tokens line {}: expected name:secret", n + 1));
+        };
+        if name.trim().is_empty() || secret.trim().len() < 8 {
+            return Err(format!(
+                "tokens line {}: a token needs a name and a secret of at least 8 characters",
+                n + 1
+            ));
+        }
+        out.push(nestmap::http::Token {
+            name: name.trim().into(),
+            secret: secret.trim().into(),
+        });
+    }
+    Ok(out)
 }

@@ -112,7 +112,10 @@ pub struct Snapshot {
 impl Snapshot {
     /// A snapshot of `layers` with the report of how they were loaded.
     pub fn new(layers: Vec<Layer>, report: LoadReport) -> Self {
-        Snapshot { layers: layers.into_iter().map(Arc::new).collect(), report }
+        Snapshot {
+            layers: layers.into_iter().map(Arc::new).collect(),
+            report,
+        }
     }
 
     /// The layer with this id.

@@ -2,7 +2,7 @@
 //! `{"error":{"code","message"}}`. 4xx bodies say what was wrong; 5xx bodies say nothing
 //! internal (the detail is logged).
 
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
@@ -18,6 +18,14 @@ pub enum AppError {
     NoRoute(String),
     /// The route exists but not for this method.
     Method(String),
+    /// No credentials for an edit.
+    Unauthorized(String),
+    /// Credentials that do not allow the edit, or a read-only server.
+    Forbidden(String),
+    /// The resource exists already.
+    Conflict(String),
+    /// The body's content type is not one we read.
+    UnsupportedMedia(String),
     /// Something failed on our side; the detail goes to the log only.
     Internal(String),
 }
@@ -47,6 +55,14 @@ impl AppError {
                 "method_not_allowed",
                 format!("method {m} is not allowed here"),
             ),
+            AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone()),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            AppError::UnsupportedMedia(m) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                m.clone(),
+            ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -62,10 +78,15 @@ impl IntoResponse for AppError {
             tracing::error!("internal error: {detail}");
         }
         let (status, code, message) = self.parts();
-        (
+        let mut res = (
             status,
             Json(json!({"error": {"code": code, "message": message}})),
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
     }
 }

@@ -37,5 +37,8 @@ pub async fn layers(State(st): State<AppState>, p: Params) -> Result<Json<Value>
         })
         .collect();
     let problems: Vec<String> = snap.report.problems.iter().map(|p| p.to_string()).collect();
-    Ok(Json(json!({"layers": layers, "skipped": problems})))
+    let reload = st.last_reload.read().ok().and_then(|g| g.clone());
+    Ok(Json(
+        json!({"layers": layers, "skipped": problems, "reload": reload, "editable": !st.tokens.is_empty()}),
+    ))
 }

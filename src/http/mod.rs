@@ -2,6 +2,7 @@
 //! [`crate::query`], and serialise; [`error`] is the only place statuses are chosen.
 
 pub mod coverage;
+pub mod edit;
 pub mod error;
 pub mod geojson;
 pub mod harden;
@@ -23,8 +24,30 @@ use tower_http::services::ServeDir;
 use crate::snapshot::Snapshot;
 use error::AppError;
 
-/// What handlers share: the current snapshot (swapped whole on reload) and where the web
-/// front end lives.
+/// A bearer token allowed to edit, known by its name in the audit log.
+#[derive(Clone)]
+pub struct Token {
+    /// Name written to the audit log (never the secret).
+    pub name: String,
+    /// The secret a client sends as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+/// The last reload: when, whether it was taken, why not, and what changed.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ReloadStatus {
+    /// RFC 3339 time of the attempt.
+    pub at: String,
+    /// Whether the new data is being served.
+    pub ok: bool,
+    /// Why it was refused (the loader's messages), when it was.
+    pub problems: Vec<String>,
+    /// What changed, when it was taken.
+    pub changes: Vec<crate::reload::LayerChanges>,
+}
+
+/// What handlers share: the current snapshot (swapped whole on edit or reload), where the
+/// data and the front end live, the edit tokens, and the lock that serialises writers.
 #[derive(Clone)]
 pub struct AppState {
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
@@ -32,16 +55,45 @@ pub struct AppState {
     pub web_dir: PathBuf,
     /// The MapLibre GL JS `dist` folder served at `/vendor/maplibre-gl/`.
     pub vendor_dir: PathBuf,
+    /// The data directory (edits write here, reloads read here); None: read-only.
+    pub data_dir: Option<PathBuf>,
+    /// The append-only audit log of edits.
+    pub audit_log: Option<PathBuf>,
+    /// Tokens allowed to edit; empty means read-only.
+    pub tokens: Arc<Vec<Token>>,
+    /// Held by every writer (edits, reloads).
+    pub writer: Arc<tokio::sync::Mutex<()>>,
+    /// The last reload.
+    pub last_reload: Arc<RwLock<Option<ReloadStatus>>>,
 }
 
 impl AppState {
-    /// State serving `snapshot`, the front end from `web_dir` and MapLibre from `vendor_dir`.
+    /// Read-only state serving `snapshot`, the front end from `web_dir` and MapLibre from
+    /// `vendor_dir`.
     pub fn new(snapshot: Snapshot, web_dir: PathBuf, vendor_dir: PathBuf) -> Self {
         AppState {
             snapshot: Arc::new(RwLock::new(Arc::new(snapshot))),
             web_dir,
             vendor_dir,
+            data_dir: None,
+            audit_log: None,
+            tokens: Arc::new(Vec::new()),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+            last_reload: Arc::new(RwLock::new(None)),
         }
+    }
+
+    /// Allow edits of the files in `data_dir` by `tokens`, audited to `audit_log`.
+    pub fn with_editing(
+        mut self,
+        data_dir: PathBuf,
+        audit_log: PathBuf,
+        tokens: Vec<Token>,
+    ) -> Self {
+        self.data_dir = Some(data_dir);
+        self.audit_log = Some(audit_log);
+        self.tokens = Arc::new(tokens);
+        self
     }
 
     /// The current snapshot; cheap (an `Arc` clone), and unaffected by later swaps.
@@ -59,6 +111,75 @@ impl AppState {
             Ok(mut g) => *g = next,
             Err(poisoned) => *poisoned.into_inner() = next,
         }
+    }
+
+    /// Reload the data directory: a bad file keeps the old data serving, and the reason is
+    /// kept for `/api/layers`; a good one is swapped in with a report of what changed.
+    pub async fn reload(&self) -> ReloadStatus {
+        let _w = self.writer.lock().await;
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let status = match &self.data_dir {
+            None => ReloadStatus {
+                at,
+                ok: false,
+                problems: vec!["no data directory to reload".into()],
+                changes: vec![],
+            },
+            Some(dir) => {
+                let dir = dir.clone();
+                let old = self.snapshot();
+                let loaded = tokio::task::spawn_blocking(move || crate::load::load_dir(&dir)).await;
+                match loaded {
+                    Ok(Ok(snap)) if !snap.report.has_errors() => {
+                        let new = Arc::new(snap);
+                        match self.snapshot.write() {
+                            Ok(mut g) => *g = new.clone(),
+                            Err(p) => *p.into_inner() = new.clone(),
+                        }
+                        let changes =
+                            tokio::task::spawn_blocking(move || crate::reload::diff(&old, &new))
+                                .await
+                                .unwrap_or_default();
+                        ReloadStatus {
+                            at,
+                            ok: true,
+                            problems: vec![],
+                            changes,
+                        }
+                    }
+                    Ok(Ok(snap)) => ReloadStatus {
+                        at,
+                        ok: false,
+                        problems: snap.report.problems.iter().map(|p| p.to_string()).collect(),
+                        changes: vec![],
+                    },
+                    Ok(Err(e)) => ReloadStatus {
+                        at,
+                        ok: false,
+                        problems: vec![e.to_string()],
+                        changes: vec![],
+                    },
+                    Err(e) => ReloadStatus {
+                        at,
+                        ok: false,
+                        problems: vec![format!("reload task failed: {e}")],
+                        changes: vec![],
+                    },
+                }
+            }
+        };
+        if status.ok {
+            tracing::info!("reloaded: {} layers changed", status.changes.len());
+        } else {
+            tracing::warn!(
+                "reload refused, old data still served: {}",
+                status.problems.join("; ")
+            );
+        }
+        if let Ok(mut g) = self.last_reload.write() {
+            *g = Some(status.clone());
+        }
+        status
     }
 }
 
@@ -95,9 +216,15 @@ pub fn app_with(state: AppState, hardening: &harden::Hardening) -> Router {
         .route("/ogcapi/collections/{layer}", get(ogcapi::collection))
         .route(
             "/ogcapi/collections/{layer}/items",
-            get(ogcapi::items_handler),
+            get(ogcapi::items_handler).post(edit::create),
         )
-        .route("/ogcapi/collections/{layer}/items/{id}", get(ogcapi::item))
+        .route(
+            "/ogcapi/collections/{layer}/items/{id}",
+            get(ogcapi::item)
+                .put(edit::replace)
+                .patch(edit::patch)
+                .delete(edit::delete),
+        )
         .route("/api/{*rest}", get(api_fallback))
         .route("/ogcapi/{*rest}", get(api_fallback))
         .method_not_allowed_fallback(method_fallback);
