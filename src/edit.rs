@@ -213,7 +213,7 @@ pub fn apply(
                 .ids
                 .get(&id)
                 .ok_or_else(|| EditError::NoFeature(id.clone(), spec.id.clone()))?;
-            let mut current = crate::http::geojson::feature_json(layer, idx, None);
+            let mut current = crate::output::feature_json(layer, idx, None);
             if let Some(g) = patch.get("geometry") {
                 current["geometry"] = g.clone();
             }

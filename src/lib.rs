@@ -17,6 +17,7 @@ pub mod http;
 pub mod index;
 pub mod load;
 pub mod model;
+pub mod output;
 pub mod query;
 pub mod reload;
 pub mod sample;

@@ -1,25 +1,3 @@
-//! Features as GeoJSON (RFC 7946): `[lon, lat]` WGS84, string ids.
+//! GeoJSON output for handlers: see [`crate::output`].
 
-use serde_json::{json, Map, Value};
-
-use crate::snapshot::Layer;
-
-/// A geometry as a GeoJSON geometry object.
-pub fn geometry_json(g: &geo::Geometry<f64>) -> Value {
-    serde_json::to_value(geojson::Geometry::from(g)).unwrap_or(Value::Null)
-}
-
-/// Feature `i` of `layer` as a GeoJSON Feature, with `extra` properties merged over its own.
-pub fn feature_json(layer: &Layer, i: usize, extra: Option<Map<String, Value>>) -> Value {
-    let f = &layer.features[i];
-    let mut props = f.properties.clone();
-    if let Some(extra) = extra {
-        props.extend(extra);
-    }
-    json!({
-        "type": "Feature",
-        "id": f.id,
-        "geometry": geometry_json(layer.geometry(i)),
-        "properties": props,
-    })
-}
+pub use crate::output::{feature_json, geometry_json};
