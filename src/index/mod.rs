@@ -2,11 +2,14 @@
 //! features, nearest first, in metres on the ground" and "which features touch this box".
 //!
 //! Points go in as themselves; lines and polygon rings go in as their segments, so a long
-//! line or a detailed outline costs no more to search than its nearby pieces. Polygons also
-//! go into a second tree of their bounding boxes, to find the ones that contain the query
-//! (distance 0). The nearest search is best-first over the tree with lower bounds in metres
-//! ([`geodesy::rect_lower_bound_m`]); exact geodesics are computed only for the leaves that
-//! reach the front of the queue, so filters can be applied lazily before any limit.
+//! line or a detailed outline costs no more to search than its nearby pieces. The tree holds
+//! them in Earth-centred coordinates ([`geodesy::ecef`], metres): the straight chord between
+//! two points of the ellipsoid is never longer than the ground distance, so the distance from
+//! the query to a node's box is an exact lower bound that costs no trigonometry, and it works
+//! the same at 18 degrees north as at 54. Polygons also go into a second tree of their
+//! `[lon, lat]` boxes, to find the ones that contain the query (distance 0). The nearest search
+//! is best-first; ground distances ([`geodesy::FromPoint`]) are computed only for the leaves
+//! that reach the front of the queue, so filters can be applied lazily before any limit.
 
 pub mod geodesy;
 
@@ -15,32 +18,94 @@ use std::collections::{BinaryHeap, HashSet};
 
 use geo::{BoundingRect, Contains, Geometry, Intersects};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{ParentNode, RTree, RTreeNode, RTreeObject, AABB};
+use rstar::{RTree, RTreeObject, AABB};
 
 use geodesy::{
-    distance_m, lerp, nearest_t, rect_lower_bound_m, sphere_distance_m, LocalFrame, SPHERE_SAFETY,
+    distance_m, ecef, lerp, nearest_t, sphere_distance_m, FromPoint, LocalFrame, EARTH_RADIUS_M,
 };
 
-/// A piece of a feature's geometry in the tree.
+/// A piece of a feature's geometry in the tree: a point, or a segment straight in
+/// `[lon, lat]`, boxed in Earth-centred coordinates.
 #[derive(Debug, Clone, Copy)]
 pub struct Piece {
     /// Index of the feature in its layer.
     pub feature: u32,
     a: [f64; 2],
     b: [f64; 2],
+    env: AABB<[f64; 3]>,
 }
 
 impl Piece {
+    fn point(feature: u32, a: [f64; 2]) -> Piece {
+        let p = ecef(a);
+        Piece {
+            feature,
+            a,
+            b: a,
+            env: AABB::from_point(p),
+        }
+    }
+
+    /// A segment's box, padded by far more than the path's bulge away from the chord (the
+    /// sagitta, L^2 / 8R), so it holds every point of the `[lon, lat]`-straight path.
+    fn segment(feature: u32, a: [f64; 2], b: [f64; 2]) -> Piece {
+        let (pa, pb) = (ecef(a), ecef(b));
+        let l2 = (0..3).map(|i| (pa[i] - pb[i]).powi(2)).sum::<f64>();
+        let pad = l2 / EARTH_RADIUS_M + 0.01;
+        let lo = [
+            pa[0].min(pb[0]) - pad,
+            pa[1].min(pb[1]) - pad,
+            pa[2].min(pb[2]) - pad,
+        ];
+        let hi = [
+            pa[0].max(pb[0]) + pad,
+            pa[1].max(pb[1]) + pad,
+            pa[2].max(pb[2]) + pad,
+        ];
+        Piece {
+            feature,
+            a,
+            b,
+            env: AABB::from_corners(lo, hi),
+        }
+    }
+
     fn is_point(&self) -> bool {
         self.a == self.b
     }
 }
 
 impl RTreeObject for Piece {
-    type Envelope = AABB<[f64; 2]>;
+    type Envelope = AABB<[f64; 3]>;
     fn envelope(&self) -> Self::Envelope {
-        AABB::from_corners(self.a, self.b)
+        self.env
     }
+}
+
+/// The Earth-centred box holding every point of the `[lon, lat]` box `min..max`: the box of a
+/// 9 x 9 grid of its points, padded by more than the surface can bulge between them.
+fn patch_box(min: [f64; 2], max: [f64; 2]) -> AABB<[f64; 3]> {
+    const N: usize = 8;
+    let (dlon, dlat) = ((max[0] - min[0]) / N as f64, (max[1] - min[1]) / N as f64);
+    let mut lo = [f64::INFINITY; 3];
+    let mut hi = [f64::NEG_INFINITY; 3];
+    for i in 0..=N {
+        for j in 0..=N {
+            let p = ecef([min[0] + dlon * i as f64, min[1] + dlat * j as f64]);
+            for k in 0..3 {
+                lo[k] = lo[k].min(p[k]);
+                hi[k] = hi[k].max(p[k]);
+            }
+        }
+    }
+    let lat0 = 0f64.clamp(min[1], max[1]);
+    let diag = sphere_distance_m([min[0], lat0], [min[0] + dlon, (lat0 + dlat).min(90.0)])
+        + sphere_distance_m([0.0, lat0], [0.0, lat0 + dlat]);
+    let pad = diag * diag / EARTH_RADIUS_M + 1.0;
+    AABB::from_corners(
+        [lo[0] - pad, lo[1] - pad, lo[2] - pad],
+        [hi[0] + pad, hi[1] + pad, hi[2] + pad],
+    )
 }
 
 type PolygonBox = GeomWithData<Rectangle<[f64; 2]>, u32>;
@@ -50,7 +115,30 @@ pub struct LayerIndex {
     pieces: RTree<Piece>,
     polygons: RTree<PolygonBox>,
     geometries: Vec<Geometry<f64>>,
+    /// Every feature is one piece (a layer of single points): no feature can come twice,
+    /// so the search keeps no set of features already given.
+    one_piece_each: bool,
 }
+
+/// A hasher for feature indices: a multiply, no SipHash (the search is a hot loop).
+#[derive(Default, Clone, Copy)]
+pub struct IndexHasher(u64);
+
+impl std::hash::Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = u64::from(i).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type FeatureSet = HashSet<u32, std::hash::BuildHasherDefault<IndexHasher>>;
 
 impl std::fmt::Debug for LayerIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -63,33 +151,17 @@ impl std::fmt::Debug for LayerIndex {
 
 fn push_line(out: &mut Vec<Piece>, feature: u32, coords: &[geo::Coord<f64>]) {
     if coords.len() == 1 {
-        let c = [coords[0].x, coords[0].y];
-        out.push(Piece {
-            feature,
-            a: c,
-            b: c,
-        });
+        out.push(Piece::point(feature, [coords[0].x, coords[0].y]));
     }
     for w in coords.windows(2) {
-        out.push(Piece {
-            feature,
-            a: [w[0].x, w[0].y],
-            b: [w[1].x, w[1].y],
-        });
+        out.push(Piece::segment(feature, [w[0].x, w[0].y], [w[1].x, w[1].y]));
     }
 }
 
 fn pieces_of(g: &Geometry<f64>, feature: u32, out: &mut Vec<Piece>) {
     use Geometry as G;
     match g {
-        G::Point(p) => {
-            let c = [p.x(), p.y()];
-            out.push(Piece {
-                feature,
-                a: c,
-                b: c,
-            });
-        }
+        G::Point(p) => out.push(Piece::point(feature, [p.x(), p.y()])),
         G::MultiPoint(mp) => mp
             .iter()
             .for_each(|p| pieces_of(&G::Point(*p), feature, out)),
@@ -121,116 +193,96 @@ fn is_areal(g: &Geometry<f64>) -> bool {
     )
 }
 
-/// One entry of the best-first queue: a node to open, a leaf with only a lower bound, or a
-/// leaf with its exact distance.
-enum Item<'a> {
-    Node(&'a ParentNode<Piece>),
-    Bound(&'a Piece),
-    Exact(u32),
-}
-
-struct Queued<'a> {
+/// A feature with its ground distance, waiting until no closer one can come.
+struct Pending {
     key_m: f64,
-    item: Item<'a>,
+    feature: u32,
 }
 
-impl PartialEq for Queued<'_> {
+impl PartialEq for Pending {
     fn eq(&self, other: &Self) -> bool {
         self.key_m == other.key_m
     }
 }
-impl Eq for Queued<'_> {}
-impl PartialOrd for Queued<'_> {
+impl Eq for Pending {}
+impl PartialOrd for Pending {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Queued<'_> {
+impl Ord for Pending {
     // Reversed: BinaryHeap is a max-heap and we want the nearest first.
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key_m.total_cmp(&self.key_m)
+        other
+            .key_m
+            .total_cmp(&self.key_m)
+            .then(other.feature.cmp(&self.feature))
+    }
+}
+
+impl rstar::PointDistance for Piece {
+    /// Squared chord (metres) from an Earth-centred point to the piece's box: a lower bound
+    /// of the squared ground distance to the piece.
+    fn distance_2(&self, point: &[f64; 3]) -> f64 {
+        self.env.distance_2(point)
     }
 }
 
 /// Features in order of distance from a point, each once, as `(feature index, metres)`.
 /// Lazy: stop pulling whenever you have enough.
-pub struct Nearest<'a> {
-    index: &'a LayerIndex,
-    query: [f64; 2],
+///
+/// rstar streams the pieces in order of their chord lower bound; each streamed piece gets its
+/// ground distance and waits in `pending` until the next bound is no smaller, so features
+/// come out in exact ground-distance order.
+pub struct Nearest<'a, S: Iterator<Item = (&'a Piece, f64)>> {
+    stream: std::iter::Peekable<S>,
+    pending: BinaryHeap<Pending>,
     frame: LocalFrame,
-    heap: BinaryHeap<Queued<'a>>,
+    from: FromPoint,
     inside: std::vec::IntoIter<u32>,
-    seen: HashSet<u32>,
+    seen: FeatureSet,
+    track: bool,
 }
 
-impl<'a> Nearest<'a> {
-    fn push_children(&mut self, node: &'a ParentNode<Piece>) {
-        for child in node.children() {
-            match child {
-                RTreeNode::Parent(p) => {
-                    let env = p.envelope();
-                    let key_m = rect_lower_bound_m(self.query, env.lower(), env.upper());
-                    self.heap.push(Queued {
-                        key_m,
-                        item: Item::Node(p),
-                    });
-                }
-                RTreeNode::Leaf(piece) => {
-                    if self.seen.contains(&piece.feature) {
-                        continue;
-                    }
-                    let key_m = if piece.is_point() {
-                        sphere_distance_m(self.query, piece.a) * SPHERE_SAFETY
-                    } else {
-                        let env = piece.envelope();
-                        rect_lower_bound_m(self.query, env.lower(), env.upper())
-                    };
-                    self.heap.push(Queued {
-                        key_m,
-                        item: Item::Bound(piece),
-                    });
-                }
-            }
-        }
-    }
-
+impl<'a, S: Iterator<Item = (&'a Piece, f64)>> Nearest<'a, S> {
     fn exact_m(&self, piece: &Piece) -> f64 {
         if piece.is_point() {
-            distance_m(self.query, piece.a)
-        } else {
-            let t = nearest_t(&self.frame, piece.a, piece.b);
-            distance_m(self.query, lerp(piece.a, piece.b, t))
+            return self.from.distance_to_ecef_m(piece.env.lower(), piece.a);
         }
+        let t = nearest_t(&self.frame, piece.a, piece.b);
+        self.from.distance_m(lerp(piece.a, piece.b, t))
     }
 }
 
-impl Iterator for Nearest<'_> {
+impl<'a, S: Iterator<Item = (&'a Piece, f64)>> Iterator for Nearest<'a, S> {
     type Item = (usize, f64);
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(f) = self.inside.next() {
             return Some((f as usize, 0.0));
         }
-        while let Some(Queued { key_m, item }) = self.heap.pop() {
-            match item {
-                Item::Node(node) => self.push_children(node),
-                Item::Bound(piece) => {
-                    if !self.seen.contains(&piece.feature) {
-                        let key_m = self.exact_m(piece);
-                        self.heap.push(Queued {
-                            key_m,
-                            item: Item::Exact(piece.feature),
-                        });
-                    }
+        loop {
+            let bound_m = self
+                .stream
+                .peek()
+                .map_or(f64::INFINITY, |(_, d2)| d2.sqrt());
+            if self.pending.peek().is_some_and(|p| p.key_m <= bound_m) {
+                let Pending { key_m, feature } = self.pending.pop()?;
+                if !self.track || self.seen.insert(feature) {
+                    return Some((feature as usize, key_m));
                 }
-                Item::Exact(f) => {
-                    if self.seen.insert(f) {
-                        return Some((f as usize, key_m));
-                    }
-                }
+                continue;
             }
+            let (piece, _) = self.stream.next()?;
+            if self.track && self.seen.contains(&piece.feature) {
+                continue;
+            }
+            let key_m = self.exact_m(piece);
+            self.pending.push(Pending {
+                key_m,
+                feature: piece.feature,
+            });
         }
-        None
     }
 }
 
@@ -239,8 +291,11 @@ impl LayerIndex {
     pub fn build(geometries: Vec<Geometry<f64>>) -> Self {
         let mut pieces = Vec::new();
         let mut boxes = Vec::new();
+        let mut one_piece_each = true;
         for (i, g) in geometries.iter().enumerate() {
+            let before = pieces.len();
             pieces_of(g, i as u32, &mut pieces);
+            one_piece_each &= pieces.len() - before == 1;
             if is_areal(g) {
                 if let Some(r) = g.bounding_rect() {
                     let rect =
@@ -251,6 +306,7 @@ impl LayerIndex {
         }
         LayerIndex {
             pieces: RTree::bulk_load(pieces),
+            one_piece_each: one_piece_each && boxes.is_empty(),
             polygons: RTree::bulk_load(boxes),
             geometries,
         }
@@ -273,7 +329,10 @@ impl LayerIndex {
 
     /// Every feature in order of ground distance from `query` (`[lon, lat]`): metres to the
     /// nearest point of its geometry, 0 inside a polygon.
-    pub fn nearest(&self, query: [f64; 2]) -> Nearest<'_> {
+    pub fn nearest(
+        &self,
+        query: [f64; 2],
+    ) -> Nearest<'_, impl Iterator<Item = (&Piece, f64)> + '_> {
         let pt = geo::Point::new(query[0], query[1]);
         let mut inside: Vec<u32> = self
             .polygons
@@ -282,29 +341,32 @@ impl LayerIndex {
             .filter(|&f| self.geometries[f as usize].intersects(&pt))
             .collect();
         inside.sort_unstable();
-        let mut it = Nearest {
-            index: self,
-            query,
+        let from = FromPoint::new(query);
+        Nearest {
+            stream: self
+                .pieces
+                .nearest_neighbor_iter_with_distance_2(&from.xyz())
+                .peekable(),
+            pending: BinaryHeap::new(),
             frame: LocalFrame::new(query),
-            heap: BinaryHeap::new(),
+            from,
+            track: !self.one_piece_each,
             seen: inside.iter().copied().collect(),
             inside: inside.into_iter(),
-        };
-        let root = it.index.pieces.root();
-        it.push_children(root);
-        it
+        }
     }
 
     /// Features whose geometry intersects the `[lon, lat]` box `min..max`, in feature order.
     pub fn intersecting(&self, min: [f64; 2], max: [f64; 2]) -> Vec<usize> {
         let env = AABB::from_corners(min, max);
+        let env3 = patch_box(min, max);
         let rect = geo::Rect::new(
             geo::coord! {x: min[0], y: min[1]},
             geo::coord! {x: max[0], y: max[1]},
         );
         let mut hits: HashSet<u32> = self
             .pieces
-            .locate_in_envelope_intersecting(&env)
+            .locate_in_envelope_intersecting(&env3)
             .map(|p| p.feature)
             .collect();
         // A polygon can contain the whole box without any of its edges touching it.
