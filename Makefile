@@ -13,7 +13,7 @@ check:
 	$(CARGO) run -- check data/geojson
 
 generate:
-	$(CARGO) run -- generate --shared ../shared/data/xiangcheng --out data/geojson
+	$(CARGO) run -- generate --shared data/real --out data/geojson
 
 lint:
 	$(CARGO) fmt --check

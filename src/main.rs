@@ -64,7 +64,7 @@ enum Command {
     /// Regenerate the sample data (real district data + synthetic facilities), byte for byte.
     Generate {
         /// The real data folder (district outline, lakes, NBS names).
-        #[arg(long, default_value = "../shared/data/xiangcheng")]
+        #[arg(long, default_value = "data/real")]
         shared: PathBuf,
         /// Where to write.
         #[arg(long, default_value = "data/geojson")]

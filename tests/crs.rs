@@ -80,7 +80,7 @@ fn vertices(path: &str) -> Vec<Vec<[f64; 2]>> {
 
 #[test]
 fn gcj02_inverse_matches_the_shared_conversion_within_2_m() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/xiangcheng");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/data/real");
     let gcj = vertices(&format!("{dir}/suzhou_districts_amap_gcj02.geojson"));
     let wgs = vertices(&format!("{dir}/suzhou_districts_wgs84.geojson"));
     assert_eq!(gcj.len(), wgs.len());
