@@ -1,0 +1,106 @@
+// Wiring: build the state, the map and the panels; load the layers; set `body.dataset.ready`
+// once every layer is drawn, for people and for tests (`window.nestmap = {map, state}`).
+
+import { createState } from './state.js';
+import { api } from './api.js';
+import { t, setLang, applyI18n } from './i18n.js';
+import { NestMap } from './map.js';
+import { renderPopup } from './ui/popup.js';
+import { initLayersPanel } from './ui/layers.js';
+import { initParent } from './ui/parent.js';
+import { initPlanner } from './ui/planner.js';
+import { initRoutes } from './ui/routes.js';
+
+const VIEWS = ['parent', 'shell', 'planner', 'routes'];
+
+const state = createState({
+  lang: 'zh',
+  view: 'parent',
+  layers: [], // /api/layers
+  data: {}, // layer id -> FeatureCollection
+  visible: {}, // layer id -> false when hidden
+  popup: null, // {layer, id, lngLat}
+  error: null, // message shown in the status bar
+});
+
+const nestMap = new NestMap('map', state, {
+  renderPopup: (sel) => renderPopup(state, sel),
+  onClick: ({ lngLat, hit }) => {
+    // A view may take the click (the parent view when picking its position).
+    for (const handler of clickHandlers) if (handler(lngLat, hit)) return;
+    state.set({ popup: hit ? { ...hit, lngLat } : null });
+  },
+});
+const clickHandlers = [];
+
+window.nestmap = { map: nestMap.map, state, nestMap };
+
+// --- language, tabs, status -------------------------------------------------------------
+const langButton = document.getElementById('lang-switch');
+langButton.addEventListener('click', () => state.set({ lang: state.get().lang === 'zh' ? 'en' : 'zh' }));
+state.on('lang', (lang) => {
+  setLang(lang);
+  applyI18n(document);
+  document.title = t('app_title');
+  nestMap.setAttribution(t('attribution'));
+  // Re-render an open popup in the new language.
+  if (state.get().popup) nestMap.showPopup(state.get().popup);
+});
+
+for (const tab of document.querySelectorAll('[role=tab]')) {
+  tab.addEventListener('click', () => state.set({ view: tab.dataset.view }));
+}
+function showView(view) {
+  for (const tab of document.querySelectorAll('[role=tab]')) {
+    const on = tab.dataset.view === view;
+    tab.setAttribute('aria-selected', on ? 'true' : 'false');
+    tab.tabIndex = on ? 0 : -1;
+  }
+  for (const sec of document.querySelectorAll('[role=tabpanel]')) sec.hidden = sec.dataset.view !== view;
+  document.body.dataset.view = view;
+}
+state.on('view', showView);
+
+const statusEl = document.getElementById('status');
+state.on('error', (msg) => {
+  statusEl.hidden = !msg;
+  statusEl.textContent = msg ? t('error_prefix') + msg : '';
+});
+
+state.on('popup', (sel) => nestMap.showPopup(sel));
+state.on('visible', (visible) => nestMap.setVisible(visible));
+state.on('data', (data) => {
+  for (const [id, fc] of Object.entries(data)) nestMap.setLayerData(id, fc);
+});
+
+// --- panels -------------------------------------------------------------------------------
+const ctx = { state, api, nestMap, onMapClick: (fn) => clickHandlers.push(fn) };
+initLayersPanel(ctx, document.getElementById('layers-panel'));
+initParent(ctx, document.querySelector('[data-view=parent][role=tabpanel]'));
+initPlanner(ctx, document.querySelector('[data-view=planner][role=tabpanel]'));
+initRoutes(ctx, document.querySelector('[data-view=routes][role=tabpanel]'));
+
+// --- start ----------------------------------------------------------------------------------
+const params = new URLSearchParams(location.search);
+setLang(params.get('lang') === 'en' ? 'en' : 'zh');
+state.set({ lang: params.get('lang') === 'en' ? 'en' : 'zh' });
+applyI18n(document);
+showView(VIEWS.includes(params.get('view')) ? params.get('view') : 'parent');
+if (VIEWS.includes(params.get('view'))) state.set({ view: params.get('view') });
+
+async function start() {
+  try {
+    const { layers } = await api.layers();
+    await nestMap.addLayers(layers);
+    state.set({ layers });
+    const entries = await Promise.all(layers.map(async (l) => [l.id, await api.items(l.id)]));
+    state.set({ data: Object.fromEntries(entries) });
+    await nestMap.idle();
+    document.body.dataset.ready = '1';
+  } catch (e) {
+    console.error(e);
+    state.set({ error: e.message });
+    document.body.dataset.ready = 'error';
+  }
+}
+start();

@@ -1,0 +1,29 @@
+// The layers panel: one toggle per layer (from /api/layers), with a colour swatch and count.
+
+import { t, localName } from '../i18n.js';
+import { LAYER_COLOURS } from '../map.js';
+import { el, fill } from './dom.js';
+
+export function initLayersPanel({ state }, root) {
+  function render() {
+    const { layers, visible } = state.get();
+    const list = el('ul', { class: 'layer-list' },
+      layers.map((l) => el('li', { class: 'layer-item' },
+        el('label', {},
+          el('input', {
+            type: 'checkbox',
+            'data-layer': l.id,
+            checked: visible[l.id] !== false,
+            onchange: (e) => state.set({ visible: { ...state.get().visible, [l.id]: e.target.checked } }),
+          }),
+          el('span', { class: 'swatch', style: `background:${LAYER_COLOURS[l.id] || '#555'}` }),
+          el('span', { class: 'layer-title' }, localName(l, 'title_zh', 'title_en')),
+          el('span', { class: 'layer-count' }, t('layer_count', { n: l.count })),
+        ))));
+    fill(root, el('h2', {}, t('layers_heading')), list, el('p', { class: 'note' }, t('synthetic_note')));
+  }
+  state.on('layers', render);
+  state.on('visible', render);
+  state.on('lang', render);
+  render();
+}

@@ -1,0 +1,182 @@
+// The planner view: coverage of chosen layers under a catchment profile or radius, the gaps
+// on the map, per-township shares, suggested sites and the "what if" of adding them.
+// State: `planner`.
+
+import { t, localName, formatShare, formatNumber } from '../i18n.js';
+import { featureCollection } from '../geo.js';
+import { el, fill } from './dom.js';
+
+const FACILITY_LAYERS = ['nursing_rooms', 'child_friendly_communities', 'pocket_parks', 'service_stations', 'family_education_points', 'school_bus_stops'];
+const PROFILES = ['walk5', 'walk10', 'walk15', 'park', 'green', 'layer'];
+const SHARES = [
+  ['covered_population_share', 'share_population'],
+  ['covered_children_share', 'share_children'],
+  ['covered_area_share', 'share_area'],
+];
+
+export function initPlanner({ state, api, nestMap }, root) {
+  state.set({
+    planner: {
+      layers: ['nursing_rooms'],
+      profile: 'walk15',
+      radius: '', // metres as typed; overrides the profile when set
+      loading: false,
+      error: null,
+      request: null, // the parameters of the shown result
+      result: null, // GET /api/coverage answer
+      added: [], // ranks of suggestions added
+      whatIf: null, // POST /api/coverage answer with `add`
+      whatIfLoading: false,
+    },
+  });
+  const P = () => state.get().planner;
+  const setP = (patch) => state.set({ planner: patch });
+  let seq = 0;
+
+  function params() {
+    const p = P();
+    const radius = Number(p.radius);
+    return {
+      layer: p.layers.join(','),
+      profile: p.profile,
+      radius_m: p.radius !== '' && Number.isFinite(radius) ? radius : null,
+    };
+  }
+
+  async function run() {
+    const req = params();
+    const mine = ++seq;
+    setP({ loading: true, error: null, added: [], whatIf: null });
+    try {
+      const result = await api.coverage({ ...req, suggest: 3 });
+      if (mine !== seq) return;
+      setP({ loading: false, result, request: req });
+    } catch (e) {
+      if (mine !== seq) return;
+      setP({ loading: false, error: e.message, result: null });
+    }
+  }
+
+  async function addSite(rank) {
+    const p = P();
+    if (!p.result || p.added.includes(rank)) return;
+    const added = [...p.added, rank];
+    const mine = ++seq;
+    setP({ added, whatIfLoading: true, error: null });
+    const add = added.map((r) => p.result.suggestions.find((s) => s.rank === r)).map((s) => [s.lon, s.lat]);
+    const { layer, profile, radius_m } = p.request;
+    try {
+      const whatIf = await api.coveragePost({ layer, profile, radius_m, add });
+      if (mine !== seq) return;
+      setP({ whatIf, whatIfLoading: false });
+    } catch (e) {
+      if (mine !== seq) return;
+      setP({ whatIfLoading: false, error: e.message });
+    }
+  }
+
+  function shareCell(row, key) {
+    return el('td', { class: 'num', 'data-key': key, 'data-share': row[key] }, formatShare(row[key]));
+  }
+
+  function renderForm() {
+    const p = P();
+    const layers = state.get().layers.filter((l) => FACILITY_LAYERS.includes(l.id));
+    return el('form', {
+      class: 'planner-form',
+      onsubmit: (e) => {
+        e.preventDefault();
+        run();
+      },
+    },
+      el('fieldset', {}, el('legend', {}, t('planner_layers')),
+        layers.map((l) => el('label', { class: 'check' },
+          el('input', {
+            type: 'checkbox', name: 'layer', value: l.id, checked: p.layers.includes(l.id),
+            onchange: (e) => setP({ layers: e.target.checked ? [...P().layers, l.id] : P().layers.filter((x) => x !== l.id) }),
+          }),
+          localName(l, 'title_zh', 'title_en')))),
+      el('label', { class: 'field' }, t('planner_profile'),
+        el('select', { name: 'profile', id: 'planner-profile', onchange: (e) => setP({ profile: e.target.value }) },
+          PROFILES.map((pr) => el('option', { value: pr, selected: p.profile === pr }, t('profile_' + pr))))),
+      el('label', { class: 'field' }, t('planner_radius'),
+        el('input', { type: 'number', name: 'radius_m', id: 'planner-radius', min: 1, max: 5000, step: 50, value: p.radius, inputmode: 'numeric', onchange: (e) => setP({ radius: e.target.value }) })),
+      el('button', { type: 'submit', class: 'button primary', id: 'planner-run', disabled: p.loading || p.layers.length === 0 }, t(p.loading ? 'planner_running' : 'planner_run')),
+    );
+  }
+
+  function renderResult() {
+    const p = P();
+    const r = p.result;
+    if (!r) return [];
+    const totals = el('div', { class: 'totals', id: 'planner-totals' },
+      el('h3', {}, t('totals_heading')),
+      el('dl', {}, SHARES.map(([key, label]) => [
+        el('dt', {}, label ? t(label) : key),
+        el('dd', { 'data-key': key, 'data-share': r.totals[key] }, formatShare(r.totals[key])),
+      ])),
+      el('p', { class: 'muted' }, t('gaps_count', { n: r.gaps.features.length }), ' · ', `${r.profile.name}${r.profile.radius_m ? ` ${r.profile.radius_m} m` : ''}`));
+    let whatIf = null;
+    if (p.added.length) {
+      whatIf = el('div', { class: 'whatif', id: 'whatif', 'data-loading': p.whatIfLoading ? '1' : '0', 'data-added': p.added.join(',') },
+        el('h3', {}, t('whatif_heading', { n: p.added.length })),
+        p.whatIf
+          ? el('dl', {}, SHARES.map(([key, label]) => [
+            el('dt', {}, t(label)),
+            el('dd', { 'data-key': key, 'data-share': p.whatIf.totals[key] },
+              el('span', { class: 'before' }, formatShare(r.totals[key])), ' → ',
+              el('strong', { class: 'after' }, formatShare(p.whatIf.totals[key]))),
+          ]))
+          : el('p', { class: 'muted' }, t('loading')));
+    }
+    const suggestions = el('div', { class: 'suggestions' },
+      el('h3', {}, t('suggestions_heading')),
+      el('ol', { id: 'suggestions' }, r.suggestions.map((s) => el('li', { 'data-rank': s.rank },
+        el('span', { class: 'rank' }, String(s.rank)),
+        el('span', {}, t('suggestion_gain', { pop: formatNumber(s.gain_population), children: formatNumber(s.gain_children) })),
+        el('button', {
+          type: 'button', class: 'button small add-site', 'data-rank': s.rank, disabled: p.added.includes(s.rank),
+          onclick: () => addSite(s.rank),
+        }, t(p.added.includes(s.rank) ? 'site_added' : 'add_site')),
+      ))));
+    const q = p.request;
+    const downloads = el('div', { class: 'downloads' },
+      el('a', { class: 'button small', id: 'download-csv', download: 'coverage.csv', href: api.coverageUrl({ ...q, format: 'csv' }) }, t('download_csv')),
+      el('a', { class: 'button small', id: 'download-geojson', download: 'coverage-gaps.geojson', href: api.coverageUrl({ ...q, format: 'geojson' }) }, t('download_geojson')));
+    const table = el('table', { class: 'townships', id: 'township-table' },
+      el('thead', {}, el('tr', {},
+        el('th', {}, t('table_township')), el('th', {}, t('table_population')), el('th', {}, t('table_children')), el('th', {}, t('table_area')))),
+      el('tbody', {}, r.townships.map((z) => el('tr', { 'data-code': z.code },
+        el('th', { scope: 'row' }, z.name),
+        shareCell(z, 'covered_population_share'),
+        shareCell(z, 'covered_children_share'),
+        shareCell(z, 'covered_area_share')))));
+    return [totals, whatIf, suggestions, downloads, table];
+  }
+
+  function render() {
+    const p = P();
+    fill(root,
+      el('h2', {}, t('planner_heading')),
+      renderForm(),
+      p.error ? el('p', { class: 'error' }, t('error_prefix') + p.error) : null,
+      ...renderResult());
+    root.dataset.loading = p.loading ? '1' : '0';
+  }
+
+  function draw() {
+    const { planner: p, view } = state.get();
+    const showing = view === 'planner' && p.result;
+    nestMap.setOverlay('gaps', showing ? p.result.gaps : featureCollection());
+    nestMap.setSuggestionMarkers(showing ? p.result.suggestions : [], p.added, (s) => addSite(s.rank));
+  }
+
+  state.on('planner', () => {
+    render();
+    draw();
+  });
+  state.on('view', draw);
+  state.on('layers', render);
+  state.on('lang', render);
+  render();
+}

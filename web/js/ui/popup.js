@@ -1,0 +1,32 @@
+// The popup of a clicked feature: its name as a heading, then every property as a table row.
+
+import { t, localName, getLang } from '../i18n.js';
+import { el } from './dom.js';
+
+const HIDDEN = new Set(['_id', '_layer', 'name', 'name_en']);
+
+function valueText(key, v) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'boolean') return v ? t('yes') : t('no');
+  if (key === 'amenities' && Array.isArray(v)) return v.map((a) => t('amenity_' + a)).join('、');
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(getLang() === 'zh' ? '、' : ', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+export function renderPopup(state, sel) {
+  const { data, layers } = state.get();
+  const feature = data[sel.layer]?.features.find((f) => String(f.id) === String(sel.id));
+  const meta = layers.find((l) => l.id === sel.layer);
+  const layerTitle = meta ? localName(meta, 'title_zh', 'title_en') : sel.layer;
+  const props = feature?.properties || {};
+  const name = localName(props) || (feature?.id ?? '');
+  const rows = Object.entries(props)
+    .filter(([k]) => !HIDDEN.has(k))
+    .map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, valueText(k, v))));
+  return el('div', { class: 'popup', 'data-layer': sel.layer, 'data-id': String(sel.id) },
+    el('div', { class: 'popup-layer' }, layerTitle),
+    el('h3', { class: 'popup-name' }, String(name)),
+    el('table', { class: 'props' }, el('tbody', {}, ...rows)),
+  );
+}

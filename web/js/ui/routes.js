@@ -1,0 +1,216 @@
+// The route view: the school lines, the review of the chosen one (line, stops with their
+// walking circles, served and unserved villages, findings), and a draft loaded from a file,
+// reviewed against the chosen line. State: `routes`.
+
+import { t, localName, formatNumber } from '../i18n.js';
+import { featureCollection, pointFeature, circleFeature } from '../geo.js';
+import { el, fill } from './dom.js';
+
+const km = (m) => (m / 1000).toFixed(1);
+const signed = (x, digits = 0) => (x > 0 ? '+' : '') + formatNumber(x, digits);
+
+export function initRoutes({ state, api, nestMap }, root) {
+  state.set({
+    routes: {
+      list: null, // /api/routes .routes
+      listError: null,
+      selected: null, // route id
+      review: null, // review of the selected line
+      loading: false,
+      error: null,
+      draftName: null,
+      draft: null, // the draft FeatureCollection as loaded
+      draftReview: null, // POST /api/routes/review?compare=selected
+      draftLoading: false,
+      draftError: null,
+    },
+  });
+  const R = () => state.get().routes;
+  const setR = (patch) => state.set({ routes: patch });
+  let seq = 0;
+
+  async function loadList() {
+    try {
+      const { routes } = await api.routes();
+      setR({ list: routes, listError: null });
+    } catch (e) {
+      setR({ list: null, listError: e.message });
+    }
+  }
+
+  async function select(id) {
+    const mine = ++seq;
+    setR({ selected: id, review: null, loading: true, error: null, draft: null, draftName: null, draftReview: null, draftError: null });
+    try {
+      const review = await api.routeReview(id);
+      if (mine !== seq) return;
+      setR({ review, loading: false });
+      nestMap.fitTo([review.line, ...review.stops.map((s) => ({ type: 'Point', coordinates: s.position }))], 14);
+    } catch (e) {
+      if (mine !== seq) return;
+      setR({ loading: false, error: e.message });
+    }
+  }
+
+  async function loadDraft(file) {
+    const r = R();
+    if (!r.selected) {
+      setR({ draftError: t('select_route_first') });
+      return;
+    }
+    let fc;
+    try {
+      fc = JSON.parse(await file.text());
+      if (fc?.type !== 'FeatureCollection' || !Array.isArray(fc.features)) throw new Error('not a FeatureCollection');
+    } catch (e) {
+      setR({ draftError: t('draft_bad_file', { reason: e.message }), draftReview: null });
+      return;
+    }
+    const mine = ++seq;
+    setR({ draft: fc, draftName: file.name, draftLoading: true, draftError: null, draftReview: null });
+    try {
+      const draftReview = await api.reviewDraft(fc, r.selected);
+      if (mine !== seq) return;
+      setR({ draftReview, draftLoading: false });
+    } catch (e) {
+      if (mine !== seq) return;
+      setR({ draftLoading: false, draftError: e.message });
+    }
+  }
+
+  // --- panel ---
+  function summary(rv, id) {
+    const rows = [
+      ['length_m', 'review_length', `${km(rv.length_m)} km`],
+      ['stop_count', 'review_stops', String(rv.stop_count)],
+      ['spacing_m', 'review_spacing', rv.spacing_m ? `${Math.round(rv.spacing_m.min)} / ${Math.round(rv.spacing_m.mean)} / ${Math.round(rv.spacing_m.max)} m` : '—'],
+      ['run_time_min', 'review_run_time', t('minutes', { m: Math.round(rv.run_time_min) })],
+      ['last_stop_to_school_m', 'review_last_stop', rv.last_stop_to_school_m == null ? '—' : t('metres', { m: Math.round(rv.last_stop_to_school_m) })],
+      ['served_children', 'review_served', formatNumber(rv.served_children)],
+      ['unserved_children', 'review_unserved', formatNumber(rv.unserved_children)],
+    ];
+    if (rv.shared?.length) rows.push(['shared', 'review_shared', rv.shared.map((s) => `${s.route} ${km(s.length_m)} km`).join(', ')]);
+    return el('dl', { class: 'review-summary', id }, rows.map(([key, label, text]) => [
+      el('dt', {}, t(label)), el('dd', { 'data-key': key }, text)]));
+  }
+
+  function findingsList(findings, id) {
+    if (!findings.length) return el('p', { class: 'muted', id }, t('findings_none'));
+    return el('ul', { class: 'findings', id }, findings.map((f) => el('li', {
+      class: `finding ${f.severity}`,
+      'data-code': f.code,
+      'data-severity': f.severity,
+      tabindex: f.location ? 0 : null,
+      role: f.location ? 'button' : null,
+      onclick: () => f.location && state.set({ routeFocus: { location: f.location, at: Date.now() } }),
+      onkeydown: (e) => e.key === 'Enter' && f.location && state.set({ routeFocus: { location: f.location, at: Date.now() } }),
+    },
+      el('span', { class: `severity ${f.severity}` }, t('severity_' + f.severity)),
+      el('span', { class: 'finding-message' }, f.message))));
+  }
+
+  function diffPanel(d) {
+    const names = (xs) => (xs.length ? `${xs.length}: ${xs.join('、')}` : '0');
+    const rows = [
+      ['children_gained', 'diff_children_gained', signed(d.children_gained)],
+      ['children_lost', 'diff_children_lost', formatNumber(d.children_lost)],
+      ['villages_gained', 'diff_villages_gained', names(d.villages_gained)],
+      ['villages_lost', 'diff_villages_lost', names(d.villages_lost)],
+      ['length_change_m', 'diff_length', `${signed(d.length_change_m)} m`],
+      ['run_time_change_min', 'diff_run_time', t('minutes', { m: signed(d.run_time_change_min, 1) })],
+    ];
+    return el('div', { class: 'diff', id: 'route-diff', 'data-against': d.against },
+      el('h4', {}, t('diff_heading', { against: d.against })),
+      el('dl', {}, rows.map(([key, label, text]) => [el('dt', {}, t(label)), el('dd', { 'data-key': key, 'data-value': JSON.stringify(d[key]) }, text)])));
+  }
+
+  function render() {
+    const r = R();
+    const parts = [el('h2', {}, t('routes_heading'))];
+    if (r.listError) parts.push(el('p', { class: 'error', id: 'routes-error' }, t('error_prefix') + r.listError));
+    else if (!r.list) parts.push(el('p', { class: 'muted' }, t('loading')));
+    else if (!r.list.length) parts.push(el('p', { class: 'muted' }, t('routes_none')));
+    else {
+      parts.push(el('ul', { class: 'route-list', id: 'route-list' }, r.list.map((rt) => el('li', {},
+        el('button', {
+          type: 'button', class: 'route-item' + (rt.id === r.selected ? ' on' : ''), 'data-route': rt.id,
+          'aria-pressed': rt.id === r.selected ? 'true' : 'false', onclick: () => select(rt.id),
+        },
+          el('strong', {}, localName(rt)),
+          el('span', { class: 'muted' }, t('route_meta', { school: rt.school, km: km(rt.length_m), stops: rt.stop_count })),
+          rt.departures?.length ? el('span', { class: 'muted' }, rt.departures.join(' · ')) : null)))));
+    }
+    if (r.error) parts.push(el('p', { class: 'error' }, t('error_prefix') + r.error));
+    if (r.loading) parts.push(el('p', { class: 'muted' }, t('loading')));
+    const rv = r.review;
+    if (rv) {
+      parts.push(el('section', { class: 'review', id: 'route-review', 'data-route': rv.route.id },
+        el('h3', {}, t('review_heading'), ': ', rv.route.name),
+        el('p', { class: 'legend' },
+          el('span', { class: 'dot served' }), t('served_legend'), ' ',
+          el('span', { class: 'dot unserved' }), t('unserved_legend')),
+        summary(rv, 'route-summary'),
+        el('h4', {}, t('findings_heading')),
+        findingsList(rv.findings, 'route-findings'),
+        rv.unserved.length
+          ? [el('h4', {}, t('unserved_heading')),
+            el('ol', { class: 'unserved', id: 'route-unserved' }, rv.unserved.slice(0, 8).map((v) => el('li', { 'data-id': v.id },
+              `${v.name}（${v.township}）: ${formatNumber(v.children)} · ${km(v.distance_m)} km`)))]
+          : null));
+      parts.push(el('label', { class: 'button file' }, t('draft_load'),
+        el('input', {
+          type: 'file', id: 'draft-file', accept: '.geojson,.json,application/geo+json,application/json',
+          onchange: (e) => {
+            const f = e.target.files?.[0];
+            if (f) loadDraft(f);
+            e.target.value = '';
+          },
+        })));
+    }
+    if (r.draftError) parts.push(el('p', { class: 'error', id: 'draft-error' }, r.draftError));
+    if (r.draftLoading) parts.push(el('p', { class: 'muted' }, t('loading')));
+    const dr = r.draftReview;
+    if (dr) {
+      parts.push(el('section', { class: 'review draft', id: 'draft-review' },
+        el('h3', {}, t('draft_heading', { name: dr.route?.name || r.draftName })),
+        dr.diff ? diffPanel(dr.diff) : null,
+        summary(dr, 'draft-summary'),
+        el('h4', {}, t('findings_heading')),
+        findingsList(dr.findings, 'draft-findings')));
+    }
+    fill(root, ...parts);
+  }
+
+  function draw() {
+    const { routes: r, view } = state.get();
+    const rv = view === 'routes' ? r.review : null;
+    const dr = view === 'routes' ? r.draftReview : null;
+    const walk = rv?.params?.walk_m ?? 500;
+    nestMap.setOverlay('route-line', featureCollection(rv ? [{ type: 'Feature', properties: {}, geometry: rv.line }] : []));
+    nestMap.setOverlay('route-stops', featureCollection(rv ? rv.stops.map((s) => pointFeature(s.position, { id: s.id, seq: s.seq, name: s.name })) : []));
+    nestMap.setOverlay('route-circles', featureCollection(rv ? rv.stops.map((s) => circleFeature(s.position, walk, { id: s.id })) : []));
+    const villagesOf = dr || rv;
+    const village = (served) => (v) => pointFeature(v.position, { id: v.id, name: v.name, children: v.children, served });
+    nestMap.setOverlay('route-villages', featureCollection(villagesOf
+      ? [...villagesOf.served.map(village(true)), ...villagesOf.unserved.map(village(false))]
+      : []));
+    const findings = (dr || rv)?.findings || [];
+    nestMap.setOverlay('route-findings', featureCollection(findings.filter((f) => f.location).map((f) => pointFeature(f.location, { code: f.code, severity: f.severity }))));
+    nestMap.setOverlay('draft-line', featureCollection(dr ? [{ type: 'Feature', properties: {}, geometry: dr.line }] : []));
+    nestMap.setOverlay('draft-stops', featureCollection(dr ? dr.stops.map((s) => pointFeature(s.position, { id: s.id, seq: s.seq })) : []));
+    nestMap.setSchoolMarker(rv?.route?.school_location || null, rv?.route?.school);
+  }
+
+  state.on('routes', () => {
+    render();
+    draw();
+  });
+  state.on('routeFocus', (f) => f && nestMap.flyTo(f.location, 15));
+  state.on('view', (view) => {
+    draw();
+    if (view === 'routes' && !R().list) loadList();
+  });
+  state.on('lang', render);
+  render();
+  if (state.get().view === 'routes') loadList();
+}
