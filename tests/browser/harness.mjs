@@ -93,7 +93,7 @@ export async function start({ contextOptions = {} } = {}) {
     context = await chromium.launchPersistentContext(userDir, {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...(process.env.NESTMAP_CHROMIUM_ARGS || '').split(' ').filter(Boolean)],
       viewport: { width: 1280, height: 800 },
       ...contextOptions,
     });
@@ -145,7 +145,22 @@ export async function start({ contextOptions = {} } = {}) {
     async screenshot(name) {
       await mkdir(SCREENSHOTS, { recursive: true });
       const file = path.join(SCREENSHOTS, `${name}.png`);
+      // Headless Chromium with SwiftShader sometimes composites a stale frame of the WebGL
+      // canvas after camera moves (the canvas itself holds the right picture: the map keeps
+      // its drawing buffer). Lay a copy of the canvas over it for the screenshot.
+      await page.evaluate(() => {
+        const canvas = window.nestmap?.map?.getCanvas();
+        if (!canvas) return null;
+        const img = document.createElement('img');
+        img.id = 'screenshot-canvas-copy';
+        img.src = canvas.toDataURL();
+        const r = canvas.getBoundingClientRect();
+        Object.assign(img.style, { position: 'fixed', left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px`, zIndex: 0, pointerEvents: 'none' });
+        canvas.parentElement.append(img);
+        return img.decode();
+      });
       await page.screenshot({ path: file });
+      await page.evaluate(() => document.getElementById('screenshot-canvas-copy')?.remove());
       return file;
     },
     close,

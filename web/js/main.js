@@ -25,6 +25,11 @@ const state = createState({
 
 const nestMap = new NestMap('map', state, {
   renderPopup: (sel) => renderPopup(state, sel),
+  // On a phone the panel is a bottom sheet over the map: keep framed things above it.
+  insets: () => {
+    const panel = document.getElementById('panel');
+    return getComputedStyle(panel).position === 'absolute' ? { bottom: panel.offsetHeight } : {};
+  },
   onClick: ({ lngLat, hit }) => {
     // A view may take the click (the parent view when picking its position).
     for (const handler of clickHandlers) if (handler(lngLat, hit)) return;

@@ -114,8 +114,9 @@ export class NestMap {
    * @param opts.onClick ({lngLat: [lon, lat], hit: {layer, id} | null}) => void
    * @param opts.renderPopup (selection) => HTMLElement
    */
-  constructor(container, state, { onClick, renderPopup }) {
+  constructor(container, state, { onClick, renderPopup, insets = () => ({}) }) {
     this.state = state;
+    this.insets = insets; // () => {bottom: px} covered by a bottom sheet
     this.onClick = onClick;
     this.renderPopup = renderPopup;
     this.styleLayers = {}; // data layer id -> [style layer ids]
@@ -130,6 +131,8 @@ export class NestMap {
       zoom: 10,
       attributionControl: false,
       fadeDuration: 0,
+      // Keep the last frame so a screenshot or print of the page shows the map.
+      canvasContextAttributes: { preserveDrawingBuffer: true },
     });
     this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
     this.attribution = new maplibregl.AttributionControl({ compact: true, customAttribution: t('attribution') });
@@ -222,6 +225,12 @@ export class NestMap {
 
   /** Show the popup of `sel` ({layer, id, lngLat}) or close it when null. */
   showPopup(sel) {
+    if (sel && this.popup && this.popupSel === sel) {
+      // Same feature (a language change): refresh the content in place.
+      this.popup.setDOMContent(this.renderPopup(sel));
+      return;
+    }
+    this.popupSel = sel;
     if (this.popup) {
       const old = this.popup;
       this.popup = null;
@@ -267,12 +276,16 @@ export class NestMap {
   }
 
   flyTo(center, zoom = 14) {
-    this.map.flyTo({ center, zoom: Math.max(this.map.getZoom(), zoom), duration: 800 });
+    const inset = this.insets();
+    // An offset, not `padding` (MapLibre keeps a camera's padding for every later move).
+    this.map.flyTo({ center, zoom: Math.max(this.map.getZoom(), zoom), duration: 800, offset: [0, -(inset.bottom || 0) / 2] });
   }
 
   fitTo(geometries, maxZoom = 14) {
     const b = boundsOf(geometries.flatMap(positionsOf));
-    if (b) this.map.fitBounds(b, { padding: 40, maxZoom, duration: 600 });
+    const inset = this.insets();
+    const padding = { top: 40, left: 40, right: 40, bottom: 40 + (inset.bottom || 0) };
+    if (b) this.map.fitBounds(b, { padding, maxZoom, duration: 600 });
   }
 
   setAttribution(text) {

@@ -177,7 +177,10 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
     if (p.active && p.active !== lastActive) {
       const f = p.results?.find((x) => x.id === p.active);
       const at = f && (f.properties.nav?.wgs84 || f.geometry.coordinates);
-      if (at && typeof at[0] === 'number') nestMap.flyTo(at, 15);
+      // Frame both ends of the walk: where I am and the chosen place.
+      if (at && typeof at[0] === 'number') {
+        nestMap.fitTo([{ type: 'Point', coordinates: at }, ...(p.point ? [{ type: 'Point', coordinates: p.point }] : [])], 16);
+      }
     }
     lastActive = p.active;
   });

@@ -1,0 +1,39 @@
+// Helpers shared by the browser tests.
+
+/** How many distinct colours a PNG has (decoded in the page), sampling every 4th pixel. */
+export async function distinctColours(page, png) {
+  const b64 = png.toString('base64');
+  return page.evaluate(async (data) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + data;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const px = g.getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < px.length; i += 16) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+    return seen.size;
+  }, b64);
+}
+
+/** Rendered features of the given style layers (whole viewport, or a pixel box). */
+export function rendered(page, layers, box = null) {
+  return page.evaluate(([layers, box]) => {
+    const map = window.nestmap.map;
+    const fs = box ? map.queryRenderedFeatures(box, { layers }) : map.queryRenderedFeatures({ layers });
+    return fs.map((f) => ({ layer: f.layer.id, properties: f.properties }));
+  }, [layers, box]);
+}
+
+/** Page coordinates of [lon, lat] on the map. */
+export async function toPage(page, lngLat) {
+  return page.evaluate((p) => {
+    const map = window.nestmap.map;
+    const q = map.project(p);
+    const r = map.getCanvas().getBoundingClientRect();
+    return { x: r.left + q.x, y: r.top + q.y, inside: q.x > 0 && q.y > 0 && q.x < r.width && q.y < r.height };
+  }, lngLat);
+}
