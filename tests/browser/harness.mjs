@@ -156,7 +156,7 @@ export async function start({ contextOptions = {} } = {}) {
         img.src = canvas.toDataURL();
         const r = canvas.getBoundingClientRect();
         Object.assign(img.style, { position: 'fixed', left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px`, zIndex: 0, pointerEvents: 'none' });
-        canvas.parentElement.append(img);
+        canvas.after(img); // under the HTML markers, which come later
         return img.decode();
       });
       await page.screenshot({ path: file });

@@ -10,7 +10,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (k === 'html') throw new Error('el(): no html attribute, build nodes instead');
     else node.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }

@@ -167,7 +167,8 @@ export function initPlanner({ state, api, nestMap }, root) {
   function draw() {
     const { planner: p, view } = state.get();
     const showing = view === 'planner' && p.result;
-    nestMap.setOverlay('gaps', showing ? p.result.gaps : featureCollection());
+    // With sites added, the gaps that remain after them.
+    nestMap.setOverlay('gaps', showing ? (p.whatIf?.gaps || p.result.gaps) : featureCollection());
     nestMap.setSuggestionMarkers(showing ? p.result.suggestions : [], p.added, (s) => addSite(s.rank));
   }
 
