@@ -69,14 +69,15 @@ const OVERLAYS = {
     ['gaps', { type: 'line', paint: { 'line-color': '#b71c1c', 'line-width': 1 } }],
   ],
   '@route-under': [
-    ['route-circles', { type: 'fill', paint: { 'fill-color': '#1e88e5', 'fill-opacity': 0.12 } }],
-    ['route-circles', { type: 'line', paint: { 'line-color': '#1e88e5', 'line-width': 1, 'line-opacity': 0.6 } }],
+    ['route-circles', { type: 'fill', paint: { 'fill-color': '#fff3b0', 'fill-opacity': 0.55 } }],
+    ['route-circles', { type: 'line', paint: { 'line-color': '#c49000', 'line-width': 1.2, 'line-dasharray': [2, 2] } }],
     ['draft-line', { type: 'line', layout: { 'line-cap': 'round' }, paint: { 'line-color': '#6a1b9a', 'line-width': 4, 'line-dasharray': [2, 1.5] } }],
     ['route-line', { type: 'line', layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': '#1565c0', 'line-width': 6 } }],
   ],
   '@route-over': [
     ['route-villages', { type: 'circle', paint: {
-      'circle-radius': ['interpolate', ['linear'], ['get', 'children'], 0, 4, 2000, 11],
+      // At least as large as a stop, so a village served at its stop still shows as a ring.
+      'circle-radius': ['interpolate', ['linear'], ['get', 'children'], 0, 10, 2500, 16],
       'circle-color': ['case', ['get', 'served'], '#2e7d32', '#d32f2f'],
       'circle-opacity': 0.85, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } }],
     ['draft-stops', { type: 'circle', paint: { 'circle-radius': 5, 'circle-color': '#6a1b9a', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } }],
@@ -270,7 +271,8 @@ export class NestMap {
     if (!position) return;
     const el = document.createElement('div');
     el.className = 'school-marker';
-    el.textContent = '🏫';
+    // A school building, inline SVG (no emoji font needed).
+    el.innerHTML = '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="#1565c0" stroke="#fff" stroke-width="1.2" d="M12 2 2 8h2v12h6v-5h4v5h6V8h2z"/><path fill="#fff" d="M11 9h2v3h-2z"/></svg>';
     el.title = label || '';
     this.schoolMarker = new maplibregl.Marker({ element: el }).setLngLat(position).addTo(this.map);
   }
