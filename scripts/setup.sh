@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# cmake: builds the bundled PROJ; chromium: browser tests; gdal-bin: the OGC API client test.
-want=(cmake chromium gdal-bin "$@")
+# cmake: builds the bundled PROJ; chromium (+ a CJK font for readable screenshots): browser
+# tests; gdal-bin: the OGC API client test.
+want=(cmake chromium fonts-wqy-microhei gdal-bin "$@")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

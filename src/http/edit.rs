@@ -50,7 +50,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, AppError> {
+/// The body as JSON, when its content type says JSON (else 415).
+pub(crate) fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, AppError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -208,6 +208,12 @@ pub fn app_with(state: AppState, hardening: &harden::Hardening) -> Router {
             "/api/coverage",
             get(coverage::get_coverage).post(coverage::post_coverage),
         )
+        .route("/api/routes", get(routes::list))
+        .route(
+            "/api/routes/review",
+            axum::routing::post(routes::review_draft),
+        )
+        .route("/api/routes/{id}/review", get(routes::review_line))
         .route("/ogcapi", get(ogcapi::landing))
         .route("/ogcapi/", get(ogcapi::landing))
         .route("/ogcapi/conformance", get(ogcapi::conformance))

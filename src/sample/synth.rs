@@ -4,7 +4,10 @@
 //! Yangcheng Lake, and one demand point per real village or community. Facilities cluster
 //! where people live, on land inside the district.
 
-use geo::{BooleanOps, BoundingRect, Contains, Coord, GeodesicArea, Intersects, Line, LineString, MultiPolygon, Point, Polygon};
+use geo::{
+    BooleanOps, BoundingRect, Contains, Coord, GeodesicArea, Intersects, Line, LineString,
+    MultiPolygon, Point, Polygon,
+};
 use serde_json::{json, Value};
 
 use super::real::{RealData, Unit};
@@ -73,25 +76,52 @@ fn townships(real: &RealData) -> Vec<Township> {
         .townships
         .iter()
         .map(|u| {
-            let c = CENTRES.iter().find(|(code, _)| *code == u.code).map(|(_, c)| *c).unwrap_or([120.63, 31.44]);
+            let c = CENTRES
+                .iter()
+                .find(|(code, _)| *code == u.code)
+                .map(|(_, c)| *c)
+                .unwrap_or([120.63, 31.44]);
             (u.clone(), nudge_inside(real, c))
         })
         .collect();
-    let bbox = real.district.bounding_rect().map(|r| [r.min().x - 0.1, r.min().y - 0.1, r.max().x + 0.1, r.max().y + 0.1]).unwrap_or_default();
+    let bbox = real
+        .district
+        .bounding_rect()
+        .map(|r| {
+            [
+                r.min().x - 0.1,
+                r.min().y - 0.1,
+                r.max().x + 0.1,
+                r.max().y + 0.1,
+            ]
+        })
+        .unwrap_or_default();
     centres
         .iter()
         .enumerate()
         .map(|(i, (unit, c))| {
-            let mut cell = vec![[bbox[0], bbox[1]], [bbox[2], bbox[1]], [bbox[2], bbox[3]], [bbox[0], bbox[3]]];
+            let mut cell = vec![
+                [bbox[0], bbox[1]],
+                [bbox[2], bbox[1]],
+                [bbox[2], bbox[3]],
+                [bbox[0], bbox[3]],
+            ];
             for (j, (_, o)) in centres.iter().enumerate() {
                 if i != j {
                     cell = clip_half_plane(&cell, *c, *o, scale);
                 }
             }
-            let mut ring: Vec<Coord<f64>> = cell.iter().map(|p| Coord { x: p[0], y: p[1] }).collect();
+            let mut ring: Vec<Coord<f64>> =
+                cell.iter().map(|p| Coord { x: p[0], y: p[1] }).collect();
             ring.push(ring[0]);
-            let area = real.district.intersection(&MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]));
-            Township { unit: unit.clone(), centre: *c, area }
+            let area = real
+                .district
+                .intersection(&MultiPolygon(vec![Polygon::new(LineString(ring), vec![])]));
+            Township {
+                unit: unit.clone(),
+                centre: *c,
+                area,
+            }
         })
         .collect()
 }
@@ -118,9 +148,18 @@ fn clip_half_plane(poly: &[[f64; 2]], c: [f64; 2], o: [f64; 2], scale: f64) -> V
 }
 
 /// A point near `centre` (normal, `sigma_km`) on land inside `area`.
-fn near(real: &RealData, rng: &mut Rng, area: &MultiPolygon<f64>, centre: [f64; 2], sigma_km: f64) -> [f64; 2] {
+fn near(
+    real: &RealData,
+    rng: &mut Rng,
+    area: &MultiPolygon<f64>,
+    centre: [f64; 2],
+    sigma_km: f64,
+) -> [f64; 2] {
     for _ in 0..500 {
-        let p = [centre[0] + rng.normal() * sigma_km * KM_LON, centre[1] + rng.normal() * sigma_km * KM_LAT];
+        let p = [
+            centre[0] + rng.normal() * sigma_km * KM_LON,
+            centre[1] + rng.normal() * sigma_km * KM_LAT,
+        ];
         if area.contains(&pt(p)) && real.on_land(p) {
             return p;
         }
@@ -134,7 +173,10 @@ fn blob(rng: &mut Rng, c: [f64; 2], radius_m: f64, n: usize) -> Vec<[f64; 2]> {
         .map(|i| {
             let a = std::f64::consts::TAU * i as f64 / n as f64;
             let r = radius_m / 1000.0 * rng.range(0.7, 1.0);
-            [r7(c[0] + r * a.cos() * KM_LON), r7(c[1] + r * a.sin() * KM_LAT)]
+            [
+                r7(c[0] + r * a.cos() * KM_LON),
+                r7(c[1] + r * a.sin() * KM_LAT),
+            ]
         })
         .collect();
     ring.push(ring[0]);
@@ -142,14 +184,28 @@ fn blob(rng: &mut Rng, c: [f64; 2], radius_m: f64, n: usize) -> Vec<[f64; 2]> {
 }
 
 fn subset(rng: &mut Rng, items: &[(&'static str, f64)]) -> Vec<&'static str> {
-    items.iter().filter(|(_, p)| rng.chance(*p)).map(|(s, _)| *s).collect()
+    items
+        .iter()
+        .filter(|(_, p)| rng.chance(*p))
+        .map(|(s, _)| *s)
+        .collect()
 }
 
 /// Every synthetic layer.
 pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> {
     let towns = townships(real);
     let (demand, people) = demand(real, rng, &towns);
-    let weights: Vec<f64> = towns.iter().map(|t| people.iter().filter(|p| p.1 == t.unit.code).map(|p| p.2 as f64).sum::<f64>().max(1.0)).collect();
+    let weights: Vec<f64> = towns
+        .iter()
+        .map(|t| {
+            people
+                .iter()
+                .filter(|p| p.1 == t.unit.code)
+                .map(|p| p.2 as f64)
+                .sum::<f64>()
+                .max(1.0)
+        })
+        .collect();
     let township_features: Vec<Value> = towns
         .iter()
         .map(|t| {
@@ -161,15 +217,96 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
         .collect();
     let lines = school_lines(real, rng, &towns, &people)?;
     Ok(vec![
-        LayerFile { id: "townships", title_zh: "街道与镇（示意）", title_en: "Townships (approximate)", kind: "townships", crs: "wgs84", radius_m: 1000, features: township_features, synthetic: true },
-        LayerFile { id: "demand", title_zh: "村与社区（人口示例）", title_en: "Villages and communities (sample population)", kind: "demand", crs: "wgs84", radius_m: 1000, features: demand, synthetic: true },
-        LayerFile { id: "nursing_rooms", title_zh: "母婴室", title_en: "Nursing rooms", kind: "nursing_rooms", crs: "wgs84", radius_m: 1000, features: nursing_rooms(real, rng, &towns, &weights), synthetic: true },
-        LayerFile { id: "child_friendly_communities", title_zh: "儿童友好社区", title_en: "Child-friendly communities", kind: "child_friendly_communities", crs: "wgs84", radius_m: 500, features: communities(real, rng, &towns, &people), synthetic: true },
-        LayerFile { id: "pocket_parks", title_zh: "口袋公园", title_en: "Pocket parks", kind: "pocket_parks", crs: "EPSG:4549", radius_m: 300, features: parks(real, rng, &towns, &people)?, synthetic: true },
-        LayerFile { id: "service_stations", title_zh: "巾帼暖“新”驿站", title_en: "Warm stations for riders", kind: "service_stations", crs: "gcj02", radius_m: 1000, features: stations(real, rng, &towns, &weights), synthetic: true },
-        LayerFile { id: "school_bus_routes", title_zh: "通学专线", title_en: "School commuter lines", kind: "school_bus_routes", crs: "wgs84", radius_m: 500, features: lines.0, synthetic: true },
-        LayerFile { id: "school_bus_stops", title_zh: "通学专线站点", title_en: "School line stops", kind: "school_bus_stops", crs: "wgs84", radius_m: 500, features: lines.1, synthetic: true },
-        LayerFile { id: "family_education_points", title_zh: "家庭教育指导服务站点", title_en: "Family education service points", kind: "generic", crs: "wgs84", radius_m: 1000, features: family_points(real, rng, &towns), synthetic: true },
+        LayerFile {
+            id: "townships",
+            title_zh: "街道与镇（示意）",
+            title_en: "Townships (approximate)",
+            kind: "townships",
+            crs: "wgs84",
+            radius_m: 1000,
+            features: township_features,
+            synthetic: true,
+        },
+        LayerFile {
+            id: "demand",
+            title_zh: "村与社区（人口示例）",
+            title_en: "Villages and communities (sample population)",
+            kind: "demand",
+            crs: "wgs84",
+            radius_m: 1000,
+            features: demand,
+            synthetic: true,
+        },
+        LayerFile {
+            id: "nursing_rooms",
+            title_zh: "母婴室",
+            title_en: "Nursing rooms",
+            kind: "nursing_rooms",
+            crs: "wgs84",
+            radius_m: 1000,
+            features: nursing_rooms(real, rng, &towns, &weights),
+            synthetic: true,
+        },
+        LayerFile {
+            id: "child_friendly_communities",
+            title_zh: "儿童友好社区",
+            title_en: "Child-friendly communities",
+            kind: "child_friendly_communities",
+            crs: "wgs84",
+            radius_m: 500,
+            features: communities(real, rng, &towns, &people),
+            synthetic: true,
+        },
+        LayerFile {
+            id: "pocket_parks",
+            title_zh: "口袋公园",
+            title_en: "Pocket parks",
+            kind: "pocket_parks",
+            crs: "EPSG:4549",
+            radius_m: 300,
+            features: parks(real, rng, &towns, &people)?,
+            synthetic: true,
+        },
+        LayerFile {
+            id: "service_stations",
+            title_zh: "巾帼暖“新”驿站",
+            title_en: "Warm stations for riders",
+            kind: "service_stations",
+            crs: "gcj02",
+            radius_m: 1000,
+            features: stations(real, rng, &towns, &weights),
+            synthetic: true,
+        },
+        LayerFile {
+            id: "school_bus_routes",
+            title_zh: "通学专线",
+            title_en: "School commuter lines",
+            kind: "school_bus_routes",
+            crs: "wgs84",
+            radius_m: 500,
+            features: lines.0,
+            synthetic: true,
+        },
+        LayerFile {
+            id: "school_bus_stops",
+            title_zh: "通学专线站点",
+            title_en: "School line stops",
+            kind: "school_bus_stops",
+            crs: "wgs84",
+            radius_m: 500,
+            features: lines.1,
+            synthetic: true,
+        },
+        LayerFile {
+            id: "family_education_points",
+            title_zh: "家庭教育指导服务站点",
+            title_en: "Family education service points",
+            kind: "generic",
+            crs: "wgs84",
+            radius_m: 1000,
+            features: family_points(real, rng, &towns),
+            synthetic: true,
+        },
     ])
 }
 
@@ -177,26 +314,45 @@ fn round_geometry(v: Value) -> Value {
     match v {
         Value::Number(n) => n.as_f64().map(|x| json!(r7(x))).unwrap_or(Value::Number(n)),
         Value::Array(a) => Value::Array(a.into_iter().map(round_geometry).collect()),
-        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, round_geometry(v))).collect()),
+        Value::Object(o) => {
+            Value::Object(o.into_iter().map(|(k, v)| (k, round_geometry(v))).collect())
+        }
         other => other,
     }
 }
 
 /// One point per real village or community: (features, [(position, township code, population, children, is community)]).
 #[allow(clippy::type_complexity)]
-fn demand(real: &RealData, rng: &mut Rng, towns: &[Township]) -> (Vec<Value>, Vec<([f64; 2], String, u64, u64, bool, String)>) {
-    let yangcheng = real.lakes.iter().find(|l| l.1.starts_with("Yangcheng")).map(|l| l.2.exterior().0.clone()).unwrap_or_default();
+fn demand(
+    real: &RealData,
+    rng: &mut Rng,
+    towns: &[Township],
+) -> (Vec<Value>, Vec<([f64; 2], String, u64, u64, bool, String)>) {
+    let yangcheng = real
+        .lakes
+        .iter()
+        .find(|l| l.1.starts_with("Yangcheng"))
+        .map(|l| l.2.exterior().0.clone())
+        .unwrap_or_default();
     let mut features = Vec::new();
     let mut people = Vec::new();
     for v in &real.villages {
-        let Some(t) = towns.iter().find(|t| t.unit.code == v.parent) else { continue };
+        let Some(t) = towns.iter().find(|t| t.unit.code == v.parent) else {
+            continue;
+        };
         let community = v.unit_type.contains("社区");
-        let p = if !community && LAKE_TOWNSHIPS.contains(&t.unit.code.as_str()) && !yangcheng.is_empty() {
+        let p = if !community
+            && LAKE_TOWNSHIPS.contains(&t.unit.code.as_str())
+            && !yangcheng.is_empty()
+        {
             // Outlying villages along the Yangcheng Lake shore, inside their township.
             let mut found = None;
             for _ in 0..400 {
                 let s = yangcheng[rng.below(yangcheng.len())];
-                let q = [s.x + rng.normal() * 1.0 * KM_LON, s.y + rng.normal() * 1.0 * KM_LAT];
+                let q = [
+                    s.x + rng.normal() * 1.0 * KM_LON,
+                    s.y + rng.normal() * 1.0 * KM_LAT,
+                ];
                 if t.area.contains(&pt(q)) && real.on_land(q) {
                     found = Some(q);
                     break;
@@ -204,13 +360,30 @@ fn demand(real: &RealData, rng: &mut Rng, towns: &[Township]) -> (Vec<Value>, Ve
             }
             found.unwrap_or_else(|| near(real, rng, &t.area, t.centre, 3.0))
         } else {
-            near(real, rng, &t.area, t.centre, if community { 1.3 } else { 3.2 })
+            near(
+                real,
+                rng,
+                &t.area,
+                t.centre,
+                if community { 1.3 } else { 3.2 },
+            )
         };
-        let population = if community { 3000 + rng.below(12_000) as u64 } else { 1500 + rng.below(3500) as u64 };
+        let population = if community {
+            3000 + rng.below(12_000) as u64
+        } else {
+            1500 + rng.below(3500) as u64
+        };
         let children = population * (12 + rng.below(7) as u64) / 100;
         features.push(point_feature(v.code.clone(), p, json!({"name": v.name, "code": v.code, "township": t.unit.name, "township_code": t.unit.code,
             "unit_type": v.unit_type, "population": population, "children": children, "synthetic": true, "position_synthetic": true, "source": POSITION_SOURCE})));
-        people.push((p, t.unit.code.clone(), population, children, community, t.unit.name.clone()));
+        people.push((
+            p,
+            t.unit.code.clone(),
+            population,
+            children,
+            community,
+            t.unit.name.clone(),
+        ));
     }
     (features, people)
 }
@@ -231,9 +404,28 @@ fn pick_hours(rng: &mut Rng) -> &'static str {
     HOURS[rng.weighted(&w)].0
 }
 
-fn nursing_rooms(real: &RealData, rng: &mut Rng, towns: &[Township], weights: &[f64]) -> Vec<Value> {
-    const VENUES: &[(&str, f64)] = &[("mall", 4.0), ("hospital", 3.0), ("transport_hub", 1.5), ("government", 2.0), ("park", 1.0), ("office", 1.0), ("other", 0.5)];
-    const FLOORS: &[&str] = &["1F, near the east entrance / 一楼东门旁", "2F, next to the restrooms / 二楼卫生间旁", "B1, by the lifts / 负一楼电梯厅旁", "1F, service desk side / 一楼服务台旁", "3F, children's area / 三楼儿童区"];
+fn nursing_rooms(
+    real: &RealData,
+    rng: &mut Rng,
+    towns: &[Township],
+    weights: &[f64],
+) -> Vec<Value> {
+    const VENUES: &[(&str, f64)] = &[
+        ("mall", 4.0),
+        ("hospital", 3.0),
+        ("transport_hub", 1.5),
+        ("government", 2.0),
+        ("park", 1.0),
+        ("office", 1.0),
+        ("other", 0.5),
+    ];
+    const FLOORS: &[&str] = &[
+        "1F, near the east entrance / 一楼东门旁",
+        "2F, next to the restrooms / 二楼卫生间旁",
+        "B1, by the lifts / 负一楼电梯厅旁",
+        "1F, service desk side / 一楼服务台旁",
+        "3F, children's area / 三楼儿童区",
+    ];
     (1..=58)
         .map(|i| {
             let t = &towns[rng.weighted(weights)];
@@ -271,8 +463,19 @@ fn community_sites(people: &[([f64; 2], String, u64, u64, bool, String)], n: usi
     out
 }
 
-fn communities(real: &RealData, rng: &mut Rng, towns: &[Township], people: &[([f64; 2], String, u64, u64, bool, String)]) -> Vec<Value> {
-    const FACILITIES: &[&str] = &["children's activity room / 儿童活动室", "reading corner / 亲子阅读角", "playground / 儿童游乐场", "after-school care / 四点半课堂", "parent school / 家长学校"];
+fn communities(
+    real: &RealData,
+    rng: &mut Rng,
+    towns: &[Township],
+    people: &[([f64; 2], String, u64, u64, bool, String)],
+) -> Vec<Value> {
+    const FACILITIES: &[&str] = &[
+        "children's activity room / 儿童活动室",
+        "reading corner / 亲子阅读角",
+        "playground / 儿童游乐场",
+        "after-school care / 四点半课堂",
+        "parent school / 家长学校",
+    ];
     community_sites(people, 6)
         .into_iter()
         .enumerate()
@@ -293,7 +496,12 @@ fn communities(real: &RealData, rng: &mut Rng, towns: &[Township], people: &[([f
         .collect()
 }
 
-fn parks(real: &RealData, rng: &mut Rng, towns: &[Township], people: &[([f64; 2], String, u64, u64, bool, String)]) -> Result<Vec<Value>, String> {
+fn parks(
+    real: &RealData,
+    rng: &mut Rng,
+    towns: &[Township],
+    people: &[([f64; 2], String, u64, u64, bool, String)],
+) -> Result<Vec<Value>, String> {
     let sites = community_sites(people, 10);
     let mut out = Vec::new();
     for (k, &i) in sites.iter().skip(6).take(4).enumerate() {
@@ -302,11 +510,18 @@ fn parks(real: &RealData, rng: &mut Rng, towns: &[Township], people: &[([f64; 2]
         let centre = [p[0] + 0.4 * KM_LON, p[1] - 0.3 * KM_LAT];
         let centre = if real.on_land(centre) { centre } else { *p };
         let ring = blob(rng, centre, 55.0, 8);
-        let wgs = Polygon::new(LineString(ring.iter().map(|q| Coord { x: q[0], y: q[1] }).collect()), vec![]);
+        let wgs = Polygon::new(
+            LineString(ring.iter().map(|q| Coord { x: q[0], y: q[1] }).collect()),
+            vec![],
+        );
         let area = wgs.geodesic_area_unsigned().round();
         let projected: Vec<[f64; 2]> = ring
             .iter()
-            .map(|q| wgs84_to_epsg(4549, q[0], q[1]).map(|(e, n)| [(e * 100.0).round() / 100.0, (n * 100.0).round() / 100.0]).map_err(|e| e.to_string()))
+            .map(|q| {
+                wgs84_to_epsg(4549, q[0], q[1])
+                    .map(|(e, n)| [(e * 100.0).round() / 100.0, (n * 100.0).round() / 100.0])
+                    .map_err(|e| e.to_string())
+            })
             .collect::<Result<_, _>>()?;
         let child = k == 0;
         let mut props = json!({"name": format!("示例口袋公园 {}", k + 1), "name_en": format!("Sample pocket park {}", k + 1), "area_m2": area, "child_friendly": child,
@@ -351,16 +566,32 @@ fn crosses_water(real: &RealData, a: [f64; 2], b: [f64; 2]) -> bool {
 }
 
 /// Three lines from outlying Yangcheng Lake villages to a school: (routes, stops).
-fn school_lines(real: &RealData, rng: &mut Rng, towns: &[Township], people: &[([f64; 2], String, u64, u64, bool, String)]) -> Result<(Vec<Value>, Vec<Value>), String> {
-    let villages: Vec<usize> = (0..people.len()).filter(|&i| !people[i].4 && LAKE_TOWNSHIPS.contains(&people[i].1.as_str())).collect();
-    let schools = [("320507109", "示例学校 A"), ("320507401", "示例学校 B"), ("320507109", "示例学校 C")];
+fn school_lines(
+    real: &RealData,
+    rng: &mut Rng,
+    towns: &[Township],
+    people: &[([f64; 2], String, u64, u64, bool, String)],
+) -> Result<(Vec<Value>, Vec<Value>), String> {
+    let villages: Vec<usize> = (0..people.len())
+        .filter(|&i| !people[i].4 && LAKE_TOWNSHIPS.contains(&people[i].1.as_str()))
+        .collect();
+    let schools = [
+        ("320507109", "示例学校 A"),
+        ("320507401", "示例学校 B"),
+        ("320507109", "示例学校 C"),
+    ];
     let (mut routes, mut stops) = (Vec::new(), Vec::new());
     for (n, (code, school)) in schools.iter().enumerate() {
-        let t = towns.iter().find(|t| &t.unit.code == code).ok_or("school township missing")?;
+        let t = towns
+            .iter()
+            .find(|t| &t.unit.code == code)
+            .ok_or("school township missing")?;
         let school_at = near(real, rng, &t.area, t.centre, 0.4);
         // Villages by distance from the school; take a chain of 4-6 that can be joined on land.
         let mut order = villages.clone();
-        order.sort_by(|&a, &b| dist_km(people[b].0, school_at).total_cmp(&dist_km(people[a].0, school_at)));
+        order.sort_by(|&a, &b| {
+            dist_km(people[b].0, school_at).total_cmp(&dist_km(people[a].0, school_at))
+        });
         let mut best: Option<Vec<[f64; 2]>> = None;
         for attempt in 0..400 {
             let start = order[(attempt + n * 7) % order.len().clamp(1, 40)];
@@ -368,10 +599,22 @@ fn school_lines(real: &RealData, rng: &mut Rng, towns: &[Township], people: &[([
             let mut used = vec![start];
             while chain.len() < 6 {
                 let last = *chain.last().unwrap_or(&school_at);
-                let next = order.iter().copied().filter(|i| !used.contains(i)).filter(|&i| {
-                    let d = dist_km(people[i].0, last);
-                    d > 0.6 && d < 5.0 && dist_km(people[i].0, school_at) < dist_km(last, school_at) && !crosses_water(real, last, people[i].0)
-                }).min_by(|&a, &b| dist_km(people[a].0, last).total_cmp(&dist_km(people[b].0, last)).then(a.cmp(&b)));
+                let next = order
+                    .iter()
+                    .copied()
+                    .filter(|i| !used.contains(i))
+                    .filter(|&i| {
+                        let d = dist_km(people[i].0, last);
+                        d > 0.6
+                            && d < 5.0
+                            && dist_km(people[i].0, school_at) < dist_km(last, school_at)
+                            && !crosses_water(real, last, people[i].0)
+                    })
+                    .min_by(|&a, &b| {
+                        dist_km(people[a].0, last)
+                            .total_cmp(&dist_km(people[b].0, last))
+                            .then(a.cmp(&b))
+                    });
                 match next {
                     Some(i) => {
                         used.push(i);
@@ -396,10 +639,14 @@ fn school_lines(real: &RealData, rng: &mut Rng, towns: &[Township], people: &[([
         routes.push(json!({"type": "Feature", "id": id, "geometry": {"type": "LineString", "coordinates": line},
             "properties": {"route_id": id, "name": format!("示例通学专线 {} 号线", n + 1), "name_en": format!("Sample school line {}", n + 1), "school": school,
                 "school_location": [r7(school_at[0]), r7(school_at[1])], "operator": "示例公交公司", "departures": ["06:50", "07:10"], "synthetic": true, "source": SOURCE}}));
-        // Stops at the villages joined, and one near the school.
+        // Stops at the villages joined, and the last one at the school gate (the line's end).
         let mut seq = 0;
         for (k, p) in chain.iter().enumerate() {
-            let at = if k + 1 == chain.len() { line[line.len() - 2] } else { [r7(p[0]), r7(p[1])] };
+            let at = if k + 1 == chain.len() {
+                line[line.len() - 1]
+            } else {
+                [r7(p[0]), r7(p[1])]
+            };
             seq += 1;
             stops.push(point_feature(format!("{id}-{seq:02}"), at, json!({"route_id": id, "seq": seq, "name": format!("示例站 {}-{seq:02}", n + 1), "synthetic": true, "source": SOURCE})));
         }
@@ -418,9 +665,15 @@ fn densify(real: &RealData, rng: &mut Rng, chain: &[[f64; 2]]) -> Vec<[f64; 2]> 
         let steps = (dist_km(w[0], w[1]) / 0.6).ceil().max(1.0) as usize;
         for s in 1..=steps {
             let t = s as f64 / steps as f64;
-            let mut q = [w[0][0] + (w[1][0] - w[0][0]) * t, w[0][1] + (w[1][1] - w[0][1]) * t];
+            let mut q = [
+                w[0][0] + (w[1][0] - w[0][0]) * t,
+                w[0][1] + (w[1][1] - w[0][1]) * t,
+            ];
             if s < steps {
-                let j = [q[0] + rng.normal() * 0.08 * KM_LON, q[1] + rng.normal() * 0.08 * KM_LAT];
+                let j = [
+                    q[0] + rng.normal() * 0.08 * KM_LON,
+                    q[1] + rng.normal() * 0.08 * KM_LAT,
+                ];
                 let prev = *out.last().unwrap_or(&q);
                 if real.on_land(j) && !crosses_water(real, prev, j) {
                     q = j;
