@@ -28,7 +28,10 @@ pub(crate) fn r7(x: f64) -> f64 {
 
 /// A FeatureCollection with one feature per line, for readable diffs.
 pub(crate) fn collection(name: &str, features: &[Value]) -> String {
-    let mut out = format!("{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[\n", json!(name));
+    let mut out = format!(
+        "{{\"type\":\"FeatureCollection\",\"name\":{},\"features\":[\n",
+        json!(name)
+    );
     for (i, f) in features.iter().enumerate() {
         out.push_str(&f.to_string());
         out.push_str(if i + 1 < features.len() { ",\n" } else { "\n" });
@@ -62,7 +65,8 @@ pub fn generate(shared: &Path, out: &Path, seed: u64) -> Result<GenerateReport, 
     );
     for l in &layers {
         let file = format!("{}.geojson", l.id);
-        std::fs::write(out.join(&file), collection(l.id, &l.features)).map_err(|e| format!("{}: {e}", out.join(&file).display()))?;
+        std::fs::write(out.join(&file), collection(l.id, &l.features))
+            .map_err(|e| format!("{}: {e}", out.join(&file).display()))?;
         catalog.push_str(&format!(
             "\n[[layer]]\nid = \"{}\"\ntitle_zh = \"{}\"\ntitle_en = \"{}\"\nkind = \"{}\"\nfile = \"{file}\"\ncrs = \"{}\"\nservice_radius_m = {}\n",
             l.id, l.title_zh, l.title_en, l.kind, l.crs, l.radius_m
@@ -76,6 +80,10 @@ pub fn generate(shared: &Path, out: &Path, seed: u64) -> Result<GenerateReport, 
     }
     let path = out.join(crate::catalog::CATALOG_FILE);
     std::fs::write(&path, catalog).map_err(|e| format!("{}: {e}", path.display()))?;
-    report.push(format!("{}: {} layers", crate::catalog::CATALOG_FILE, layers.len()));
+    report.push(format!(
+        "{}: {} layers",
+        crate::catalog::CATALOG_FILE,
+        layers.len()
+    ));
     Ok(report)
 }

@@ -54,7 +54,12 @@ fn ring(v: &Value) -> LineString<f64> {
         v.as_array()
             .map(|a| {
                 a.iter()
-                    .filter_map(|p| Some(Coord { x: p.get(0)?.as_f64()?, y: p.get(1)?.as_f64()? }))
+                    .filter_map(|p| {
+                        Some(Coord {
+                            x: p.get(0)?.as_f64()?,
+                            y: p.get(1)?.as_f64()?,
+                        })
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -62,9 +67,15 @@ fn ring(v: &Value) -> LineString<f64> {
 }
 
 fn polygon(v: &Value) -> Polygon<f64> {
-    let rings: Vec<LineString<f64>> = v.as_array().map(|a| a.iter().map(ring).collect()).unwrap_or_default();
+    let rings: Vec<LineString<f64>> = v
+        .as_array()
+        .map(|a| a.iter().map(ring).collect())
+        .unwrap_or_default();
     let mut it = rings.into_iter();
-    Polygon::new(it.next().unwrap_or_else(|| LineString(vec![])), it.collect())
+    Polygon::new(
+        it.next().unwrap_or_else(|| LineString(vec![])),
+        it.collect(),
+    )
 }
 
 fn features(v: &Value) -> &[Value] {
@@ -77,41 +88,70 @@ impl RealData {
         let district_raw = read_json(&shared.join("xiangcheng_320507_boundary_osm.geojson"))?;
         let districts_raw = read_json(&shared.join("suzhou_districts_amap_gcj02.geojson"))?;
         let lakes_raw = read_json(&shared.join("suzhou_lakes_gshhg_wgs84.geojson"))?;
-        let g = &features(&district_raw).first().ok_or("the district file has no feature")?["geometry"];
-        let district = MultiPolygon(g["coordinates"].as_array().ok_or("district geometry")?.iter().map(polygon).collect());
+        let g = &features(&district_raw)
+            .first()
+            .ok_or("the district file has no feature")?["geometry"];
+        let district = MultiPolygon(
+            g["coordinates"]
+                .as_array()
+                .ok_or("district geometry")?
+                .iter()
+                .map(polygon)
+                .collect(),
+        );
         let mut lakes: Vec<(String, String, Polygon<f64>)> = Vec::new();
         let mut islands = Vec::new();
         for f in features(&lakes_raw) {
             let p = &f["properties"];
             let poly = polygon(&f["geometry"]["coordinates"]);
             if p["kind"] == "lake" {
-                lakes.push((p["name_zh"].as_str().unwrap_or("").into(), p["name_en"].as_str().unwrap_or("").into(), poly));
+                lakes.push((
+                    p["name_zh"].as_str().unwrap_or("").into(),
+                    p["name_en"].as_str().unwrap_or("").into(),
+                    poly,
+                ));
             } else {
                 islands.push(poly);
             }
         }
         for island in islands {
             let probe = island.exterior().0.first().copied().map(Point::from);
-            if let Some(lake) = lakes.iter_mut().find(|l| probe.is_some_and(|p| l.2.contains(&p))) {
+            if let Some(lake) = lakes
+                .iter_mut()
+                .find(|l| probe.is_some_and(|p| l.2.contains(&p)))
+            {
                 lake.2.interiors_push(island.exterior().clone());
             }
         }
         let csv_path = shared.join("xiangcheng_admin_units_nbs2023.csv");
-        let csv = std::fs::read_to_string(&csv_path).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+        let csv = std::fs::read_to_string(&csv_path)
+            .map_err(|e| format!("{}: {e}", csv_path.display()))?;
         let (mut townships, mut villages) = (Vec::new(), Vec::new());
         for line in csv.lines().skip(1) {
             let c: Vec<&str> = line.split(',').collect();
             if c.len() < 6 {
                 continue;
             }
-            let u = Unit { code: c[1].into(), name: c[2].into(), parent: c[3].into(), unit_type: c[5].into() };
+            let u = Unit {
+                code: c[1].into(),
+                name: c[2].into(),
+                parent: c[3].into(),
+                unit_type: c[5].into(),
+            };
             if c[0] == "township" {
                 townships.push(u);
             } else {
                 villages.push(u);
             }
         }
-        Ok(RealData { district_raw, districts_raw, district, lakes, townships, villages })
+        Ok(RealData {
+            district_raw,
+            districts_raw,
+            district,
+            lakes,
+            townships,
+            villages,
+        })
     }
 
     /// Whether a position is on land inside the district.
@@ -148,9 +188,36 @@ impl RealData {
             })
             .collect();
         vec![
-            LayerFile { id: "district", title_zh: "相城区", title_en: "Xiangcheng District", kind: "district", crs: "wgs84", radius_m: 1000, features: vec![district], synthetic: false },
-            LayerFile { id: "suzhou_districts", title_zh: "苏州市辖区", title_en: "Suzhou districts", kind: "district", crs: "gcj02", radius_m: 1000, features: districts, synthetic: false },
-            LayerFile { id: "water", title_zh: "湖泊", title_en: "Lakes", kind: "water", crs: "wgs84", radius_m: 1000, features: water, synthetic: false },
+            LayerFile {
+                id: "district",
+                title_zh: "相城区",
+                title_en: "Xiangcheng District",
+                kind: "district",
+                crs: "wgs84",
+                radius_m: 1000,
+                features: vec![district],
+                synthetic: false,
+            },
+            LayerFile {
+                id: "suzhou_districts",
+                title_zh: "苏州市辖区",
+                title_en: "Suzhou districts",
+                kind: "district",
+                crs: "gcj02",
+                radius_m: 1000,
+                features: districts,
+                synthetic: false,
+            },
+            LayerFile {
+                id: "water",
+                title_zh: "湖泊",
+                title_en: "Lakes",
+                kind: "water",
+                crs: "wgs84",
+                radius_m: 1000,
+                features: water,
+                synthetic: false,
+            },
         ]
     }
 }
