@@ -119,6 +119,30 @@ fn prepare(spec: &LayerSpec, mut feature: Value) -> Result<Value, EditError> {
     Ok(feature)
 }
 
+/// Refuse a body that is not a JSON object before it is indexed: `feature["id"] = ..` on an
+/// array or a string panics (a hostile `POST [1,2,3]` was a 500).
+fn object(v: &Value) -> Result<(), EditError> {
+    if v.is_object() {
+        Ok(())
+    } else {
+        Err(invalid("feature", "a feature must be a JSON object"))
+    }
+}
+
+/// A client-given id: absent or null (one is made), or a non-empty string or a number.
+/// Anything else is refused, not silently replaced.
+fn given_id(v: &Value) -> Result<Option<String>, EditError> {
+    match v.get("id") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(other) => Err(invalid(
+            "id",
+            format!("must be a non-empty string or a number, found {other}"),
+        )),
+    }
+}
+
 fn id_of(v: &Value) -> Option<String> {
     match v.get("id") {
         Some(Value::String(s)) => Some(s.clone()),
@@ -157,7 +181,8 @@ pub fn apply(
     };
     let (id, before, after) = match op {
         EditOp::Create(mut f) => {
-            let id = match id_of(&f) {
+            object(&f)?;
+            let id = match given_id(&f)? {
                 Some(id) => id,
                 None => {
                     let id = (1..)
@@ -178,7 +203,8 @@ pub fn apply(
         EditOp::Replace(id, mut f) => {
             let at = find(features, &id)
                 .ok_or_else(|| EditError::NoFeature(id.clone(), spec.id.clone()))?;
-            if id_of(&f).is_some_and(|other| other != id) {
+            object(&f)?;
+            if given_id(&f)?.is_some_and(|other| other != id) {
                 return Err(invalid("id", "must match the id in the path"));
             }
             f["id"] = Value::String(id.clone());
