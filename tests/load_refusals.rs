@@ -176,7 +176,7 @@ fn bad_features_are_refused_with_file_feature_field_and_reason() {
         ),
     ];
     for (kind, feature, want) in &cases {
-        let (got, kept) = problems(*kind, Crs::Wgs84, &fc(&[feature.clone()]));
+        let (got, kept) = problems(*kind, Crs::Wgs84, &fc(std::slice::from_ref(feature)));
         assert_eq!(kept, 0, "{want}");
         assert_eq!(
             got.len(),

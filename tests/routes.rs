@@ -123,7 +123,10 @@ fn length_is_within_a_tenth_of_a_percent_of_a_geodesic_sum() {
 }
 
 /// A world around `centre`: one line with stops, and 1000 villages scattered around it.
-fn world(seed: u64, centre: [f64; 2]) -> (Snapshot, Line, Vec<([f64; 2], i64, String)>) {
+/// A village of the random world: position, children, id.
+type Village = ([f64; 2], i64, String);
+
+fn world(seed: u64, centre: [f64; 2]) -> (Snapshot, Line, Vec<Village>) {
     let mut r = Rng::new(seed);
     let path = random_path(&mut r, centre, 40, 0.004);
     let mut stops = Vec::new();

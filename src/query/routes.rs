@@ -937,7 +937,9 @@ pub fn draft(v: &Value) -> Result<Line, QueryError> {
             "the collection is empty: it needs one LineString (the line) and Point stops".into(),
         ));
     }
-    let mut line: Option<(usize, Vec<Vec<[f64; 2]>>, &Map<String, Value>)> = None;
+    // (feature index, parts, properties) of the line.
+    type Found<'a> = (usize, Vec<Vec<[f64; 2]>>, &'a Map<String, Value>);
+    let mut line: Option<Found> = None;
     let mut stops: Vec<Stop> = Vec::new();
     let mut seqs: HashMap<i64, usize> = HashMap::new();
     let empty = Map::new();

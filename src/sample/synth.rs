@@ -14,6 +14,10 @@ use super::real::{RealData, Unit};
 use super::{r7, LayerFile, Rng};
 use crate::crs::{wgs84_to_epsg, wgs84_to_gcj02};
 
+/// A village or community as synthesized: position, township code, population, children,
+/// whether it is a residential community, and its name.
+type Person = ([f64; 2], String, u64, u64, bool, String);
+
 const SOURCE: &str = "nestmap sample generator (seed 320507): position and attributes invented";
 const POSITION_SOURCE: &str = "name and code: NBS 2023 统计用区划代码 (real); position, population and children: invented by the nestmap sample generator";
 
@@ -323,11 +327,7 @@ fn round_geometry(v: Value) -> Value {
 
 /// One point per real village or community: (features, [(position, township code, population, children, is community)]).
 #[allow(clippy::type_complexity)]
-fn demand(
-    real: &RealData,
-    rng: &mut Rng,
-    towns: &[Township],
-) -> (Vec<Value>, Vec<([f64; 2], String, u64, u64, bool, String)>) {
+fn demand(real: &RealData, rng: &mut Rng, towns: &[Township]) -> (Vec<Value>, Vec<Person>) {
     let yangcheng = real
         .lakes
         .iter()
@@ -451,7 +451,7 @@ fn polygon_feature(id: String, ring: Vec<[f64; 2]>, props: Value) -> Value {
 }
 
 /// Distinct townships' communities, most populous first.
-fn community_sites(people: &[([f64; 2], String, u64, u64, bool, String)], n: usize) -> Vec<usize> {
+fn community_sites(people: &[Person], n: usize) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..people.len()).filter(|&i| people[i].4).collect();
     idx.sort_by(|&a, &b| people[b].2.cmp(&people[a].2).then(a.cmp(&b)));
     let mut out: Vec<usize> = Vec::new();
@@ -467,7 +467,7 @@ fn communities(
     real: &RealData,
     rng: &mut Rng,
     towns: &[Township],
-    people: &[([f64; 2], String, u64, u64, bool, String)],
+    people: &[Person],
 ) -> Vec<Value> {
     const FACILITIES: &[&str] = &[
         "children's activity room / 儿童活动室",
@@ -500,7 +500,7 @@ fn parks(
     real: &RealData,
     rng: &mut Rng,
     towns: &[Township],
-    people: &[([f64; 2], String, u64, u64, bool, String)],
+    people: &[Person],
 ) -> Result<Vec<Value>, String> {
     let sites = community_sites(people, 10);
     let mut out = Vec::new();
@@ -570,7 +570,7 @@ fn school_lines(
     real: &RealData,
     rng: &mut Rng,
     towns: &[Township],
-    people: &[([f64; 2], String, u64, u64, bool, String)],
+    people: &[Person],
 ) -> Result<(Vec<Value>, Vec<Value>), String> {
     let villages: Vec<usize> = (0..people.len())
         .filter(|&i| !people[i].4 && LAKE_TOWNSHIPS.contains(&people[i].1.as_str()))

@@ -126,8 +126,8 @@ fn outline(grid: &Grid, cells: &[usize], inside: impl Fn(usize) -> bool) -> Mult
             })
             .sum()
     };
-    let (mut exteriors, mut holes): (Vec<Polygon<f64>>, Vec<(Vec<V>, LineString<f64>)>) =
-        (Vec::new(), Vec::new());
+    let mut exteriors: Vec<Polygon<f64>> = Vec::new();
+    let mut holes: Vec<(Vec<V>, LineString<f64>)> = Vec::new();
     for ring in rings {
         let ls = to_ls(&ring);
         if signed(&ring) > 0 {

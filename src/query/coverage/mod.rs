@@ -278,12 +278,15 @@ fn as_multi(g: &geo::Geometry<f64>) -> Option<MultiPolygon<f64>> {
     }
 }
 
+/// A township: NBS code, name, outline.
+type Township = (String, String, MultiPolygon<f64>);
+
 /// The townships (code, name, outline) and the area's outline.
 fn resolve_area(
     snap: &Snapshot,
     area: &AreaSpec,
-) -> Result<(MultiPolygon<f64>, Vec<(String, String, MultiPolygon<f64>)>), QueryError> {
-    let townships: Vec<(String, String, MultiPolygon<f64>)> = snap
+) -> Result<(MultiPolygon<f64>, Vec<Township>), QueryError> {
+    let townships: Vec<Township> = snap
         .layers
         .iter()
         .filter(|l| l.spec.kind == LayerKind::Townships)
