@@ -62,6 +62,7 @@ fn work(mode: &str, points: &[[f64; 2]], queries: &[[f64; 2]]) -> f64 {
                     s += d + f as f64;
                 }
             }
+            std::mem::forget(index); // its drop is not the workload
         }
         "query" => {
             let snap = SNAP.with(|i| i.take()).expect("built");
@@ -71,11 +72,13 @@ fn work(mode: &str, points: &[[f64; 2]], queries: &[[f64; 2]]) -> f64 {
                 s += nestmap::query::nearest::nearest(&snap, &[0], *q, 5, f64::INFINITY, &f, now)
                     .len() as f64;
             }
+            std::mem::forget(snap);
         }
         "http" | "healthz" => {
             use tower::ServiceExt;
             let app = APP.with(|i| i.take()).expect("built");
             let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
                 .build()
                 .expect("runtime");
             rt.block_on(async {
@@ -98,6 +101,7 @@ fn work(mode: &str, points: &[[f64; 2]], queries: &[[f64; 2]]) -> f64 {
                     s += body.len() as f64;
                 }
             });
+            std::mem::forget(app);
         }
         other => panic!("unknown mode {other}"),
     }

@@ -8,7 +8,6 @@ use serde_json::{json, Map, Value};
 
 use crate::crs::{wgs84_to_gcj02, Crs};
 use crate::http::error::AppError;
-use crate::http::geojson::feature_json;
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::index::geodesy::bearing_deg;
@@ -150,47 +149,179 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-fn hit_json(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> Value {
-    let layer = &snap.layers[h.layer];
-    let g = layer.geometry(h.feature);
-    let mut extra = Map::new();
-    extra.insert("layer".into(), json!(layer.spec.id));
-    extra.insert("open_now".into(), json!(h.open));
-    if with_distance {
-        let to = nearest_point(g, from, h.distance_m);
-        extra.insert("distance_m".into(), json!(round1(h.distance_m)));
-        extra.insert(
-            "walk_min".into(),
-            json!(round1(h.distance_m / WALK_M_PER_MIN)),
-        );
-        extra.insert(
-            "bearing_deg".into(),
-            if h.distance_m > 0.0 {
-                json!(round1(bearing_deg(from, to)))
-            } else {
-                Value::Null
-            },
-        );
-        let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
-        let name = layer.features[h.feature]
-            .properties
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let to_param = format!("{glon:.6},{glat:.6},{name}");
-        let link = format!(
-            "https://uri.amap.com/navigation?{}",
-            serde_urlencoded::to_string([
-                ("to", to_param.as_str()),
-                ("mode", "walk"),
-                ("coordinate", "gaode"),
-                ("callnative", "1")
-            ])
-            .unwrap_or_default()
-        );
-        extra.insert("nav".into(), json!({"gcj02": [round7(glon), round7(glat)], "wgs84": [round7(to[0]), round7(to[1])], "amap": link}));
+/// A hit's extra properties, computed once: written straight to the answer by [`HitOut`]
+/// (no `Value` tree), or merged into a `Value` for `within`.
+struct Extras {
+    open: Option<bool>,
+    /// `(distance_m, walk_min, bearing_deg, gcj02, wgs84, amap link)`, when distances apply.
+    distance: Option<(f64, f64, Option<f64>, [f64; 2], [f64; 2], String)>,
+}
+
+/// `application/x-www-form-urlencoded` (as `serde_urlencoded` writes it): ASCII letters,
+/// digits and `*-._` kept, space as `+`, every other byte `%XX`.
+fn form_encode(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s.as_bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => {
+                out.push('%');
+                out.push(HEX[(b >> 4) as usize] as char);
+                out.push(HEX[(b & 15) as usize] as char);
+            }
+        }
     }
-    feature_json(layer, h.feature, Some(extra))
+}
+
+fn extras(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> Extras {
+    let layer = &snap.layers[h.layer];
+    if !with_distance {
+        return Extras {
+            open: h.open,
+            distance: None,
+        };
+    }
+    let to = nearest_point(layer.geometry(h.feature), from, h.distance_m);
+    let bearing = (h.distance_m > 0.0).then(|| round1(bearing_deg(from, to)));
+    let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
+    let name = layer.features[h.feature]
+        .properties
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mut link = String::with_capacity(96 + 3 * name.len());
+    link.push_str("https://uri.amap.com/navigation?to=");
+    form_encode(&mut link, &format!("{glon:.6},{glat:.6},{name}"));
+    link.push_str("&mode=walk&coordinate=gaode&callnative=1");
+    Extras {
+        open: h.open,
+        distance: Some((
+            round1(h.distance_m),
+            round1(h.distance_m / WALK_M_PER_MIN),
+            bearing,
+            [round7(glon), round7(glat)],
+            [round7(to[0]), round7(to[1])],
+            link,
+        )),
+    }
+}
+
+const EXTRA_KEYS: [&str; 6] = [
+    "layer",
+    "open_now",
+    "distance_m",
+    "walk_min",
+    "bearing_deg",
+    "nav",
+];
+
+/// One hit as a GeoJSON Feature, serialised from borrowed data: the feature's own
+/// properties, then the extras over them (an own property of the same name gives way).
+struct HitOut<'a> {
+    layer: &'a crate::snapshot::Layer,
+    feature: usize,
+    extras: Extras,
+}
+
+struct PropsOut<'a>(&'a HitOut<'a>);
+
+impl serde::Serialize for PropsOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let h = self.0;
+        let own = &h.layer.features[h.feature].properties;
+        let mut m = s.serialize_map(None)?;
+        let written = if h.extras.distance.is_some() {
+            &EXTRA_KEYS[..]
+        } else {
+            &EXTRA_KEYS[..2]
+        };
+        for (k, v) in own {
+            if !written.contains(&k.as_str()) {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.serialize_entry("layer", &h.layer.spec.id)?;
+        m.serialize_entry("open_now", &h.extras.open)?;
+        if let Some((d, walk, bearing, gcj, wgs, link)) = &h.extras.distance {
+            m.serialize_entry("distance_m", d)?;
+            m.serialize_entry("walk_min", walk)?;
+            m.serialize_entry("bearing_deg", bearing)?;
+            #[derive(serde::Serialize)]
+            struct Nav<'a> {
+                gcj02: &'a [f64; 2],
+                wgs84: &'a [f64; 2],
+                amap: &'a str,
+            }
+            m.serialize_entry(
+                "nav",
+                &Nav {
+                    gcj02: gcj,
+                    wgs84: wgs,
+                    amap: link,
+                },
+            )?;
+        }
+        m.end()
+    }
+}
+
+struct GeometryOut<'a>(&'a geo::Geometry<f64>);
+
+impl serde::Serialize for GeometryOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self.0 {
+            geo::Geometry::Point(p) => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("type", "Point")?;
+                m.serialize_entry("coordinates", &[p.x(), p.y()])?;
+                m.end()
+            }
+            g => geojson::Geometry::from(g).serialize(s),
+        }
+    }
+}
+
+impl serde::Serialize for HitOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let f = &self.layer.features[self.feature];
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("type", "Feature")?;
+        m.serialize_entry("id", &f.id)?;
+        m.serialize_entry("geometry", &GeometryOut(self.layer.geometry(self.feature)))?;
+        m.serialize_entry("properties", &PropsOut(self))?;
+        m.end()
+    }
+}
+
+fn hit_out<'a>(snap: &'a Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> HitOut<'a> {
+    HitOut {
+        layer: &snap.layers[h.layer],
+        feature: h.feature,
+        extras: extras(snap, h, from, with_distance),
+    }
+}
+
+fn hit_json(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> Value {
+    serde_json::to_value(hit_out(snap, h, from, with_distance)).unwrap_or(Value::Null)
+}
+
+/// A JSON answer already serialised.
+fn json_response(body: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 fn round7(x: f64) -> f64 {
@@ -201,7 +332,7 @@ fn round7(x: f64) -> f64 {
 pub async fn nearest_handler(
     State(st): State<AppState>,
     mut p: Params,
-) -> Result<Json<Value>, AppError> {
+) -> Result<axum::response::Response, AppError> {
     let snap = st.snapshot();
     let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
     let (point, crs) = query_point(&mut p)?;
@@ -218,24 +349,52 @@ pub async fn nearest_handler(
         &f,
         now,
     );
-    let features: Vec<Value> = hits
-        .iter()
-        .map(|h| hit_json(&snap, h, point, true))
-        .collect();
-    let mut out = json!({
-        "type": "FeatureCollection",
-        "query": {"lon": round7(point[0]), "lat": round7(point[1]), "crs": crs.to_string(), "k": k, "max_m": max_m, "evaluated_at": now.format("%Y-%m-%dT%H:%M:%S").to_string(), "timezone": "Asia/Shanghai"},
-        "filters": filters_json(&f),
-        "walk_speed_m_per_min": round1(WALK_M_PER_MIN),
-        "features": features,
-    });
-    if hits.is_empty() {
-        out["note"] = json!(match max_m {
+    #[derive(serde::Serialize)]
+    struct Query {
+        lon: f64,
+        lat: f64,
+        crs: String,
+        k: usize,
+        max_m: Option<f64>,
+        evaluated_at: String,
+        timezone: &'static str,
+    }
+    #[derive(serde::Serialize)]
+    struct Answer<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        query: Query,
+        filters: Value,
+        walk_speed_m_per_min: f64,
+        features: Vec<HitOut<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    }
+    let answer = Answer {
+        kind: "FeatureCollection",
+        query: Query {
+            lon: round7(point[0]),
+            lat: round7(point[1]),
+            crs: crs.to_string(),
+            k,
+            max_m,
+            evaluated_at: now.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            timezone: "Asia/Shanghai",
+        },
+        filters: filters_json(&f),
+        walk_speed_m_per_min: round1(WALK_M_PER_MIN),
+        features: hits
+            .iter()
+            .map(|h| hit_out(&snap, h, point, true))
+            .collect(),
+        note: hits.is_empty().then(|| match max_m {
             Some(m) => format!("no feature passing the filters within {m} m"),
             None => "no feature passes the filters".to_string(),
-        });
-    }
-    Ok(Json(out))
+        }),
+    };
+    let mut body = Vec::with_capacity(1024 + 700 * hits.len());
+    serde_json::to_writer(&mut body, &answer).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(json_response(body))
 }
 
 /// `GET /api/within?layer=..&lon=..&lat=..&radius_m=..` or `?layer=..&bbox=..`, with `limit`
