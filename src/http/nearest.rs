@@ -10,7 +10,7 @@ use crate::crs::{wgs84_to_gcj02, Crs};
 use crate::http::error::AppError;
 use crate::http::params::Params;
 use crate::http::AppState;
-use crate::index::geodesy::bearing_deg;
+use crate::index::geodesy::FromPoint;
 use crate::query::features::PropertyFilter;
 use crate::query::hours::{local_now, parse_moment};
 use crate::query::nearest::{
@@ -185,7 +185,7 @@ fn extras(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> Extr
         };
     }
     let to = nearest_point(layer.geometry(h.feature), from, h.distance_m);
-    let bearing = (h.distance_m > 0.0).then(|| round1(bearing_deg(from, to)));
+    let bearing = (h.distance_m > 0.0).then(|| round1(FromPoint::new(from).bearing_deg(to)));
     let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
     let name = layer.features[h.feature]
         .properties
