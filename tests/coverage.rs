@@ -501,7 +501,7 @@ async fn bad_input_is_a_400_naming_the_parameter() {
         (
             json!({"layer": "rooms", "area": big, "cell_m": 10}),
             "cell_m",
-            "above the limit of 2000000",
+            "above the limit of 4000000",
         ),
         (
             json!({"layer": "rooms", "area": bowtie}),

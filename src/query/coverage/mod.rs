@@ -22,8 +22,9 @@ use crate::snapshot::Snapshot;
 use grid::{Grid, NO_ZONE, OUTSIDE};
 use reach::Reach;
 
-/// Largest grid, in cells (about 1.2M cells cover the district at 20 m).
-pub const MAX_CELLS: usize = 2_000_000;
+/// Largest grid over the area's bounding box, in cells: the district's box at 20 m holds
+/// about 2.96M cells (1.2M of them inside the district), so 20 m works for the whole district.
+pub const MAX_CELLS: usize = 4_000_000;
 /// Smallest and largest cell side in metres.
 pub const CELL_M_RANGE: (f64, f64) = (10.0, 5000.0);
 /// Largest number of suggested sites.
