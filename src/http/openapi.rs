@@ -20,6 +20,52 @@ fn ok(description: &str, content_type: &str, schema: Value) -> Value {
     r
 }
 
+/// The edit operations (OGC API - Features Part 4 style) on a collection's items path and on
+/// one item. Undocumented, they made every GET path answer `Allow` with methods the document
+/// did not list (schemathesis ST204/ST205).
+fn edit_operations(id: &str, title: &str) -> (Value, Value) {
+    let err = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let feature = json!({"required": true, "content": {
+        "application/geo+json": {"schema": {"type": "object"}},
+        "application/json": {"schema": {"type": "object"}}
+    }});
+    let patch = json!({"required": true, "content": {
+        "application/merge-patch+json": {"schema": {"type": "object"}},
+        "application/json": {"schema": {"type": "object"}}
+    }});
+    let refusals = |extra: &[(&str, &str)]| {
+        let mut r = json!({
+            "400": err("the body or a parameter is invalid (the loader's reason, naming the field)"),
+            "401": err("no Authorization: Bearer token"),
+            "403": err("the token may not edit, or the server is read-only"),
+            "404": err("no such collection or feature"),
+            "413": err("the body is too large"),
+            "415": err("the body is not application/geo+json or application/json")
+        });
+        for (code, d) in extra {
+            r[*code] = err(d);
+        }
+        r
+    };
+    let security = json!([{"bearer": []}]);
+    let mut create = refusals(&[("409", "a feature with this id exists already")]);
+    create["201"] = json!({"description": "created; Location names the new feature", "content": {"application/json": {"schema": {"type": "object"}}}});
+    let mut replace = refusals(&[]);
+    replace["200"] = json!({"description": "the feature as stored", "content": {"application/json": {"schema": {"type": "object"}}}});
+    let mut delete = refusals(&[]);
+    delete["204"] = json!({"description": "deleted"});
+    let fid =
+        json!({"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}});
+    (
+        json!({"summary": format!("{title}: add a feature (WGS84)"), "operationId": format!("create_{id}"), "security": security, "requestBody": feature, "responses": create}),
+        json!({
+            "put": {"summary": format!("{title}: replace a feature"), "operationId": format!("replace_{id}"), "security": security, "parameters": [fid], "requestBody": feature, "responses": replace},
+            "patch": {"summary": format!("{title}: merge into a feature"), "operationId": format!("patch_{id}"), "security": security, "parameters": [fid], "requestBody": patch, "responses": replace},
+            "delete": {"summary": format!("{title}: delete a feature"), "operationId": format!("delete_{id}"), "security": security, "parameters": [fid], "responses": delete}
+        }),
+    )
+}
+
 fn f_param() -> Value {
     json!({"name": "f", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json"]}, "description": "output format; only JSON is offered"})
 }
@@ -54,15 +100,18 @@ pub fn document(snap: &Snapshot, base: &str) -> Value {
             format!("/ogcapi/collections/{id}"),
             json!({"get": {"summary": format!("{title}: description"), "operationId": format!("collection_{id}"), "parameters": [f_param()], "responses": ok("the collection", "application/json", obj.clone())}}),
         );
+        let (create, mut item_edits) = edit_operations(id, &title);
         paths.insert(
             format!("/ogcapi/collections/{id}/items"),
-            json!({"get": {"summary": format!("{title}: features"), "operationId": format!("items_{id}"), "parameters": params, "responses": ok("a GeoJSON FeatureCollection with numberMatched, numberReturned and next/prev links", "application/geo+json", obj.clone())}}),
+            json!({"get": {"summary": format!("{title}: features"), "operationId": format!("items_{id}"), "parameters": params, "responses": ok("a GeoJSON FeatureCollection with numberMatched, numberReturned and next/prev links", "application/geo+json", obj.clone())},
+                "post": create}),
         );
+        item_edits["get"] = json!({"summary": format!("{title}: one feature"), "operationId": format!("item_{id}"), "parameters": [
+            {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, f_param()
+        ], "responses": ok("a GeoJSON Feature", "application/geo+json", obj.clone())});
         paths.insert(
             format!("/ogcapi/collections/{id}/items/{{featureId}}"),
-            json!({"get": {"summary": format!("{title}: one feature"), "operationId": format!("item_{id}"), "parameters": [
-                {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, f_param()
-            ], "responses": ok("a GeoJSON Feature", "application/geo+json", obj.clone())}}),
+            item_edits,
         );
     }
     json!({
@@ -70,6 +119,6 @@ pub fn document(snap: &Snapshot, base: &str) -> Value {
         "info": {"title": "nestmap", "version": env!("CARGO_PKG_VERSION"), "description": "OGC API - Features (Core, GeoJSON, OpenAPI 3.0) and the nestmap query API. Coordinates are [lon, lat] WGS84; distances are metres on the ground."},
         "servers": [{"url": base}],
         "paths": paths,
-        "components": {"schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}}}
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "an edit token (serve --tokens-file or NESTMAP_TOKENS)"}}, "schemas": {"Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}}}
     })
 }
