@@ -61,7 +61,7 @@ if pg and nr:
                  f"{fmt(pg['rps'], ' tx/s', 0)}, p99 {pg['p99_us'] / 1e3:.2f} ms",
                  f"{nr['rps'] / pg['rps']:.1f}x throughput, p99 {nr['p99_us'] / pg['p99_us']:.2f}x",
                  ">= 10x throughput", verdict(nr["rps"] / pg["rps"] >= 10)))
-for cell in (100, 25):
+for cell in (100, 20):
     ours, sh = load(f"grid{cell}/ours.json"), load(f"grid{cell}/shapely.json")
     if ours and sh:
         r = ours["analysis_ms_min"] / sh["shapely_ms"]
@@ -70,7 +70,7 @@ for cell in (100, 25):
                      f"{ours['analysis_ms_min']:.1f} ms (whole analysis)",
                      f"shapely STRtree dwithin {sh['shapely_ms']:.1f} ms (query only)",
                      f"{r:.2f}x", "<= 0.1x", verdict(r <= 0.1)))
-for cell, goal in (("100m", 100.0), ("25m", 2000.0)):
+for cell, goal in (("100m", 100.0), ("20m", 2000.0)):
     t0 = crit(f"coverage/district_{cell}_suggest0")
     t5 = crit(f"coverage/district_{cell}_suggest5")
     if t0 is not None:

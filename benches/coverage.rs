@@ -1,8 +1,6 @@
 //! Coverage of the whole district (320507), all facility layers at their own service radii,
-//! at 100 m and 25 m cells: time per analysis (goals: 100 m < 100 ms, 20 m < 2 s), and with 5
-//! suggestion rounds (per round = (t5 - t0) / 5). 20 m is refused over the whole district:
-//! its bounding grid is 2.96M cells, above `MAX_CELLS` (2M), though only ~1.06M lie inside;
-//! 25 m (1.9M bounding cells) is the finest the limit allows.
+//! at 100 m and 20 m cells (2.96M bounding cells): time per analysis (goals: 100 m < 100 ms,
+//! 20 m < 2 s), and with 5 suggestion rounds (per round = (t5 - t0) / 5).
 //!
 //! `cargo bench --bench coverage` (reads data/geojson).
 
@@ -32,7 +30,7 @@ fn bench(c: &mut Criterion) {
     let snap = nestmap::load::load_dir(Path::new("data/geojson")).expect("sample data loads");
     let mut g = c.benchmark_group("coverage");
     g.sample_size(10);
-    for (cell_m, name) in [(100.0, "100m"), (25.0, "25m")] {
+    for (cell_m, name) in [(100.0, "100m"), (20.0, "20m")] {
         for suggest in [0, 5] {
             let req = request(&snap, cell_m, suggest);
             g.bench_function(format!("district_{name}_suggest{suggest}"), |b| {
