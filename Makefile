@@ -27,3 +27,8 @@ test-browser:
 	NESTMAP_BIN=target/debug/nestmap node --test tests/browser/
 
 test: setup lint test-rust test-browser
+
+# Not part of `make test`: the benchmark suite (BENCHMARKS.md) and the long reliability runs
+# (RELIABILITY.md). Both install what they need.
+bench:
+	bash bench/run.sh
