@@ -143,12 +143,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     fac.flush()?;
     let mut cells = BufWriter::new(std::fs::File::create(out.join("cells.tsv"))?);
     let (mut n, mut k) = (0usize, 0usize);
-    for c in 0..grid.zone.len() {
-        if grid.zone[c] != OUTSIDE {
+    for (c, (&zone, &cov)) in grid.zone.iter().zip(&covered).enumerate() {
+        if zone != OUTSIDE {
             let p = grid.centre(c);
-            writeln!(cells, "{:.9}\t{:.9}\t{}", p[0], p[1], covered[c] as u8)?;
+            writeln!(cells, "{:.9}\t{:.9}\t{}", p[0], p[1], cov as u8)?;
             n += 1;
-            k += covered[c] as usize;
+            k += cov as usize;
         }
     }
     cells.flush()?;

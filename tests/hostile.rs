@@ -234,7 +234,7 @@ fn query_cases() -> Vec<Case> {
         ("LON", vec![s("120")]),
         ("venue_type[]", vec![s("mall")]),
     ];
-    let nearest_base = vec![
+    let nearest_base = [
         ("layer", s("nursing_rooms")),
         ("lon", s("120.62")),
         ("lat", s("31.43")),
@@ -253,7 +253,7 @@ fn query_cases() -> Vec<Case> {
             ));
         }
     }
-    let within_base = vec![
+    let within_base = [
         ("layer", s("nursing_rooms")),
         ("lon", s("120.62")),
         ("lat", s("31.43")),

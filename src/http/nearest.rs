@@ -153,9 +153,12 @@ fn round1(x: f64) -> f64 {
 /// (no `Value` tree), or merged into a `Value` for `within`.
 struct Extras {
     open: Option<bool>,
-    /// `(distance_m, walk_min, bearing_deg, gcj02, wgs84, amap link)`, when distances apply.
-    distance: Option<(f64, f64, Option<f64>, [f64; 2], [f64; 2], String)>,
+    /// When distances apply.
+    distance: Option<DistanceExtras>,
 }
+
+/// `(distance_m, walk_min, bearing_deg, gcj02, wgs84, amap link)`.
+type DistanceExtras = (f64, f64, Option<f64>, [f64; 2], [f64; 2], String);
 
 /// `application/x-www-form-urlencoded` (as `serde_urlencoded` writes it): ASCII letters,
 /// digits and `*-._` kept, space as `+`, every other byte `%XX`.
