@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz the loader (fuzz/fuzz_targets/loader.rs) with cargo-fuzz / libFuzzer for a time budget,
 # and record executions and crashes. Not run by CI.
-# Usage: reliability/fuzz.sh [SECONDS=300]
+# Usage: reliability/fuzz.sh [SECONDS=300]   (FUZZ_FROM_HEAD=1: fuzz the last commit, exported
+# to target/fuzz-head, instead of the working tree, e.g. while it has unfinished edits)
 #
 # This machine has only the stable toolchain and no other can be fetched; cargo-fuzz needs
 # nightly flags (-Zsanitizer=address, sancov passes), so RUSTC_BOOTSTRAP=1 lets the stable
@@ -30,7 +31,16 @@ seed 04 data/geojson/school_bus_routes.geojson
 seed 05 data/geojson/school_bus_stops.geojson
 seed 0a data/geojson/family_education_points.geojson
 cp "$ROOT"/fuzz/seeds/loader/* "$CORPUS/" 2>/dev/null || true
-cd "$ROOT/fuzz"
+FUZZ_DIR="$ROOT/fuzz"
+if [ "${FUZZ_FROM_HEAD:-0}" = 1 ]; then
+    HEAD_DIR="$ROOT/target/fuzz-head"
+    rm -rf "$HEAD_DIR" && mkdir -p "$HEAD_DIR"
+    git -C "$ROOT" archive HEAD | tar -x -C "$HEAD_DIR"
+    FUZZ_DIR="$HEAD_DIR/fuzz"
+    export CARGO_TARGET_DIR="$ROOT/fuzz/target" # reuse the built dependencies (PROJ)
+    log "fuzzing commit $(git -C "$ROOT" rev-parse --short HEAD)"
+fi
+cd "$FUZZ_DIR"
 log "building the fuzz target (cargo fuzz build, RUSTC_BOOTSTRAP=1)"
 cargo fuzz build loader
 OUT="$(results_file fuzz)"

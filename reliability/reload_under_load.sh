@@ -65,6 +65,12 @@ OUT="$(results_file reload_under_load)"
 wrk -t2 -c16 -d"${DURATION}s" --timeout 10s --latency -s "$WORK/mix.lua" "$SERVER_URL" | tee "$OUT"
 wait "$HUPPER" || true
 reloads="$(cat "$WORK/reloads" 2>/dev/null || echo 0)"
+# Give the last reload up to 30 s to finish.
+for _ in $(seq 1 60); do
+    done_n=$(($(grep -c 'reloaded:' "$WORK/server.log" || true) + $(grep -c 'reload refused' "$WORK/server.log" || true)))
+    [ "$done_n" -ge "$reloads" ] && break
+    sleep 0.5
+done
 taken="$(grep -c 'reloaded:' "$WORK/server.log" || true)"
 refused="$(grep -c 'reload refused' "$WORK/server.log" || true)"
 requests="$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$OUT")"
