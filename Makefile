@@ -1,5 +1,5 @@
 # nestmap: `make run` sets up and serves the sample data; `make test` sets up and runs every test.
-.PHONY: setup run check generate test test-rust test-browser lint bench
+.PHONY: setup run check generate test test-rust test-browser lint bench reliability
 CARGO ?= cargo
 ADDR ?= 127.0.0.1:8080
 
@@ -32,3 +32,7 @@ test: setup lint test-rust test-browser
 # (RELIABILITY.md). Both install what they need.
 bench:
 	bash bench/run.sh
+
+# About 20 minutes after the first fuzz build; NESTMAP_BIN=target/release/nestmap for a release build.
+reliability: setup
+	bash reliability/all.sh
