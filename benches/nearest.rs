@@ -85,7 +85,7 @@ fn bench(c: &mut Criterion) {
             (
                 nestmap::model::Feature {
                     id: format!("f{i}"),
-                    properties: serde_json::Map::new(),
+                    properties: serde_json::Map::new().into(),
                 },
                 Geometry::Point(Point::new(p[0], p[1])),
             )

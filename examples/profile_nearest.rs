@@ -39,7 +39,7 @@ fn snapshot(points: &[[f64; 2]]) -> nestmap::snapshot::Snapshot {
             (
                 nestmap::model::Feature {
                     id: format!("f{i}"),
-                    properties: props,
+                    properties: props.into(),
                 },
                 Geometry::Point(Point::new(p[0], p[1])),
             )

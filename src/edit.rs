@@ -235,9 +235,8 @@ pub fn apply(
             }
             // Work in WGS84: take the stored feature to WGS84 through the loaded layer.
             let layer = &snap.layers[li];
-            let idx = *layer
-                .ids
-                .get(&id)
+            let idx = layer
+                .position(&id)
                 .ok_or_else(|| EditError::NoFeature(id.clone(), spec.id.clone()))?;
             let mut current = crate::output::feature_json(layer, idx, None);
             if let Some(g) = patch.get("geometry") {

@@ -4,6 +4,9 @@
 //! (RFC 7946 order), and every distance is in metres on the ground (the WGS84 ellipsoid),
 //! named with a `_m` suffix.
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -291,12 +294,131 @@ pub struct Feature {
     /// The GeoJSON `id`, unique in its layer.
     pub id: String,
     /// The properties as loaded (validated against the kind's schema).
-    pub properties: Map<String, Value>,
+    pub properties: Properties,
 }
 
 impl Feature {
     /// Whether the feature is marked `synthetic: true`.
     pub fn is_synthetic(&self) -> bool {
         self.properties.get("synthetic") == Some(&Value::Bool(true))
+    }
+
+    /// Property `key`, if the feature carries it.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.properties.get(key)
+    }
+}
+
+/// A feature's properties, compact: one allocation of `(key, value)` pairs sorted by key (the
+/// order a `serde_json::Map` iterates in), keys shared by every feature that uses them. Reads
+/// like the map it replaces (`get`, `contains_key`, `iter`, `keys`, `properties["name"]`);
+/// [`Properties::to_map`] gives a `serde_json::Map` to edit.
+#[derive(Clone, Default, PartialEq)]
+pub struct Properties(Box<[(Arc<str>, Value)]>);
+
+impl Properties {
+    /// Property `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0
+            .binary_search_by(|(k, _)| (**k).cmp(key))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Whether property `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// `(key, value)` pairs in key order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &Value)> + '_ {
+        self.0.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.0.iter().map(|(k, _)| &**k)
+    }
+
+    /// How many properties.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// A copy as a `serde_json::Map`.
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.0
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+}
+
+/// The shared copy of a property name (a handful of distinct names per layer).
+fn intern(key: &str) -> Arc<str> {
+    static KEYS: Mutex<Option<HashSet<Arc<str>>>> = Mutex::new(None);
+    let mut keys = KEYS.lock().unwrap_or_else(|e| e.into_inner());
+    let keys = keys.get_or_insert_with(HashSet::new);
+    if let Some(k) = keys.get(key) {
+        return k.clone();
+    }
+    let k: Arc<str> = Arc::from(key);
+    keys.insert(k.clone());
+    k
+}
+
+impl From<Map<String, Value>> for Properties {
+    fn from(m: Map<String, Value>) -> Self {
+        // A Map iterates in key order (serde_json without `preserve_order`); sort anyway so
+        // lookups stay right whatever the map's order.
+        let mut v: Vec<(Arc<str>, Value)> = m.into_iter().map(|(k, v)| (intern(&k), v)).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        Properties(v.into_boxed_slice())
+    }
+}
+
+impl From<Properties> for Map<String, Value> {
+    fn from(p: Properties) -> Self {
+        p.0.into_vec()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a Properties {
+    type Item = (&'a str, &'a Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (Arc<str>, Value)>,
+        fn(&'a (Arc<str>, Value)) -> (&'a str, &'a Value),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (&**k, v))
+    }
+}
+
+impl std::ops::Index<&str> for Properties {
+    type Output = Value;
+    /// The value of `key`, `Value::Null` when absent (like indexing a `serde_json::Value`).
+    fn index(&self, key: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        self.get(key).unwrap_or(&NULL)
+    }
+}
+
+impl std::fmt::Debug for Properties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Properties {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
     }
 }

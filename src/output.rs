@@ -13,7 +13,7 @@ pub fn geometry_json(g: &geo::Geometry<f64>) -> Value {
 /// Feature `i` of `layer` as a GeoJSON Feature, with `extra` properties merged over its own.
 pub fn feature_json(layer: &Layer, i: usize, extra: Option<Map<String, Value>>) -> Value {
     let f = &layer.features[i];
-    let mut props = f.properties.clone();
+    let mut props = f.properties.to_map();
     if let Some(extra) = extra {
         props.extend(extra);
     }

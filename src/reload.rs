@@ -67,10 +67,10 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<LayerChanges> {
             None => ch.added = nl.features.iter().map(|f| f.id.clone()).collect(),
             Some((_, ol)) => {
                 for (i, f) in nl.features.iter().enumerate() {
-                    match ol.ids.get(&f.id) {
+                    match ol.position(&f.id) {
                         None => ch.added.push(f.id.clone()),
-                        Some(&j) if ol.geometry(j) != nl.geometry(i) => ch.moved.push(f.id.clone()),
-                        Some(&j) if ol.features[j].properties != f.properties => {
+                        Some(j) if ol.geometry(j) != nl.geometry(i) => ch.moved.push(f.id.clone()),
+                        Some(j) if ol.features[j].properties != f.properties => {
                             ch.changed.push(f.id.clone())
                         }
                         Some(_) => {}
@@ -79,7 +79,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<LayerChanges> {
                 ch.removed = ol
                     .features
                     .iter()
-                    .filter(|f| !nl.ids.contains_key(&f.id))
+                    .filter(|f| nl.position(&f.id).is_none())
                     .map(|f| f.id.clone())
                     .collect();
             }

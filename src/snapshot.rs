@@ -1,7 +1,6 @@
 //! The frozen, indexed state that queries read: every layer with its features, index and
 //! summary, plus the load report. Built once by [`crate::load`], then shared behind an `Arc`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use opening_hours::OpeningHours;
@@ -20,10 +19,10 @@ pub struct Layer {
     pub features: Vec<Feature>,
     /// The spatial index, owner of the geometries.
     pub index: LayerIndex,
-    /// Feature position by id.
-    pub ids: HashMap<String, usize>,
-    /// Parsed `opening_hours` per feature (None when absent).
-    pub hours: Vec<Option<OpeningHours>>,
+    /// Feature position by id (looked up with [`Layer::position`]).
+    ids: IdTable,
+    /// Parsed `opening_hours` per feature (None when absent; boxed, as most have none).
+    pub hours: Vec<Option<Box<OpeningHours>>>,
     /// `[minlon, minlat, maxlon, maxlat]` of all features; None when empty.
     pub bbox: Option<[f64; 4]>,
     /// The GeoJSON geometry type shared by all features, or `Mixed`.
@@ -36,7 +35,7 @@ impl Layer {
         use geo::BoundingRect;
         let mut bbox: Option<[f64; 4]> = None;
         let mut geometry_type: Option<&'static str> = None;
-        let mut ids = HashMap::with_capacity(features.len());
+        let mut ids = IdTable::with_capacity(features.len());
         let mut hours = Vec::with_capacity(features.len());
         let mut props = Vec::with_capacity(features.len());
         let mut geoms = Vec::with_capacity(features.len());
@@ -54,14 +53,15 @@ impl Layer {
                 Some(prev) if prev == t => Some(t),
                 Some(_) => Some("Mixed"),
             };
-            ids.insert(f.id.clone(), i);
             hours.push(
                 f.properties
                     .get("opening_hours")
                     .and_then(|v| v.as_str())
-                    .and_then(|s| crate::query::hours::parse_hours(s).ok()),
+                    .and_then(|s| crate::query::hours::parse_hours(s).ok())
+                    .map(Box::new),
             );
             props.push(f);
+            ids.insert_new(i as u32, |j| props[j as usize].id.as_str());
             geoms.push(g);
         }
         Layer {
@@ -75,6 +75,13 @@ impl Layer {
         }
     }
 
+    /// The position of the feature with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.ids
+            .find(id, |j| self.features[j as usize].id.as_str())
+            .map(|j| j as usize)
+    }
+
     /// The WGS84 geometry of feature `i`.
     pub fn geometry(&self, i: usize) -> &geo::Geometry<f64> {
         self.index.geometry(i)
@@ -83,6 +90,51 @@ impl Layer {
     /// How many features are marked `synthetic: true`.
     pub fn synthetic_count(&self) -> usize {
         self.features.iter().filter(|f| f.is_synthetic()).count()
+    }
+}
+
+/// Positions of features by id, without a second copy of the ids: a hash table of feature
+/// positions, compared through a function that gives a position's id.
+#[derive(Debug, Default)]
+pub(crate) struct IdTable(hashbrown::HashTable<u32>);
+
+/// FxHash over 8-byte words: ids are short and trusted, and this runs once per feature.
+fn hash_id(id: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = id.len() as u64;
+    let mut chunks = id.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+impl IdTable {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        IdTable(hashbrown::HashTable::with_capacity(n))
+    }
+
+    /// The position whose id is `id`.
+    pub(crate) fn find<'a>(&self, id: &str, id_of: impl Fn(u32) -> &'a str) -> Option<u32> {
+        self.0.find(hash_id(id), |&j| id_of(j) == id).copied()
+    }
+
+    /// Record position `i` under its id `id_of(i)`; a later position with the same id wins.
+    pub(crate) fn insert_new<'a>(&mut self, i: u32, id_of: impl Fn(u32) -> &'a str) {
+        let id = id_of(i);
+        match self
+            .0
+            .entry(hash_id(id), |&j| id_of(j) == id, |&j| hash_id(id_of(j)))
+        {
+            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = i,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+        }
     }
 }
 

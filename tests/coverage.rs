@@ -36,7 +36,7 @@ fn spec(id: &str, kind: LayerKind, radius: f64) -> LayerSpec {
 fn feature(id: String, props: Value) -> Feature {
     Feature {
         id,
-        properties: props.as_object().unwrap().clone(),
+        properties: props.as_object().unwrap().clone().into(),
     }
 }
 

@@ -156,8 +156,8 @@ async fn create_replace_patch_delete_are_durable_and_audited() {
         .unwrap()
         .layer("nursing_rooms")
         .unwrap()
-        .ids
-        .contains_key("c"));
+        .position("c")
+        .is_some());
 
     let mut replaced = room("c", 120.615, 31.425);
     replaced["properties"]["venue_type"] = json!("hospital");

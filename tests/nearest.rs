@@ -53,7 +53,7 @@ fn random_snapshot(geoms: Vec<Geometry<f64>>, r: &mut Rng) -> Snapshot {
             (
                 Feature {
                     id: format!("f{i}"),
-                    properties: props,
+                    properties: props.into(),
                 },
                 g,
             )

@@ -222,7 +222,7 @@ pub async fn post_coverage(
                 .unwrap_or_else(|| id.to_string());
             let found: Vec<(usize, usize)> = layers
                 .iter()
-                .filter_map(|&li| snap.layers[li].ids.get(&id).map(|&i| (li, i)))
+                .filter_map(|&li| snap.layers[li].position(&id).map(|i| (li, i)))
                 .collect();
             if found.is_empty() {
                 return Err(QueryError::bad(

@@ -111,9 +111,8 @@ async fn run(
     .map_err(|e| AppError::Internal(format!("edit task: {e}")))??;
     let after = applied.after.is_some().then(|| {
         let l = applied.snapshot.layer(&layer).and_then(|l| {
-            l.ids
-                .get(&applied.id)
-                .map(|&i| crate::http::geojson::feature_json(l, i, None))
+            l.position(&applied.id)
+                .map(|i| crate::http::geojson::feature_json(l, i, None))
         });
         l.unwrap_or(Value::Null)
     });

@@ -243,7 +243,7 @@ impl serde::Serialize for PropsOut<'_> {
             &EXTRA_KEYS[..2]
         };
         for (k, v) in own {
-            if !written.contains(&k.as_str()) {
+            if !written.contains(&k) {
                 m.serialize_entry(k, v)?;
             }
         }

@@ -270,9 +270,8 @@ pub async fn item(
     finish(p)?;
     let snap = st.snapshot();
     let l = layer(&snap, &id)?;
-    let i = *l
-        .ids
-        .get(&fid)
+    let i = l
+        .position(&fid)
         .ok_or_else(|| QueryError::NotFound(format!("no feature {fid:?} in collection {id:?}")))?;
     let b = base_url(&headers);
     let mut f = feature_json(l, i, None);

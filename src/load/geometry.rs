@@ -6,6 +6,8 @@ use geo::{
     Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
     Validation,
 };
+use std::fmt;
+
 use serde_json::Value;
 
 use crate::crs::Crs;
@@ -32,12 +34,17 @@ struct Reader {
 }
 
 impl Reader {
-    fn position(&self, v: &Value, path: &str) -> Result<Coord<f64>, GeometryError> {
+    /// `path` is formatted only when the position is refused (this runs per coordinate).
+    fn position<P: fmt::Display + ?Sized>(
+        &self,
+        v: &Value,
+        path: &P,
+    ) -> Result<Coord<f64>, GeometryError> {
         let arr = match v.as_array() {
             Some(a) => a,
             None => {
                 return err(
-                    path,
+                    path.to_string(),
                     format!(
                         "a position must be an array of numbers, found {}",
                         kind_of(v)
@@ -47,7 +54,7 @@ impl Reader {
         };
         if arr.len() < 2 || arr.len() > 3 {
             return err(
-                path,
+                path.to_string(),
                 format!("a position must have 2 or 3 numbers, found {}", arr.len()),
             );
         }
@@ -72,14 +79,18 @@ impl Reader {
         if self.crs.is_geographic_degrees() {
             check_lonlat(xy, path, "")?;
         }
+        if self.crs == Crs::Wgs84 {
+            // No transform: the check above was the whole check.
+            return Ok(Coord { x: xy[0], y: xy[1] });
+        }
         let (lon, lat) = match self.crs.to_wgs84(xy[0], xy[1]) {
             Ok(p) => p,
-            Err(e) => return err(path, e.to_string()),
+            Err(e) => return err(path.to_string(), e.to_string()),
         };
         check_lonlat(
             [lon, lat],
             path,
-            &format!(" after transforming from {}", self.crs),
+            &format_args!(" after transforming from {}", self.crs),
         )?;
         Ok(Coord { x: lon, y: lat })
     }
@@ -88,7 +99,7 @@ impl Reader {
         let arr = array(v, path, "an array of positions")?;
         arr.iter()
             .enumerate()
-            .map(|(i, p)| self.position(p, &format!("{path}[{i}]")))
+            .map(|(i, p)| self.position(p, &format_args!("{path}[{i}]")))
             .collect()
     }
 
@@ -166,16 +177,20 @@ fn array<'v>(v: &'v Value, path: &str, what: &str) -> Result<&'v Vec<Value>, Geo
     }
 }
 
-fn check_lonlat(p: [f64; 2], path: &str, after: &str) -> Result<(), GeometryError> {
+fn check_lonlat<P: fmt::Display + ?Sized, A: fmt::Display + ?Sized>(
+    p: [f64; 2],
+    path: &P,
+    after: &A,
+) -> Result<(), GeometryError> {
     if !(-180.0..=180.0).contains(&p[0]) {
         return err(
-            path,
+            path.to_string(),
             format!("longitude {} is outside -180..180{after}", p[0]),
         );
     }
     if !(-90.0..=90.0).contains(&p[1]) {
         return err(
-            path,
+            path.to_string(),
             format!(
                 "latitude {} is outside -90..90{after} (positions are [lon, lat])",
                 p[1]

@@ -9,7 +9,6 @@
 pub mod geometry;
 pub mod properties;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -94,6 +93,12 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
 
 /// Parse and validate one layer's GeoJSON text. Returns the valid features and how many were
 /// refused; problems are appended to `problems`.
+///
+/// The `features` array is streamed: one feature's JSON tree at a time, validated and dropped,
+/// so a million features never sit in memory as one `serde_json::Value`. What is refused, and
+/// how it is worded, is as if the whole file had been parsed first: a syntax error anywhere
+/// refuses the whole file (and nothing else is reported), then the collection's `type`, then
+/// its `features`.
 pub fn load_layer_text(
     spec: &LayerSpec,
     text: &str,
@@ -105,34 +110,65 @@ pub fn load_layer_text(
         field: None,
         reason,
     };
-    let root: Value = match serde_json::from_str(text) {
-        Ok(v) => v,
+    let mut layer = Features::new(spec);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let root = serde::de::DeserializeSeed::deserialize(Root(&mut layer), &mut de)
+        .and_then(|root| de.end().map(|()| root));
+    let root = match root {
+        Ok(r) => r,
         Err(e) => {
             problems.push(file_problem(format!("invalid JSON: {e}")));
             return (Vec::new(), 0);
         }
     };
-    if root.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
+    if !root.is_collection {
         problems.push(file_problem(
             "not a GeoJSON FeatureCollection (\"type\" must be \"FeatureCollection\")".into(),
         ));
         return (Vec::new(), 0);
     }
-    let Some(features) = root.get("features").and_then(Value::as_array) else {
+    if !root.features_array {
         problems.push(file_problem(
             "a FeatureCollection needs a \"features\" array".into(),
         ));
         return (Vec::new(), 0);
-    };
-    let mut kept = Vec::with_capacity(features.len());
-    let mut first_seen: HashMap<String, usize> = HashMap::new();
-    let mut refused = 0;
-    for (i, fv) in features.iter().enumerate() {
+    }
+    problems.append(&mut layer.problems);
+    (layer.kept, layer.refused)
+}
+
+/// The features of one layer as they stream in: kept ones, refusals, ids seen.
+struct Features<'s> {
+    spec: &'s LayerSpec,
+    kept: Vec<(Feature, geo::Geometry<f64>)>,
+    /// File index of each kept feature (for "features[i] has it already").
+    kept_at: Vec<u32>,
+    ids: crate::snapshot::IdTable,
+    problems: Vec<Problem>,
+    refused: usize,
+}
+
+impl<'s> Features<'s> {
+    fn new(spec: &'s LayerSpec) -> Self {
+        Features {
+            spec,
+            kept: Vec::new(),
+            kept_at: Vec::new(),
+            ids: Default::default(),
+            problems: Vec::new(),
+            refused: 0,
+        }
+    }
+
+    /// Check feature `i` and keep it or record why not.
+    fn push(&mut self, i: usize, fv: Value) {
+        let spec = self.spec;
         let id = match fv.get("id") {
             Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
+        let problems = &mut self.problems;
         let before = problems.len();
         let here = |problems: &mut Vec<Problem>, field: &str, reason: String| {
             problems.push(Problem {
@@ -142,14 +178,19 @@ pub fn load_layer_text(
                 reason,
             })
         };
-        match read_feature(spec, fv) {
+        match read_feature_owned(spec, fv) {
             Err((field, reason)) => here(problems, &field, reason),
             Ok((feature, geom, prop_errors)) => {
                 for (field, reason) in prop_errors {
                     here(problems, &field, reason);
                 }
                 if problems.len() == before {
-                    if let Some(first) = first_seen.get(&feature.id) {
+                    let kept = &self.kept;
+                    let first = self
+                        .ids
+                        .find(&feature.id, |k| kept[k as usize].0.id.as_str());
+                    if let Some(k) = first {
+                        let first = self.kept_at[k as usize];
                         here(
                             problems,
                             "id",
@@ -159,17 +200,143 @@ pub fn load_layer_text(
                             ),
                         );
                     } else {
-                        first_seen.insert(feature.id.clone(), i);
-                        kept.push((feature, geom));
+                        let k = self.kept.len() as u32;
+                        self.kept.push((feature, geom));
+                        self.kept_at.push(i as u32);
+                        let kept = &self.kept;
+                        self.ids.insert_new(k, |k| kept[k as usize].0.id.as_str());
                     }
                 }
             }
         }
         if problems.len() > before {
-            refused += 1;
+            self.refused += 1;
         }
     }
-    (kept, refused)
+}
+
+/// The top level of a layer file: an object whose `type` and `features` matter.
+struct Root<'a, 's>(&'a mut Features<'s>);
+
+/// What the top level turned out to be.
+struct RootSeen {
+    is_collection: bool,
+    features_array: bool,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Root<'_, '_> {
+    type Value = RootSeen;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<RootSeen, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Any JSON that is not an object: not a FeatureCollection.
+const NOT_AN_OBJECT: RootSeen = RootSeen {
+    is_collection: false,
+    features_array: false,
+};
+
+impl<'de> serde::de::Visitor<'de> for Root<'_, '_> {
+    type Value = RootSeen;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RootSeen, A::Error> {
+        // Like a parsed object, the last of repeated keys wins.
+        let mut seen = NOT_AN_OBJECT;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match &*key {
+                "type" => {
+                    let v: Value = map.next_value()?;
+                    seen.is_collection = v.as_str() == Some("FeatureCollection");
+                }
+                "features" => {
+                    *self.0 = Features::new(self.0.spec);
+                    seen.features_array = map.next_value_seed(FeatureArray(&mut *self.0))?;
+                }
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(seen)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RootSeen, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(NOT_AN_OBJECT)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<RootSeen, E> {
+        Ok(NOT_AN_OBJECT)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<RootSeen, E> {
+        Ok(NOT_AN_OBJECT)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<RootSeen, E> {
+        Ok(NOT_AN_OBJECT)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<RootSeen, E> {
+        Ok(NOT_AN_OBJECT)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<RootSeen, E> {
+        Ok(NOT_AN_OBJECT)
+    }
+    fn visit_unit<E>(self) -> Result<RootSeen, E> {
+        Ok(NOT_AN_OBJECT)
+    }
+}
+
+/// The `features` member: streamed when it is an array (true), skipped otherwise (false).
+struct FeatureArray<'a, 's>(&'a mut Features<'s>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FeatureArray<'_, '_> {
+    type Value = bool;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FeatureArray<'_, '_> {
+    type Value = bool;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of features")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
+        if let Some(n) = seq.size_hint() {
+            self.0.kept.reserve(n);
+        }
+        let mut i = 0;
+        while let Some(fv) = seq.next_element::<Value>()? {
+            self.0.push(i, fv);
+            i += 1;
+        }
+        Ok(true)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(false)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<bool, E> {
+        Ok(false)
+    }
+    fn visit_unit<E>(self) -> Result<bool, E> {
+        Ok(false)
+    }
 }
 
 type FieldError = (String, String);
@@ -179,7 +346,15 @@ pub fn read_feature(
     spec: &LayerSpec,
     fv: &Value,
 ) -> Result<(Feature, geo::Geometry<f64>, Vec<FieldError>), FieldError> {
-    let obj = fv.as_object().ok_or_else(|| {
+    read_feature_owned(spec, fv.clone())
+}
+
+/// [`read_feature`] on a feature the caller gives away (its properties are kept, not copied).
+fn read_feature_owned(
+    spec: &LayerSpec,
+    mut fv: Value,
+) -> Result<(Feature, geo::Geometry<f64>, Vec<FieldError>), FieldError> {
+    let obj = fv.as_object_mut().ok_or_else(|| {
         (
             "feature".to_string(),
             "a feature must be a JSON object".to_string(),
@@ -212,8 +387,8 @@ pub fn read_feature(
             ),
         ));
     }
-    let properties = match obj.get("properties") {
-        Some(Value::Object(m)) => m.clone(),
+    let properties = match obj.remove("properties") {
+        Some(Value::Object(m)) => m,
         Some(Value::Null) | None => serde_json::Map::new(),
         Some(other) => {
             return Err((
@@ -223,5 +398,12 @@ pub fn read_feature(
         }
     };
     let errors = properties::check_properties(spec.kind, &properties);
-    Ok((Feature { id, properties }, geom, errors))
+    Ok((
+        Feature {
+            id,
+            properties: properties.into(),
+        },
+        geom,
+        errors,
+    ))
 }

@@ -52,7 +52,7 @@ pub fn property_names(layer: &Layer) -> Vec<String> {
         .map(|f| f.name.to_string())
         .collect();
     for f in &layer.features {
-        names.extend(f.properties.keys().cloned());
+        names.extend(f.properties.keys().map(str::to_string));
     }
     names.into_iter().collect()
 }

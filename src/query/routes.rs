@@ -332,8 +332,25 @@ impl Review {
     }
 }
 
-fn text(props: &Map<String, Value>, key: &str) -> Option<String> {
-    props.get(key).and_then(Value::as_str).map(str::to_string)
+/// Property maps `text` reads: a loaded feature's, or one of a request body.
+trait Props {
+    fn prop(&self, key: &str) -> Option<&Value>;
+}
+
+impl Props for Map<String, Value> {
+    fn prop(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+impl Props for crate::model::Properties {
+    fn prop(&self, key: &str) -> Option<&Value> {
+        self.get(key)
+    }
+}
+
+fn text(props: &impl Props, key: &str) -> Option<String> {
+    props.prop(key).and_then(Value::as_str).map(str::to_string)
 }
 
 fn position_of(v: Option<&Value>) -> Option<[f64; 2]> {
