@@ -70,7 +70,9 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
     let mut report = LoadReport::default();
     let mut layers = Vec::with_capacity(specs.len());
     for spec in specs {
+        let started = std::time::Instant::now();
         let text = std::fs::read_to_string(dir.join(&spec.file));
+        let read_ms = started.elapsed().as_secs_f64() * 1e3;
         let (features, refused) = match text {
             Ok(text) => load_layer_text(&spec, &text, &mut report.problems),
             Err(e) => {
@@ -83,10 +85,17 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
                 (Vec::new(), 0)
             }
         };
+        let checked_ms = started.elapsed().as_secs_f64() * 1e3;
         report
             .counts
             .push((spec.id.clone(), features.len(), refused));
+        let (id, n) = (spec.id.clone(), features.len());
         layers.push(Layer::new(spec, features));
+        tracing::debug!(
+            "layer {id}: {n} features; read {read_ms:.0} ms, parsed and checked {:.0} ms, indexed {:.0} ms",
+            checked_ms - read_ms,
+            started.elapsed().as_secs_f64() * 1e3 - checked_ms
+        );
     }
     Ok(Snapshot::new(layers, report))
 }
