@@ -18,7 +18,7 @@ use std::collections::{BinaryHeap, HashSet};
 
 use geo::{BoundingRect, Contains, Geometry, Intersects};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{RTree, RTreeObject, AABB};
+use rstar::{ParentNode, RTree, RTreeNode, RTreeObject, AABB};
 
 use geodesy::{
     distance_m, ecef, lerp, nearest_t, sphere_distance_m, FromPoint, LocalFrame, EARTH_RADIUS_M,
@@ -107,6 +107,9 @@ fn patch_box(min: [f64; 2], max: [f64; 2]) -> AABB<[f64; 3]> {
         [hi[0] + pad, hi[1] + pad, hi[2] + pad],
     )
 }
+
+/// Initial room of the best-first queue: a k = 5 search on a million points peaks near 100.
+const QUEUE_CAPACITY: usize = 128;
 
 type PolygonBox = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
@@ -220,31 +223,77 @@ impl Ord for Pending {
     }
 }
 
-impl rstar::PointDistance for Piece {
-    /// Squared chord (metres) from an Earth-centred point to the piece's box: a lower bound
-    /// of the squared ground distance to the piece.
-    fn distance_2(&self, point: &[f64; 3]) -> f64 {
-        self.env.distance_2(point)
+/// A subtree or a piece waiting in the best-first queue, keyed by its squared chord lower
+/// bound (metres^2) from the query, as the bits of that non-negative `f64` (which order like
+/// the numbers, and compare in one instruction).
+struct Candidate<'a> {
+    d2_bits: u64,
+    node: &'a RTreeNode<Piece>,
+}
+
+impl PartialEq for Candidate<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.d2_bits == other.d2_bits
+    }
+}
+impl Eq for Candidate<'_> {}
+impl PartialOrd for Candidate<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Candidate<'_> {
+    // Reversed: the smallest bound first.
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.d2_bits.cmp(&self.d2_bits)
+    }
+}
+
+/// Squared distance from `p` to the box `lo..hi` (0 inside).
+#[inline(always)]
+fn box_d2(lo: &[f64; 3], hi: &[f64; 3], p: &[f64; 3]) -> f64 {
+    let mut s = 0.0;
+    for k in 0..3 {
+        let d = (lo[k] - p[k]).max(p[k] - hi[k]).max(0.0);
+        s += d * d;
+    }
+    s
+}
+
+#[inline(always)]
+fn node_d2(node: &RTreeNode<Piece>, p: &[f64; 3]) -> f64 {
+    match node {
+        RTreeNode::Leaf(piece) => {
+            let (lo, hi) = (piece.env.lower(), piece.env.upper());
+            box_d2(&lo, &hi, p)
+        }
+        RTreeNode::Parent(parent) => {
+            let env = parent.envelope();
+            box_d2(&env.lower(), &env.upper(), p)
+        }
     }
 }
 
 /// Features in order of distance from a point, each once, as `(feature index, metres)`.
 /// Lazy: stop pulling whenever you have enough.
 ///
-/// rstar streams the pieces in order of their chord lower bound; each streamed piece gets its
-/// ground distance and waits in `pending` until the next bound is no smaller, so features
-/// come out in exact ground-distance order.
-pub struct Nearest<'a, S: Iterator<Item = (&'a Piece, f64)>> {
-    stream: std::iter::Peekable<S>,
+/// A best-first walk of the piece tree: subtrees and pieces wait in `queue` by their chord
+/// lower bound; a piece reaching its front gets its ground distance and waits in `pending`
+/// until no queued bound is smaller, so features come out in exact ground-distance order.
+pub struct Nearest<'a> {
+    queue: BinaryHeap<Candidate<'a>>,
     pending: BinaryHeap<Pending>,
     frame: LocalFrame,
     from: FromPoint,
+    xyz: [f64; 3],
     inside: std::vec::IntoIter<u32>,
     seen: FeatureSet,
     track: bool,
 }
 
-impl<'a, S: Iterator<Item = (&'a Piece, f64)>> Nearest<'a, S> {
+impl<'a> Nearest<'a> {
+    #[inline]
     fn exact_m(&self, piece: &Piece) -> f64 {
         if piece.is_point() {
             return self.from.distance_to_ecef_m(piece.env.lower(), piece.a);
@@ -252,9 +301,28 @@ impl<'a, S: Iterator<Item = (&'a Piece, f64)>> Nearest<'a, S> {
         let t = nearest_t(&self.frame, piece.a, piece.b);
         self.from.distance_m(lerp(piece.a, piece.b, t))
     }
+
+    #[inline]
+    fn expand(&mut self, parent: &'a ParentNode<Piece>) {
+        for node in parent.children() {
+            let d2 = node_d2(node, &self.xyz);
+            self.queue.push(Candidate {
+                d2_bits: d2.to_bits(),
+                node,
+            });
+        }
+    }
+
+    /// The smallest squared chord bound still queued.
+    #[inline]
+    fn next_bound2(&self) -> f64 {
+        self.queue
+            .peek()
+            .map_or(f64::INFINITY, |c| f64::from_bits(c.d2_bits))
+    }
 }
 
-impl<'a, S: Iterator<Item = (&'a Piece, f64)>> Iterator for Nearest<'a, S> {
+impl Iterator for Nearest<'_> {
     type Item = (usize, f64);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -262,22 +330,34 @@ impl<'a, S: Iterator<Item = (&'a Piece, f64)>> Iterator for Nearest<'a, S> {
             return Some((f as usize, 0.0));
         }
         loop {
-            let bound_m = self
-                .stream
-                .peek()
-                .map_or(f64::INFINITY, |(_, d2)| d2.sqrt());
-            if self.pending.peek().is_some_and(|p| p.key_m <= bound_m) {
-                let Pending { key_m, feature } = self.pending.pop()?;
-                if !self.track || self.seen.insert(feature) {
-                    return Some((feature as usize, key_m));
+            if let Some(p) = self.pending.peek() {
+                if p.key_m * p.key_m <= self.next_bound2() {
+                    let Pending { key_m, feature } = self.pending.pop()?;
+                    if !self.track || self.seen.insert(feature) {
+                        return Some((feature as usize, key_m));
+                    }
+                    continue;
                 }
-                continue;
             }
-            let (piece, _) = self.stream.next()?;
+            let Candidate { node, .. } = self.queue.pop()?;
+            let piece = match node {
+                RTreeNode::Parent(parent) => {
+                    self.expand(parent);
+                    continue;
+                }
+                RTreeNode::Leaf(piece) => piece,
+            };
             if self.track && self.seen.contains(&piece.feature) {
                 continue;
             }
             let key_m = self.exact_m(piece);
+            // Nothing waiting and nothing queued can be nearer: give it now.
+            if self.pending.is_empty() && key_m * key_m <= self.next_bound2() {
+                if self.track {
+                    self.seen.insert(piece.feature);
+                }
+                return Some((piece.feature as usize, key_m));
+            }
             self.pending.push(Pending {
                 key_m,
                 feature: piece.feature,
@@ -329,10 +409,7 @@ impl LayerIndex {
 
     /// Every feature in order of ground distance from `query` (`[lon, lat]`): metres to the
     /// nearest point of its geometry, 0 inside a polygon.
-    pub fn nearest(
-        &self,
-        query: [f64; 2],
-    ) -> Nearest<'_, impl Iterator<Item = (&Piece, f64)> + '_> {
+    pub fn nearest(&self, query: [f64; 2]) -> Nearest<'_> {
         let pt = geo::Point::new(query[0], query[1]);
         let mut inside: Vec<u32> = self
             .polygons
@@ -342,18 +419,18 @@ impl LayerIndex {
             .collect();
         inside.sort_unstable();
         let from = FromPoint::new(query);
-        Nearest {
-            stream: self
-                .pieces
-                .nearest_neighbor_iter_with_distance_2(&from.xyz())
-                .peekable(),
+        let mut nearest = Nearest {
+            queue: BinaryHeap::with_capacity(QUEUE_CAPACITY),
             pending: BinaryHeap::new(),
             frame: LocalFrame::new(query),
+            xyz: from.xyz(),
             from,
             track: !self.one_piece_each,
             seen: inside.iter().copied().collect(),
             inside: inside.into_iter(),
-        }
+        };
+        nearest.expand(self.pieces.root());
+        nearest
     }
 
     /// Features whose geometry intersects the `[lon, lat]` box `min..max`, in feature order.
