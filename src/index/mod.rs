@@ -282,6 +282,9 @@ fn node_d2(node: &RTreeNode<Piece>, p: &[f64; 3]) -> f64 {
 /// lower bound; a piece reaching its front gets its ground distance and waits in `pending`
 /// until no queued bound is smaller, so features come out in exact ground-distance order.
 pub struct Nearest<'a> {
+    /// The nearest child of the node opened last, kept out of `queue`: it is usually the
+    /// next to open, and so skips a push and a pop.
+    front: Option<Candidate<'a>>,
     queue: BinaryHeap<Candidate<'a>>,
     pending: BinaryHeap<Pending>,
     frame: LocalFrame,
@@ -302,23 +305,49 @@ impl<'a> Nearest<'a> {
         self.from.distance_m(lerp(piece.a, piece.b, t))
     }
 
+    /// Queue the children of `parent`, the nearest in `front` (empty on entry).
     #[inline]
     fn expand(&mut self, parent: &'a ParentNode<Piece>) {
+        debug_assert!(self.front.is_none());
+        let mut best: Option<Candidate<'a>> = None;
         for node in parent.children() {
-            let d2 = node_d2(node, &self.xyz);
-            self.queue.push(Candidate {
-                d2_bits: d2.to_bits(),
+            let c = Candidate {
+                d2_bits: node_d2(node, &self.xyz).to_bits(),
                 node,
-            });
+            };
+            match &best {
+                Some(b) if b.d2_bits <= c.d2_bits => self.queue.push(c),
+                _ => {
+                    if let Some(b) = best.replace(c) {
+                        self.queue.push(b);
+                    }
+                }
+            }
+        }
+        self.front = best;
+    }
+
+    /// Take the candidate with the smallest bound, from `front` or `queue`.
+    #[inline]
+    fn pop_candidate(&mut self) -> Option<Candidate<'a>> {
+        let Some(f) = self.front.take() else {
+            return self.queue.pop();
+        };
+        match self.queue.peek_mut() {
+            Some(mut top) if top.d2_bits < f.d2_bits => Some(std::mem::replace(&mut *top, f)),
+            _ => Some(f),
         }
     }
 
     /// The smallest squared chord bound still queued.
     #[inline]
     fn next_bound2(&self) -> f64 {
-        self.queue
-            .peek()
-            .map_or(f64::INFINITY, |c| f64::from_bits(c.d2_bits))
+        let q = self.queue.peek().map_or(u64::MAX, |c| c.d2_bits);
+        let f = self.front.as_ref().map_or(u64::MAX, |c| c.d2_bits);
+        match q.min(f) {
+            u64::MAX => f64::INFINITY,
+            bits => f64::from_bits(bits),
+        }
     }
 }
 
@@ -339,7 +368,7 @@ impl Iterator for Nearest<'_> {
                     continue;
                 }
             }
-            let Candidate { node, .. } = self.queue.pop()?;
+            let Candidate { node, .. } = self.pop_candidate()?;
             let piece = match node {
                 RTreeNode::Parent(parent) => {
                     self.expand(parent);
@@ -420,6 +449,7 @@ impl LayerIndex {
         inside.sort_unstable();
         let from = FromPoint::new(query);
         let mut nearest = Nearest {
+            front: None,
             queue: BinaryHeap::with_capacity(QUEUE_CAPACITY),
             pending: BinaryHeap::new(),
             frame: LocalFrame::new(query),
