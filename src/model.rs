@@ -359,8 +359,28 @@ impl Properties {
     }
 }
 
-/// The shared copy of a property name (a handful of distinct names per layer).
+/// The shared copy of a property name (a handful of distinct names per layer): first from
+/// this thread's last few names (no lock, no hashing: the loader asks twice per feature),
+/// then from the process-wide set.
 fn intern(key: &str) -> Arc<str> {
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<Arc<str>>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if let Some(k) = r.iter().find(|k| ***k == *key) {
+            return k.clone();
+        }
+        let k = intern_shared(key);
+        if r.len() == 32 {
+            r.remove(0);
+        }
+        r.push(k.clone());
+        k
+    })
+}
+
+fn intern_shared(key: &str) -> Arc<str> {
     static KEYS: Mutex<Option<HashSet<Arc<str>>>> = Mutex::new(None);
     let mut keys = KEYS.lock().unwrap_or_else(|e| e.into_inner());
     let keys = keys.get_or_insert_with(HashSet::new);
