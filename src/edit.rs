@@ -151,13 +151,16 @@ fn id_of(v: &Value) -> Option<String> {
     }
 }
 
-/// Apply `op` to layer `layer_id` of the data in `dir`: validate, write durably, and return
+/// Apply `op` to layer `layer_id` of the data in `dir`: validate, call `record` with the id,
+/// the feature before and after (the audit line, written first so that no applied edit goes
+/// unrecorded, even if the process dies between the two), write the layer durably, and return
 /// the snapshot with the layer rebuilt. The caller serialises edits.
 pub fn apply(
     dir: &Path,
     snap: &Snapshot,
     layer_id: &str,
     op: EditOp,
+    record: impl FnOnce(&str, Option<&Value>, Option<&Value>) -> Result<(), EditError>,
 ) -> Result<Applied, EditError> {
     let li = snap
         .layers
@@ -273,6 +276,7 @@ pub fn apply(
             p.reason,
         ));
     }
+    record(&id, before.as_ref(), after.as_ref())?;
     store::write_atomic(&path, new_text.as_bytes())
         .map_err(|e| EditError::Storage(format!("{}: {e}", spec.file.display())))?;
     let mut layers = snap.layers.clone();

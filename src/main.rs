@@ -173,6 +173,22 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             if tokens.is_empty() {
                 tracing::info!("no edit tokens configured: read-only");
             } else {
+                // A kill during an edit can leave a temporary file beside a layer file.
+                let mut dirs: Vec<PathBuf> = snap
+                    .layers
+                    .iter()
+                    .filter_map(|l| data.join(&l.spec.file).parent().map(PathBuf::from))
+                    .collect();
+                dirs.sort();
+                dirs.dedup();
+                for dir in dirs {
+                    match nestmap::store::remove_stale_temp(&dir) {
+                        Ok(removed) => removed.iter().for_each(|p| {
+                            tracing::info!("removed {} left by an interrupted edit", p.display())
+                        }),
+                        Err(e) => tracing::warn!("cannot tidy {}: {e}", dir.display()),
+                    }
+                }
                 tracing::info!(
                     "edits allowed for {} token(s), audited to {}",
                     tokens.len(),

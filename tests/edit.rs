@@ -468,3 +468,30 @@ async fn reload_reports_changes_and_a_bad_file_keeps_the_old_data() {
         .unwrap()
         .contains("invalid JSON"));
 }
+
+#[tokio::test]
+async fn the_audit_line_is_written_before_the_layer_file() {
+    // An edit that cannot be audited is not applied: the audit line comes first, so a crash
+    // between the two can never leave an applied edit missing from the log.
+    let dir = fresh_dir("audit-first");
+    let before = std::fs::read(dir.join("nursing_rooms.geojson")).unwrap();
+    let app = nestmap::app(state(&dir, editor()));
+    std::fs::create_dir(dir.join("audit.jsonl")).unwrap(); // appending to it fails
+    let (s, v, _) = send(&app, "POST", ITEMS, T, Some(room("c", 120.6, 31.4))).await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
+    assert!(
+        !v.to_string().contains("audit.jsonl"),
+        "no internal detail in the body: {v}"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("nursing_rooms.geojson")).unwrap(),
+        before
+    );
+    let (s, _, _) = send(&app, "GET", &format!("{ITEMS}/c"), None, None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    std::fs::remove_dir(dir.join("audit.jsonl")).unwrap();
+    let (s, _, _) = send(&app, "POST", ITEMS, T, Some(room("c", 120.6, 31.4))).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let audit = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
+    assert_eq!(audit.lines().count(), 1);
+}

@@ -97,15 +97,15 @@ async fn run(
     let snap = st.snapshot();
     let layer2 = layer.clone();
     let applied = tokio::task::spawn_blocking(move || {
-        let applied = apply(&dir, &snap, &layer2, op)?;
-        let entry = json!({
-            "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            "token": who, "op": kind, "layer": layer2, "id": applied.id,
-            "before": applied.before, "after": applied.after,
-        });
-        crate::store::append_line(&audit, &entry.to_string())
-            .map_err(|e| EditError::Storage(format!("audit log: {e}")))?;
-        Ok::<_, EditError>(applied)
+        apply(&dir, &snap, &layer2, op, |id, before, after| {
+            let entry = json!({
+                "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "token": who, "op": kind, "layer": layer2, "id": id,
+                "before": before, "after": after,
+            });
+            crate::store::append_line(&audit, &entry.to_string())
+                .map_err(|e| EditError::Storage(format!("audit log: {e}")))
+        })
     })
     .await
     .map_err(|e| AppError::Internal(format!("edit task: {e}")))??;
