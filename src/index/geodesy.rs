@@ -138,7 +138,7 @@ impl FromPoint {
     /// Ground distance in metres to `p` (`[lon, lat]`).
     #[inline]
     pub fn distance_m(&self, p: [f64; 2]) -> f64 {
-        self.distance_to_ecef_m(ecef(p), p)
+        self.distance_to_ecef_m(ecef(p), || p)
     }
 
     /// Initial bearing in degrees clockwise from north (0..360) to `p` (`[lon, lat]`): within
@@ -160,14 +160,14 @@ impl FromPoint {
         self.xyz
     }
 
-    /// Ground distance in metres to a position given both as [`ecef`] coordinates `q` and as
-    /// `[lon, lat]` `p` (the latter only used beyond [`SHORT_LINE_M`]).
+    /// Ground distance in metres to a position given as [`ecef`] coordinates `q`; `p` gives
+    /// it as `[lon, lat]`, asked for only beyond [`SHORT_LINE_M`].
     #[inline]
-    pub fn distance_to_ecef_m(&self, q: [f64; 3], p: [f64; 2]) -> f64 {
+    pub fn distance_to_ecef_m(&self, q: [f64; 3], p: impl FnOnce() -> [f64; 2]) -> f64 {
         let c = [q[0] - self.xyz[0], q[1] - self.xyz[1], q[2] - self.xyz[2]];
         let c2 = c[0] * c[0] + c[1] * c[1] + c[2] * c[2];
         if c2 >= SHORT_LINE_M * SHORT_LINE_M {
-            return distance_m(self.origin, p);
+            return distance_m(self.origin, p());
         }
         let e = c[0] * self.east[0] + c[1] * self.east[1];
         let n = c[0] * self.north[0] + c[1] * self.north[1] + c[2] * self.north[2];

@@ -1,90 +1,92 @@
-//! The spatial index: one R-tree (rstar) per layer over every geometry, answering "which
-//! features, nearest first, in metres on the ground" and "which features touch this box".
+//! The spatial index: one R-tree per layer over every geometry, answering "which features,
+//! nearest first, in metres on the ground" and "which features touch this box".
 //!
 //! Points go in as themselves; lines and polygon rings go in as their segments, so a long
 //! line or a detailed outline costs no more to search than its nearby pieces. The tree holds
 //! them in Earth-centred coordinates ([`geodesy::ecef`], metres): the straight chord between
 //! two points of the ellipsoid is never longer than the ground distance, so the distance from
 //! the query to a node's box is an exact lower bound that costs no trigonometry, and it works
-//! the same at 18 degrees north as at 54. Polygons also go into a second tree of their
+//! the same at 18 degrees north as at 54. The piece tree is a static packed R-tree of our own
+//! ([`packed`]: `f32` boxes in one array, no node allocations); it is rebuilt, not edited,
+//! when a layer changes. Polygons also go into a second tree (rstar) of their
 //! `[lon, lat]` boxes, to find the ones that contain the query (distance 0). The nearest search
 //! is best-first; ground distances ([`geodesy::FromPoint`]) are computed only for the leaves
 //! that reach the front of the queue, so filters can be applied lazily before any limit.
 
 pub mod geodesy;
+mod packed;
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashSet};
 
 use geo::{BoundingRect, Contains, Geometry, Intersects};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::{ParentNode, RTree, RTreeNode, RTreeObject, AABB};
+use rstar::{RTree, AABB};
+
+use packed::{Box3, PackedTree};
 
 use geodesy::{
     distance_m, ecef, lerp, nearest_t, sphere_distance_m, FromPoint, LocalFrame, EARTH_RADIUS_M,
 };
 
-/// A piece of a feature's geometry in the tree: a point, or a segment straight in
-/// `[lon, lat]`, boxed in Earth-centred coordinates.
+/// A piece of a feature's geometry in the tree: a point (with its Earth-centred position, for
+/// the exact distance), or a segment straight in `[lon, lat]`.
 #[derive(Debug, Clone, Copy)]
-pub struct Piece {
+enum Shape {
+    Point { lonlat: [f64; 2], xyz: [f64; 3] },
+    Segment { a: [f64; 2], b: [f64; 2] },
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Piece {
     /// Index of the feature in its layer.
-    pub feature: u32,
-    a: [f64; 2],
-    b: [f64; 2],
-    env: AABB<[f64; 3]>,
+    feature: u32,
+    shape: Shape,
 }
 
 impl Piece {
     fn point(feature: u32, a: [f64; 2]) -> Piece {
-        let p = ecef(a);
         Piece {
             feature,
-            a,
-            b: a,
-            env: AABB::from_point(p),
+            shape: Shape::Point {
+                lonlat: a,
+                xyz: ecef(a),
+            },
         }
     }
 
-    /// A segment's box, padded by far more than the path's bulge away from the chord (the
-    /// sagitta, L^2 / 8R), so it holds every point of the `[lon, lat]`-straight path.
     fn segment(feature: u32, a: [f64; 2], b: [f64; 2]) -> Piece {
-        let (pa, pb) = (ecef(a), ecef(b));
-        let l2 = (0..3).map(|i| (pa[i] - pb[i]).powi(2)).sum::<f64>();
-        let pad = l2 / EARTH_RADIUS_M + 0.01;
-        let lo = [
-            pa[0].min(pb[0]) - pad,
-            pa[1].min(pb[1]) - pad,
-            pa[2].min(pb[2]) - pad,
-        ];
-        let hi = [
-            pa[0].max(pb[0]) + pad,
-            pa[1].max(pb[1]) + pad,
-            pa[2].max(pb[2]) + pad,
-        ];
+        if a == b {
+            return Piece::point(feature, a);
+        }
         Piece {
             feature,
-            a,
-            b,
-            env: AABB::from_corners(lo, hi),
+            shape: Shape::Segment { a, b },
         }
     }
 
-    fn is_point(&self) -> bool {
-        self.a == self.b
+    /// The Earth-centred box of the piece. A segment's is padded by far more than the path's
+    /// bulge away from the chord (the sagitta, L^2 / 8R), so it holds every point of the
+    /// `[lon, lat]`-straight path.
+    fn envelope(&self) -> Box3 {
+        match self.shape {
+            Shape::Point { xyz, .. } => packed::box3(xyz, xyz),
+            Shape::Segment { a, b } => {
+                let (pa, pb) = (ecef(a), ecef(b));
+                let l2 = (0..3).map(|i| (pa[i] - pb[i]).powi(2)).sum::<f64>();
+                let pad = l2 / EARTH_RADIUS_M + 0.01;
+                packed::box3(
+                    [0, 1, 2].map(|k| pa[k].min(pb[k]) - pad),
+                    [0, 1, 2].map(|k| pa[k].max(pb[k]) + pad),
+                )
+            }
+        }
     }
 }
 
-impl RTreeObject for Piece {
-    type Envelope = AABB<[f64; 3]>;
-    fn envelope(&self) -> Self::Envelope {
-        self.env
-    }
-}
-
-/// The Earth-centred box holding every point of the `[lon, lat]` box `min..max`: the box of a
-/// 9 x 9 grid of its points, padded by more than the surface can bulge between them.
-fn patch_box(min: [f64; 2], max: [f64; 2]) -> AABB<[f64; 3]> {
+/// The Earth-centred box `(lo, hi)` holding every point of the `[lon, lat]` box `min..max`: the
+/// box of a 9 x 9 grid of its points, padded by more than the surface can bulge between them.
+fn patch_box(min: [f64; 2], max: [f64; 2]) -> ([f64; 3], [f64; 3]) {
     const N: usize = 8;
     let (dlon, dlat) = ((max[0] - min[0]) / N as f64, (max[1] - min[1]) / N as f64);
     let mut lo = [f64::INFINITY; 3];
@@ -102,10 +104,7 @@ fn patch_box(min: [f64; 2], max: [f64; 2]) -> AABB<[f64; 3]> {
     let diag = sphere_distance_m([min[0], lat0], [min[0] + dlon, (lat0 + dlat).min(90.0)])
         + sphere_distance_m([0.0, lat0], [0.0, lat0 + dlat]);
     let pad = diag * diag / EARTH_RADIUS_M + 1.0;
-    AABB::from_corners(
-        [lo[0] - pad, lo[1] - pad, lo[2] - pad],
-        [hi[0] + pad, hi[1] + pad, hi[2] + pad],
-    )
+    (lo.map(|v| v - pad), hi.map(|v| v + pad))
 }
 
 /// Initial room of the best-first queue: a k = 5 search on a million points peaks near 100.
@@ -113,9 +112,53 @@ const QUEUE_CAPACITY: usize = 128;
 
 type PolygonBox = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
+/// A point of a layer of single points.
+#[derive(Debug, Clone, Copy)]
+struct PointItem {
+    xyz: [f64; 3],
+    feature: u32,
+}
+
+/// The items of the piece tree, in packing order.
+enum Items {
+    /// A layer of single points: each item's Earth-centred position (its own exact box, and
+    /// all the exact distance needs) with its feature, side by side.
+    Points(Vec<PointItem>),
+    /// Anything else: each piece's box and the piece.
+    Pieces {
+        boxes: Vec<Box3>,
+        pieces: Vec<Piece>,
+    },
+}
+
+impl Items {
+    fn feature(&self, g: u32) -> u32 {
+        match self {
+            Items::Points(points) => points[g as usize].feature,
+            Items::Pieces { pieces, .. } => pieces[g as usize].feature,
+        }
+    }
+
+    fn bbox(&self, g: u32) -> Box3 {
+        match self {
+            Items::Points(points) => packed::box3(points[g as usize].xyz, points[g as usize].xyz),
+            Items::Pieces { boxes, .. } => boxes[g as usize],
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Items::Points(points) => points.len(),
+            Items::Pieces { pieces, .. } => pieces.len(),
+        }
+    }
+}
+
 /// The frozen index of one layer. Build once with [`LayerIndex::build`], query many times.
 pub struct LayerIndex {
-    pieces: RTree<Piece>,
+    /// The packed tree over `items`.
+    tree: PackedTree,
+    items: Items,
     polygons: RTree<PolygonBox>,
     geometries: Vec<Geometry<f64>>,
     /// Every feature is one piece (a layer of single points): no feature can come twice,
@@ -146,7 +189,7 @@ type FeatureSet = HashSet<u32, std::hash::BuildHasherDefault<IndexHasher>>;
 impl std::fmt::Debug for LayerIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LayerIndex")
-            .field("pieces", &self.pieces.size())
+            .field("pieces", &self.items.len())
             .field("polygons", &self.polygons.size())
             .finish()
     }
@@ -223,69 +266,45 @@ impl Ord for Pending {
     }
 }
 
-/// A subtree or a piece waiting in the best-first queue, keyed by its squared chord lower
-/// bound (metres^2) from the query, as the bits of that non-negative `f64` (which order like
-/// the numbers, and compare in one instruction).
-struct Candidate<'a> {
-    d2_bits: u64,
-    node: &'a RTreeNode<Piece>,
-}
+/// A node or piece waiting in the best-first queue, as one integer: the squared chord lower
+/// bound (metres^2) in the high half, the tree index in the low half, all inverted so that the
+/// max-heap gives the smallest first. The high half is the top 32 bits of the bound's `f64`
+/// (sign, exponent and 20 bits of mantissa): for a non-negative number that is the number
+/// rounded down, and its bits order like the numbers, so it stays a lower bound.
+type Candidate = u64;
 
-impl PartialEq for Candidate<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.d2_bits == other.d2_bits
-    }
-}
-impl Eq for Candidate<'_> {}
-impl PartialOrd for Candidate<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Candidate<'_> {
-    // Reversed: the smallest bound first.
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.d2_bits.cmp(&self.d2_bits)
-    }
-}
+const HIGH: u64 = 0xFFFF_FFFF_0000_0000;
 
-/// Squared distance from `p` to the box `lo..hi` (0 inside).
 #[inline(always)]
-fn box_d2(lo: &[f64; 3], hi: &[f64; 3], p: &[f64; 3]) -> f64 {
-    let mut s = 0.0;
-    for k in 0..3 {
-        let d = (lo[k] - p[k]).max(p[k] - hi[k]).max(0.0);
-        s += d * d;
-    }
-    s
+fn candidate(d2: f64, g: u32) -> Candidate {
+    !((d2.to_bits() & HIGH) | u64::from(g))
 }
 
 #[inline(always)]
-fn node_d2(node: &RTreeNode<Piece>, p: &[f64; 3]) -> f64 {
-    match node {
-        RTreeNode::Leaf(piece) => {
-            let (lo, hi) = (piece.env.lower(), piece.env.upper());
-            box_d2(&lo, &hi, p)
-        }
-        RTreeNode::Parent(parent) => {
-            let env = parent.envelope();
-            box_d2(&env.lower(), &env.upper(), p)
-        }
-    }
+fn candidate_d2(c: Candidate) -> f64 {
+    f64::from_bits(!c & HIGH)
+}
+
+#[inline(always)]
+fn candidate_index(c: Candidate) -> u32 {
+    !c as u32
 }
 
 /// Features in order of distance from a point, each once, as `(feature index, metres)`.
 /// Lazy: stop pulling whenever you have enough.
 ///
-/// A best-first walk of the piece tree: subtrees and pieces wait in `queue` by their chord
+/// A best-first walk of the piece tree: nodes and pieces wait in `queue` by their chord
 /// lower bound; a piece reaching its front gets its ground distance and waits in `pending`
 /// until no queued bound is smaller, so features come out in exact ground-distance order.
 pub struct Nearest<'a> {
+    tree: &'a PackedTree,
+    items: &'a Items,
+    geometries: &'a [Geometry<f64>],
     /// The nearest child of the node opened last, kept out of `queue`: it is usually the
-    /// next to open, and so skips a push and a pop.
-    front: Option<Candidate<'a>>,
-    queue: BinaryHeap<Candidate<'a>>,
+    /// next to open, and so skips a push and a pop. 0 (an impossible candidate: it would be
+    /// the largest bound of the largest index) when empty.
+    front: Candidate,
+    queue: BinaryHeap<Candidate>,
     pending: BinaryHeap<Pending>,
     frame: LocalFrame,
     from: FromPoint,
@@ -295,31 +314,74 @@ pub struct Nearest<'a> {
     track: bool,
 }
 
-impl<'a> Nearest<'a> {
+impl Nearest<'_> {
+    /// Ground distance to item `g`, and its feature.
     #[inline]
-    fn exact_m(&self, piece: &Piece) -> f64 {
-        if piece.is_point() {
-            return self.from.distance_to_ecef_m(piece.env.lower(), piece.a);
+    fn exact_m(&self, g: u32) -> (f64, u32) {
+        match self.items {
+            Items::Points(points) => {
+                let PointItem { xyz, feature: f } = points[g as usize];
+                let lonlat = || match &self.geometries[f as usize] {
+                    Geometry::Point(p) => [p.x(), p.y()],
+                    _ => unreachable!("a points layer holds points"),
+                };
+                (self.from.distance_to_ecef_m(xyz, lonlat), f)
+            }
+            Items::Pieces { pieces, .. } => {
+                let piece = &pieces[g as usize];
+                let d = match piece.shape {
+                    Shape::Point { lonlat, xyz } => self.from.distance_to_ecef_m(xyz, || lonlat),
+                    Shape::Segment { a, b } => {
+                        let t = nearest_t(&self.frame, a, b);
+                        self.from.distance_m(lerp(a, b, t))
+                    }
+                };
+                (d, piece.feature)
+            }
         }
-        let t = nearest_t(&self.frame, piece.a, piece.b);
-        self.from.distance_m(lerp(piece.a, piece.b, t))
     }
 
-    /// Queue the children of `parent`, the nearest in `front` (empty on entry).
+    /// Queue `c`, or keep it as `best` if it beats it (then queueing the old best).
+    #[inline(always)]
+    fn offer(&mut self, best: &mut Candidate, c: Candidate) {
+        if c > *best {
+            if *best != 0 {
+                self.queue.push(*best);
+            }
+            *best = c;
+        } else {
+            self.queue.push(c);
+        }
+    }
+
+    /// Queue the children of node `g`, the nearest in `front` (empty on entry).
     #[inline]
-    fn expand(&mut self, parent: &'a ParentNode<Piece>) {
-        debug_assert!(self.front.is_none());
-        let mut best: Option<Candidate<'a>> = None;
-        for node in parent.children() {
-            let c = Candidate {
-                d2_bits: node_d2(node, &self.xyz).to_bits(),
-                node,
-            };
-            match &best {
-                Some(b) if b.d2_bits <= c.d2_bits => self.queue.push(c),
-                _ => {
-                    if let Some(b) = best.replace(c) {
-                        self.queue.push(b);
+    fn expand(&mut self, g: u32) {
+        debug_assert_eq!(self.front, 0);
+        let mut best: Candidate = 0;
+        let children = self.tree.children(g);
+        let (first, range) = (
+            children.start,
+            children.start as usize..children.end as usize,
+        );
+        let p = self.xyz;
+        if !self.tree.is_item(first) {
+            for (child, b) in (first..).zip(self.tree.node_boxes(children)) {
+                self.offer(&mut best, candidate(packed::box_d2(b, &p), child));
+            }
+        } else {
+            match self.items {
+                Items::Points(points) => {
+                    for (child, item) in (first..).zip(&points[range]) {
+                        let q = &item.xyz;
+                        let d2 =
+                            (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2) + (q[2] - p[2]).powi(2);
+                        self.offer(&mut best, candidate(d2, child));
+                    }
+                }
+                Items::Pieces { boxes, .. } => {
+                    for (child, b) in (first..).zip(&boxes[range]) {
+                        self.offer(&mut best, candidate(packed::box_d2(b, &p), child));
                     }
                 }
             }
@@ -329,12 +391,13 @@ impl<'a> Nearest<'a> {
 
     /// Take the candidate with the smallest bound, from `front` or `queue`.
     #[inline]
-    fn pop_candidate(&mut self) -> Option<Candidate<'a>> {
-        let Some(f) = self.front.take() else {
+    fn pop_candidate(&mut self) -> Option<Candidate> {
+        let f = std::mem::take(&mut self.front);
+        if f == 0 {
             return self.queue.pop();
-        };
+        }
         match self.queue.peek_mut() {
-            Some(mut top) if top.d2_bits < f.d2_bits => Some(std::mem::replace(&mut *top, f)),
+            Some(mut top) if *top > f => Some(std::mem::replace(&mut *top, f)),
             _ => Some(f),
         }
     }
@@ -342,11 +405,9 @@ impl<'a> Nearest<'a> {
     /// The smallest squared chord bound still queued.
     #[inline]
     fn next_bound2(&self) -> f64 {
-        let q = self.queue.peek().map_or(u64::MAX, |c| c.d2_bits);
-        let f = self.front.as_ref().map_or(u64::MAX, |c| c.d2_bits);
-        match q.min(f) {
-            u64::MAX => f64::INFINITY,
-            bits => f64::from_bits(bits),
+        match self.queue.peek().map_or(0, |&c| c).max(self.front) {
+            0 => f64::INFINITY,
+            c => candidate_d2(c),
         }
     }
 }
@@ -368,29 +429,23 @@ impl Iterator for Nearest<'_> {
                     continue;
                 }
             }
-            let Candidate { node, .. } = self.pop_candidate()?;
-            let piece = match node {
-                RTreeNode::Parent(parent) => {
-                    self.expand(parent);
-                    continue;
-                }
-                RTreeNode::Leaf(piece) => piece,
-            };
-            if self.track && self.seen.contains(&piece.feature) {
+            let g = candidate_index(self.pop_candidate()?);
+            if !self.tree.is_item(g) {
+                self.expand(g);
                 continue;
             }
-            let key_m = self.exact_m(piece);
+            if self.track && self.seen.contains(&self.items.feature(g)) {
+                continue;
+            }
+            let (key_m, feature) = self.exact_m(g);
             // Nothing waiting and nothing queued can be nearer: give it now.
             if self.pending.is_empty() && key_m * key_m <= self.next_bound2() {
                 if self.track {
-                    self.seen.insert(piece.feature);
+                    self.seen.insert(feature);
                 }
-                return Some((piece.feature as usize, key_m));
+                return Some((feature as usize, key_m));
             }
-            self.pending.push(Pending {
-                key_m,
-                feature: piece.feature,
-            });
+            self.pending.push(Pending { key_m, feature });
         }
     }
 }
@@ -413,8 +468,37 @@ impl LayerIndex {
                 }
             }
         }
+        let envelopes: Vec<Box3> = pieces.iter().map(Piece::envelope).collect();
+        let centres: Vec<[f64; 3]> = envelopes
+            .iter()
+            .map(|b| [0, 1, 2].map(|k| (f64::from(b[k]) + f64::from(b[k + 3])) * 0.5))
+            .collect();
+        let order = packed::packing_order(&centres);
+        let envelopes: Vec<Box3> = order.iter().map(|&i| envelopes[i as usize]).collect();
+        let tree = PackedTree::build(&envelopes);
+        let points_only = geometries.iter().all(|g| matches!(g, Geometry::Point(_)));
+        let items = if points_only {
+            Items::Points(
+                order
+                    .iter()
+                    .map(|&i| match pieces[i as usize].shape {
+                        Shape::Point { xyz, .. } => PointItem {
+                            xyz,
+                            feature: pieces[i as usize].feature,
+                        },
+                        Shape::Segment { .. } => unreachable!("a point is one point piece"),
+                    })
+                    .collect(),
+            )
+        } else {
+            Items::Pieces {
+                boxes: envelopes,
+                pieces: order.iter().map(|&i| pieces[i as usize]).collect(),
+            }
+        };
         LayerIndex {
-            pieces: RTree::bulk_load(pieces),
+            tree,
+            items,
             one_piece_each: one_piece_each && boxes.is_empty(),
             polygons: RTree::bulk_load(boxes),
             geometries,
@@ -449,7 +533,10 @@ impl LayerIndex {
         inside.sort_unstable();
         let from = FromPoint::new(query);
         let mut nearest = Nearest {
-            front: None,
+            tree: &self.tree,
+            items: &self.items,
+            geometries: &self.geometries,
+            front: 0,
             queue: BinaryHeap::with_capacity(QUEUE_CAPACITY),
             pending: BinaryHeap::new(),
             frame: LocalFrame::new(query),
@@ -459,22 +546,25 @@ impl LayerIndex {
             seen: inside.iter().copied().collect(),
             inside: inside.into_iter(),
         };
-        nearest.expand(self.pieces.root());
+        if let Some(root) = self.tree.root() {
+            nearest.expand(root);
+        }
         nearest
     }
 
     /// Features whose geometry intersects the `[lon, lat]` box `min..max`, in feature order.
     pub fn intersecting(&self, min: [f64; 2], max: [f64; 2]) -> Vec<usize> {
         let env = AABB::from_corners(min, max);
-        let env3 = patch_box(min, max);
+        let (lo, hi) = patch_box(min, max);
         let rect = geo::Rect::new(
             geo::coord! {x: min[0], y: min[1]},
             geo::coord! {x: max[0], y: max[1]},
         );
         let mut hits: HashSet<u32> = self
-            .pieces
-            .locate_in_envelope_intersecting(&env3)
-            .map(|p| p.feature)
+            .tree
+            .meeting(lo, hi, |g| self.items.bbox(g))
+            .into_iter()
+            .map(|g| self.items.feature(g))
             .collect();
         // A polygon can contain the whole box without any of its edges touching it.
         hits.extend(
@@ -504,12 +594,9 @@ pub fn distance_to_geometry_m(g: &Geometry<f64>, p: [f64; 2]) -> f64 {
     let frame = LocalFrame::new(p);
     pieces
         .iter()
-        .map(|pc| {
-            if pc.is_point() {
-                distance_m(p, pc.a)
-            } else {
-                distance_m(p, lerp(pc.a, pc.b, nearest_t(&frame, pc.a, pc.b)))
-            }
+        .map(|pc| match pc.shape {
+            Shape::Point { lonlat, .. } => distance_m(p, lonlat),
+            Shape::Segment { a, b } => distance_m(p, lerp(a, b, nearest_t(&frame, a, b))),
         })
         .fold(f64::INFINITY, f64::min)
 }
