@@ -124,32 +124,22 @@ enum Items {
     /// A layer of single points: each item's Earth-centred position (its own exact box, and
     /// all the exact distance needs) with its feature, side by side.
     Points(Vec<PointItem>),
-    /// Anything else: each piece's box and the piece.
-    Pieces {
-        boxes: Vec<Box3>,
-        pieces: Vec<Piece>,
-    },
+    /// Anything else: each piece (its box is in the tree).
+    Pieces(Vec<Piece>),
 }
 
 impl Items {
     fn feature(&self, g: u32) -> u32 {
         match self {
             Items::Points(points) => points[g as usize].feature,
-            Items::Pieces { pieces, .. } => pieces[g as usize].feature,
-        }
-    }
-
-    fn bbox(&self, g: u32) -> Box3 {
-        match self {
-            Items::Points(points) => packed::box3(points[g as usize].xyz, points[g as usize].xyz),
-            Items::Pieces { boxes, .. } => boxes[g as usize],
+            Items::Pieces(pieces) => pieces[g as usize].feature,
         }
     }
 
     fn len(&self) -> usize {
         match self {
             Items::Points(points) => points.len(),
-            Items::Pieces { pieces, .. } => pieces.len(),
+            Items::Pieces(pieces) => pieces.len(),
         }
     }
 }
@@ -327,7 +317,7 @@ impl Nearest<'_> {
                 };
                 (self.from.distance_to_ecef_m(xyz, lonlat), f)
             }
-            Items::Pieces { pieces, .. } => {
+            Items::Pieces(pieces) => {
                 let piece = &pieces[g as usize];
                 let d = match piece.shape {
                     Shape::Point { lonlat, xyz } => self.from.distance_to_ecef_m(xyz, || lonlat),
@@ -360,29 +350,21 @@ impl Nearest<'_> {
         debug_assert_eq!(self.front, 0);
         let mut best: Candidate = 0;
         let children = self.tree.children(g);
-        let (first, range) = (
-            children.start,
-            children.start as usize..children.end as usize,
-        );
+        let first = children.start;
         let p = self.xyz;
-        if !self.tree.is_item(first) {
-            for (child, b) in (first..).zip(self.tree.node_boxes(children)) {
-                self.offer(&mut best, candidate(packed::box_d2(b, &p), child));
-            }
-        } else {
-            match self.items {
-                Items::Points(points) => {
-                    for (child, item) in (first..).zip(&points[range]) {
-                        let q = &item.xyz;
-                        let d2 =
-                            (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2) + (q[2] - p[2]).powi(2);
-                        self.offer(&mut best, candidate(d2, child));
-                    }
+        match self.items {
+            Items::Points(points) if self.tree.is_item(first) => {
+                let range = first as usize..children.end as usize;
+                for (child, item) in (first..).zip(&points[range]) {
+                    let q = &item.xyz;
+                    let d2 = (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2) + (q[2] - p[2]).powi(2);
+                    self.offer(&mut best, candidate(d2, child));
                 }
-                Items::Pieces { boxes, .. } => {
-                    for (child, b) in (first..).zip(&boxes[range]) {
-                        self.offer(&mut best, candidate(packed::box_d2(b, &p), child));
-                    }
+            }
+            _ => {
+                let d2 = self.tree.group(g).d2(&p);
+                for (child, d2) in children.zip(d2) {
+                    self.offer(&mut best, candidate(d2, child));
                 }
             }
         }
@@ -491,10 +473,7 @@ impl LayerIndex {
                     .collect(),
             )
         } else {
-            Items::Pieces {
-                boxes: envelopes,
-                pieces: order.iter().map(|&i| pieces[i as usize]).collect(),
-            }
+            Items::Pieces(order.iter().map(|&i| pieces[i as usize]).collect())
         };
         LayerIndex {
             tree,
@@ -562,7 +541,7 @@ impl LayerIndex {
         );
         let mut hits: HashSet<u32> = self
             .tree
-            .meeting(lo, hi, |g| self.items.bbox(g))
+            .meeting(lo, hi)
             .into_iter()
             .map(|g| self.items.feature(g))
             .collect();

@@ -15,10 +15,63 @@ pub const NODE: usize = 8;
 /// A box as `[lo_x, lo_y, lo_z, hi_x, hi_y, hi_z]`.
 pub type Box3 = [f32; 6];
 
+/// The boxes of one node's children, axis by axis, so that the bounds of all of them are
+/// computed together (in SIMD lanes); lanes past the last child hold empty boxes.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+pub struct Group {
+    lo: [[f32; NODE]; 3],
+    hi: [[f32; NODE]; 3],
+}
+
+impl Group {
+    const EMPTY: Group = Group {
+        lo: [[f32::INFINITY; NODE]; 3],
+        hi: [[f32::NEG_INFINITY; NODE]; 3],
+    };
+
+    /// Squared distance in metres^2 from `p` to each lane's box (0 inside, infinite for an
+    /// empty lane). Written with comparisons, not `f64::max`, so that it vectorises.
+    #[inline(always)]
+    pub fn d2(&self, p: &[f64; 3]) -> [f64; NODE] {
+        let mut out = [0.0; NODE];
+        for ((lo, hi), &pk) in self.lo.iter().zip(&self.hi).zip(p) {
+            for ((o, &lo), &hi) in out.iter_mut().zip(lo).zip(hi) {
+                let a = f64::from(lo) - pk;
+                let b = pk - f64::from(hi);
+                let d = if a > b { a } else { b };
+                let d = if d > 0.0 { d } else { 0.0 };
+                *o += d * d;
+            }
+        }
+        out
+    }
+
+    /// Lane `l` as a box.
+    pub fn lane(&self, l: usize) -> Box3 {
+        [
+            self.lo[0][l],
+            self.lo[1][l],
+            self.lo[2][l],
+            self.hi[0][l],
+            self.hi[1][l],
+            self.hi[2][l],
+        ]
+    }
+
+    fn set(&mut self, l: usize, b: &Box3) {
+        for k in 0..3 {
+            self.lo[k][l] = b[k];
+            self.hi[k][l] = b[k + 3];
+        }
+    }
+}
+
 /// The packed tree's nodes: see the module documentation.
 #[derive(Debug, Default)]
 pub struct PackedTree {
-    nodes: Vec<Box3>,
+    /// Node `k`'s children's boxes.
+    groups: Vec<Group>,
     first_child: Vec<u32>,
     items: usize,
 }
@@ -69,8 +122,8 @@ fn union(a: &Box3, b: &Box3) -> Box3 {
 }
 
 /// Squared distance in metres^2 from `p` to box `b` (0 inside).
-#[inline(always)]
-pub fn box_d2(b: &Box3, p: &[f64; 3]) -> f64 {
+#[cfg(test)]
+fn box_d2(b: &Box3, p: &[f64; 3]) -> f64 {
     let mut s = 0.0;
     for k in 0..3 {
         let d = (f64::from(b[k]) - p[k])
@@ -133,11 +186,12 @@ impl PackedTree {
     /// Pack the item boxes, already in packing order (item `i` keeps index `i`).
     pub fn build(items: &[Box3]) -> PackedTree {
         let n = items.len();
-        let mut nodes: Vec<Box3> = Vec::with_capacity(n / (NODE - 1) + 2);
-        let mut first_child = Vec::with_capacity(n / (NODE - 1) + 3);
         if n == 0 {
             return PackedTree::default();
         }
+        let mut nodes: Vec<Box3> = Vec::with_capacity(n / (NODE - 1) + 2);
+        let mut groups: Vec<Group> = Vec::with_capacity(n / (NODE - 1) + 2);
+        let mut first_child = Vec::with_capacity(n / (NODE - 1) + 3);
         let bbox = |nodes: &[Box3], g: usize| if g < n { items[g] } else { nodes[g - n] };
         // One level at a time until a single box (the root) is made; a one-item tree still
         // gets a root over its item, so every search starts at a node.
@@ -146,9 +200,16 @@ impl PackedTree {
             let mut i = start;
             while i < end {
                 let j = (i + NODE).min(end);
-                let b = (i + 1..j).fold(bbox(&nodes, i), |a, g| union(&a, &bbox(&nodes, g)));
+                let mut group = Group::EMPTY;
+                let mut b = bbox(&nodes, i);
+                for g in i..j {
+                    let c = bbox(&nodes, g);
+                    b = union(&b, &c);
+                    group.set(g - i, &c);
+                }
                 first_child.push(i as u32);
                 nodes.push(b);
+                groups.push(group);
                 i = j;
             }
             (start, end) = (end, n + nodes.len());
@@ -158,7 +219,7 @@ impl PackedTree {
         }
         first_child.push(start as u32);
         PackedTree {
-            nodes,
+            groups,
             first_child,
             items: n,
         }
@@ -173,7 +234,7 @@ impl PackedTree {
     /// The root's index, `None` for an empty tree.
     #[inline]
     pub fn root(&self) -> Option<u32> {
-        (self.items > 0).then(|| (self.items + self.nodes.len() - 1) as u32)
+        (self.items > 0).then(|| (self.items + self.groups.len() - 1) as u32)
     }
 
     /// Whether `g` is an item rather than a node.
@@ -189,32 +250,29 @@ impl PackedTree {
         self.first_child[k]..self.first_child[k + 1]
     }
 
-    /// The box of node `g` (not an item).
+    /// The boxes of node `g`'s children.
     #[inline(always)]
-    pub fn node_box(&self, g: u32) -> &Box3 {
-        &self.nodes[g as usize - self.items]
+    pub fn group(&self, g: u32) -> &Group {
+        &self.groups[g as usize - self.items]
     }
 
-    /// The boxes of the nodes `range` (node indices, not items).
-    #[inline(always)]
-    pub fn node_boxes(&self, range: std::ops::Range<u32>) -> &[Box3] {
-        &self.nodes[range.start as usize - self.items..range.end as usize - self.items]
-    }
-
-    /// Items whose box (`item_box(i)`) meets `lo..hi`, in no particular order.
-    pub fn meeting(&self, lo: [f64; 3], hi: [f64; 3], item_box: impl Fn(u32) -> Box3) -> Vec<u32> {
+    /// Items whose box meets `lo..hi`, in no particular order.
+    pub fn meeting(&self, lo: [f64; 3], hi: [f64; 3]) -> Vec<u32> {
         let mut out = Vec::new();
         let Some(root) = self.root() else {
             return out;
         };
         let mut stack = vec![root];
         while let Some(g) = stack.pop() {
-            if self.is_item(g) {
-                if meets(&item_box(g), &lo, &hi) {
-                    out.push(g);
+            let group = self.group(g);
+            for (l, child) in self.children(g).enumerate() {
+                if meets(&group.lane(l), &lo, &hi) {
+                    if self.is_item(child) {
+                        out.push(child);
+                    } else {
+                        stack.push(child);
+                    }
                 }
-            } else if meets(self.node_box(g), &lo, &hi) {
-                stack.extend(self.children(g));
             }
         }
         out
@@ -272,21 +330,32 @@ mod tests {
             let mut seen = vec![0u32; n];
             let mut stack = vec![root];
             while let Some(g) = stack.pop() {
-                if t.is_item(g) {
-                    seen[g as usize] += 1;
-                    continue;
-                }
                 let c = t.children(g);
                 assert!(!c.is_empty() && c.len() <= NODE, "node {g} has {c:?}");
-                for ch in c {
-                    let p = t.node_box(g);
-                    let b = if t.is_item(ch) {
-                        &items[ch as usize]
-                    } else {
-                        t.node_box(ch)
-                    };
-                    assert!((0..3).all(|k| p[k] <= b[k] && p[k + 3] >= b[k + 3]));
+                let group = t.group(g);
+                for (l, ch) in c.clone().enumerate() {
+                    let b = group.lane(l);
+                    if t.is_item(ch) {
+                        seen[ch as usize] += 1;
+                        assert_eq!(b, items[ch as usize]);
+                        continue;
+                    }
+                    // A child's box holds each of its own children's boxes.
+                    for (m, _) in t.children(ch).enumerate() {
+                        let inner = t.group(ch).lane(m);
+                        assert!((0..3).all(|k| b[k] <= inner[k] && b[k + 3] >= inner[k + 3]));
+                    }
                     stack.push(ch);
+                }
+                // Empty lanes are infinitely far; full ones are the box distances.
+                let p = [r() * 1e6, r() * 1e6, r() * 1e6];
+                let d2 = group.d2(&p);
+                for (l, d) in d2.iter().enumerate() {
+                    if l < c.len() {
+                        assert_eq!(*d, box_d2(&group.lane(l), &p));
+                    } else {
+                        assert!(d.is_infinite());
+                    }
                 }
             }
             assert!(seen.iter().all(|&s| s == 1), "n = {n}");
@@ -294,7 +363,7 @@ mod tests {
             for _ in 0..50 {
                 let lo = [r() * 1e6, r() * 1e6, r() * 1e6];
                 let hi = [lo[0] + 1e5, lo[1] + 2e5, lo[2] + 3e5];
-                let mut got = t.meeting(lo, hi, |i| items[i as usize]);
+                let mut got = t.meeting(lo, hi);
                 got.sort_unstable();
                 let want: Vec<u32> = (0..n as u32)
                     .filter(|&i| meets(&items[i as usize], &lo, &hi))
