@@ -115,3 +115,26 @@ fn a_box_inside_a_polygon_finds_it() {
         vec![0]
     );
 }
+
+#[test]
+fn nearest_across_china_equal_brute_force() {
+    // Sparse points thousands of kilometres apart: the search's horizon must grow many times.
+    let mut r = Rng::new(77);
+    let centre = [104.0, 35.0];
+    let geoms: Vec<Geometry<f64>> = (0..2000)
+        .map(|_| random_point(&mut r, centre, 15.0))
+        .collect();
+    let index = LayerIndex::build(geoms.clone());
+    for _ in 0..20 {
+        let p = [
+            centre[0] + r.range(-30.0, 30.0),
+            centre[1] + r.range(-16.0, 18.0),
+        ];
+        let got: Vec<(usize, f64)> = index.nearest(p).take(10).collect();
+        let oracle: Vec<(usize, f64)> = oracle_scan(p, &geoms).into_iter().take(10).collect();
+        assert_same_ranking(&got, &oracle, &geoms, p, 0.05);
+        let all: Vec<(usize, f64)> = index.nearest(p).collect();
+        assert_eq!(all.len(), geoms.len());
+        assert!(all.windows(2).all(|w| w[0].1 <= w[1].1 + 1e-9));
+    }
+}

@@ -286,6 +286,9 @@ fn candidate_index(c: Candidate) -> u32 {
 /// A best-first walk of the piece tree: nodes and pieces wait in `queue` by their chord
 /// lower bound; a piece reaching its front gets its ground distance and waits in `pending`
 /// until no queued bound is smaller, so features come out in exact ground-distance order.
+/// Candidates beyond a horizon wait unordered in `far` (the horizon stands in for their
+/// bounds) until the horizon is pushed out: a k = 5 search never orders the hundred-odd
+/// siblings it passes on the way down.
 pub struct Nearest<'a> {
     tree: &'a PackedTree,
     items: &'a Items,
@@ -294,7 +297,15 @@ pub struct Nearest<'a> {
     /// next to open, and so skips a push and a pop. 0 (an impossible candidate: it would be
     /// the largest bound of the largest index) when empty.
     front: Candidate,
+    /// Candidates whose bound is below the horizon, nearest first.
     queue: BinaryHeap<Candidate>,
+    /// Candidates at or beyond the horizon, unordered: most are never needed, and a push
+    /// here costs nothing like a heap push.
+    far: Vec<Candidate>,
+    /// The horizon: the top 32 bits of a squared bound (as in a [`Candidate`]); everything in
+    /// `far` has a bound at least this. It starts at 0 (the first walk down the tree puts
+    /// every sibling in `far`) and grows when `queue` runs dry ([`Nearest::refill`]).
+    horizon: u64,
     pending: BinaryHeap<Pending>,
     frame: LocalFrame,
     from: FromPoint,
@@ -335,13 +346,48 @@ impl Nearest<'_> {
     #[inline(always)]
     fn offer(&mut self, best: &mut Candidate, c: Candidate) {
         if c > *best {
-            if *best != 0 {
-                self.queue.push(*best);
+            let old = std::mem::replace(best, c);
+            if old != 0 {
+                self.queue_or_far(old);
             }
-            *best = c;
         } else {
-            self.queue.push(c);
+            self.queue_or_far(c);
         }
+    }
+
+    #[inline(always)]
+    fn queue_or_far(&mut self, c: Candidate) {
+        if !c & HIGH < self.horizon {
+            self.queue.push(c);
+        } else {
+            self.far.push(c);
+        }
+    }
+
+    /// Push the horizon out (16 times the squared bound, and at least 4 times the squared
+    /// distance of the nearest feature waiting, and 100 m) and queue what of `far` is now
+    /// inside it. False when `far` is empty.
+    #[cold]
+    fn refill(&mut self) -> bool {
+        if self.far.is_empty() {
+            return false;
+        }
+        let waiting = self.pending.peek().map_or(0.0, |p| 4.0 * p.key_m * p.key_m);
+        let t = (16.0 * f64::from_bits(self.horizon))
+            .max(waiting)
+            .max(100.0 * 100.0);
+        self.horizon = t.to_bits() & HIGH;
+        let mut i = 0;
+        while i < self.far.len() {
+            let c = self.far[i];
+            if !c & HIGH < self.horizon {
+                self.queue.push(c);
+                self.far.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        true
     }
 
     /// Queue the children of node `g`, the nearest in `front` (empty on entry).
@@ -376,6 +422,11 @@ impl Nearest<'_> {
     fn pop_candidate(&mut self) -> Option<Candidate> {
         let f = std::mem::take(&mut self.front);
         if f == 0 {
+            while self.queue.is_empty() {
+                if !self.refill() {
+                    return None;
+                }
+            }
             return self.queue.pop();
         }
         match self.queue.peek_mut() {
@@ -387,9 +438,14 @@ impl Nearest<'_> {
     /// The smallest squared chord bound still queued.
     #[inline]
     fn next_bound2(&self) -> f64 {
-        match self.queue.peek().map_or(0, |&c| c).max(self.front) {
+        let near = match self.queue.peek().map_or(0, |&c| c).max(self.front) {
             0 => f64::INFINITY,
             c => candidate_d2(c),
+        };
+        if self.far.is_empty() {
+            near
+        } else {
+            near.min(f64::from_bits(self.horizon))
         }
     }
 }
@@ -517,6 +573,8 @@ impl LayerIndex {
             geometries: &self.geometries,
             front: 0,
             queue: BinaryHeap::with_capacity(QUEUE_CAPACITY),
+            far: Vec::with_capacity(QUEUE_CAPACITY),
+            horizon: 0,
             pending: BinaryHeap::new(),
             frame: LocalFrame::new(query),
             xyz: from.xyz(),
