@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::LayerSpec;
 use crate::crs::Crs;
-use crate::load::{load_layer_text, read_feature};
+use crate::load::{parse_layer, read_feature};
 use crate::snapshot::{Layer, Snapshot};
 use crate::store;
 
@@ -269,7 +269,7 @@ pub fn apply(
     // The whole file again, through the loader: a refused edit changes nothing.
     let new_text = serde_json::to_string(&root).map_err(|e| EditError::Storage(e.to_string()))?;
     let mut problems = Vec::new();
-    let (loaded, _) = load_layer_text(&spec, &new_text, &mut problems);
+    let (loaded, ids, _) = parse_layer(&spec, &new_text, &mut problems);
     if let Some(p) = problems.into_iter().next() {
         return Err(invalid(
             p.field.unwrap_or_else(|| "feature".into()),
@@ -280,7 +280,7 @@ pub fn apply(
     store::write_atomic(&path, new_text.as_bytes())
         .map_err(|e| EditError::Storage(format!("{}: {e}", spec.file.display())))?;
     let mut layers = snap.layers.clone();
-    layers[li] = std::sync::Arc::new(Layer::new(spec, loaded));
+    layers[li] = std::sync::Arc::new(Layer::with_ids(spec, loaded, ids));
     Ok(Applied {
         snapshot: Snapshot {
             layers,

@@ -10,6 +10,9 @@ use crate::index::LayerIndex;
 use crate::load::LoadReport;
 use crate::model::Feature;
 
+/// Layers of at least this many features build their index on a second thread.
+const PARALLEL_FROM: usize = 50_000;
+
 /// One loaded layer.
 #[derive(Debug)]
 pub struct Layer {
@@ -32,14 +35,24 @@ pub struct Layer {
 impl Layer {
     /// Assemble a layer from validated features and their WGS84 geometries.
     pub fn new(spec: LayerSpec, features: Vec<(Feature, geo::Geometry<f64>)>) -> Self {
+        let mut ids = IdTable::with_capacity(features.len());
+        for i in 0..features.len() {
+            ids.insert_new(i as u32, |j| features[j as usize].0.id.as_str());
+        }
+        Layer::with_ids(spec, features, ids)
+    }
+
+    /// [`Layer::new`] with the id table already built (the loader builds it to find
+    /// duplicates; positions are the features' positions).
+    pub(crate) fn with_ids(
+        spec: LayerSpec,
+        features: Vec<(Feature, geo::Geometry<f64>)>,
+        ids: IdTable,
+    ) -> Self {
         use geo::BoundingRect;
         let mut bbox: Option<[f64; 4]> = None;
         let mut geometry_type: Option<&'static str> = None;
-        let mut ids = IdTable::with_capacity(features.len());
-        let mut hours = Vec::with_capacity(features.len());
-        let mut props = Vec::with_capacity(features.len());
-        let mut geoms = Vec::with_capacity(features.len());
-        for (i, (f, g)) in features.into_iter().enumerate() {
+        for (_, g) in &features {
             if let Some(r) = g.bounding_rect() {
                 let b = bbox.get_or_insert([r.min().x, r.min().y, r.max().x, r.max().y]);
                 b[0] = b[0].min(r.min().x);
@@ -47,27 +60,40 @@ impl Layer {
                 b[2] = b[2].max(r.max().x);
                 b[3] = b[3].max(r.max().y);
             }
-            let t = geometry_name(&g);
+            let t = geometry_name(g);
             geometry_type = match geometry_type {
                 None => Some(t),
                 Some(prev) if prev == t => Some(t),
                 Some(_) => Some("Mixed"),
             };
-            hours.push(
-                f.properties
-                    .get("opening_hours")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| crate::query::hours::parse_hours(s).ok())
-                    .map(Box::new),
-            );
-            props.push(f);
-            ids.insert_new(i as u32, |j| props[j as usize].id.as_str());
-            geoms.push(g);
         }
+        let (props, geoms): (Vec<Feature>, Vec<geo::Geometry<f64>>) = features.into_iter().unzip();
+        let hours_of = |props: &[Feature]| -> Vec<Option<Box<OpeningHours>>> {
+            props
+                .iter()
+                .map(|f| {
+                    f.properties
+                        .get("opening_hours")
+                        .and_then(|v| v.as_str())
+                        .and_then(|s| crate::query::hours::parse_hours(s).ok())
+                        .map(Box::new)
+                })
+                .collect()
+        };
+        // A big layer's index is built on a second thread while this one reads the hours.
+        let (index, hours) = if geoms.len() >= PARALLEL_FROM {
+            std::thread::scope(|s| {
+                let index = s.spawn(|| LayerIndex::build(geoms));
+                let hours = hours_of(&props);
+                (index.join().expect("index build does not panic"), hours)
+            })
+        } else {
+            (LayerIndex::build(geoms), hours_of(&props))
+        };
         Layer {
             spec,
             features: props,
-            index: LayerIndex::build(geoms),
+            index,
             ids,
             hours,
             bbox,

@@ -144,27 +144,35 @@ fn meets(b: &Box3, lo: &[f64; 3], hi: &[f64; 3]) -> bool {
 /// cuts fall on multiples of each level's subtree size, so that every run of [`NODE`]^h
 /// consecutive items (the subtree of one node at height h) is one compact part of space.
 pub fn packing_order(centres: &[[f64; 3]]) -> Vec<u32> {
-    let mut idx: Vec<u32> = (0..centres.len() as u32).collect();
+    // Contiguous (centre, index) records: the partition reads neighbours, not scattered
+    // centres. `f32` is plenty for an order.
+    let mut items: Vec<([f32; 3], u32)> = centres
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.map(|v| v as f32), i as u32))
+        .collect();
     let mut sub = 1;
-    while sub * NODE < idx.len() {
+    while sub * NODE < items.len() {
         sub *= NODE;
     }
-    partition(centres, &mut idx, sub);
-    idx
+    partition(&mut items, sub, 0);
+    items.into_iter().map(|(_, i)| i).collect()
 }
 
-/// Order `idx` (at most `sub * NODE` items) into runs of `sub` compact items, recursively.
-fn partition(centres: &[[f64; 3]], idx: &mut [u32], sub: usize) {
-    if sub == 1 || idx.len() <= 1 {
+/// Parts at least this large are partitioned on two threads (at the first two cuts only).
+const PARALLEL_FROM: usize = 200_000;
+
+/// Order `items` (at most `sub * NODE`) into runs of `sub` compact items, recursively.
+fn partition(items: &mut [([f32; 3], u32)], sub: usize, depth: u32) {
+    if sub == 1 || items.len() <= 1 {
         return;
     }
-    if idx.len() <= sub {
-        return partition(centres, idx, sub / NODE);
+    if items.len() <= sub {
+        return partition(items, sub / NODE, depth);
     }
-    let mut lo = [f64::INFINITY; 3];
-    let mut hi = [f64::NEG_INFINITY; 3];
-    for &i in idx.iter() {
-        let c = &centres[i as usize];
+    let mut lo = [f32::INFINITY; 3];
+    let mut hi = [f32::NEG_INFINITY; 3];
+    for (c, _) in items.iter() {
         for k in 0..3 {
             lo[k] = lo[k].min(c[k]);
             hi[k] = hi[k].max(c[k]);
@@ -173,13 +181,18 @@ fn partition(centres: &[[f64; 3]], idx: &mut [u32], sub: usize) {
     let axis = (0..3)
         .max_by(|&a, &b| (hi[a] - lo[a]).total_cmp(&(hi[b] - lo[b])))
         .unwrap_or(0);
-    let cut = idx.len().div_ceil(sub) / 2 * sub;
-    idx.select_nth_unstable_by(cut, |&a, &b| {
-        centres[a as usize][axis].total_cmp(&centres[b as usize][axis])
-    });
-    let (l, r) = idx.split_at_mut(cut);
-    partition(centres, l, sub);
-    partition(centres, r, sub);
+    let cut = items.len().div_ceil(sub) / 2 * sub;
+    items.select_nth_unstable_by(cut, |a, b| a.0[axis].total_cmp(&b.0[axis]));
+    let (l, r) = items.split_at_mut(cut);
+    if l.len() + r.len() >= PARALLEL_FROM && depth < 2 {
+        std::thread::scope(|s| {
+            s.spawn(|| partition(l, sub, depth + 1));
+            partition(r, sub, depth + 1);
+        });
+    } else {
+        partition(l, sub, depth);
+        partition(r, sub, depth);
+    }
 }
 
 impl PackedTree {

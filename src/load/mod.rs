@@ -73,8 +73,8 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
         let started = std::time::Instant::now();
         let text = std::fs::read_to_string(dir.join(&spec.file));
         let read_ms = started.elapsed().as_secs_f64() * 1e3;
-        let (features, refused) = match text {
-            Ok(text) => load_layer_text(&spec, &text, &mut report.problems),
+        let (features, ids, refused) = match text {
+            Ok(text) => parse_layer(&spec, &text, &mut report.problems),
             Err(e) => {
                 report.problems.push(Problem {
                     file: spec.file.clone(),
@@ -82,7 +82,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
                     field: None,
                     reason: format!("cannot read the file: {e}"),
                 });
-                (Vec::new(), 0)
+                (Vec::new(), Default::default(), 0)
             }
         };
         let checked_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -90,7 +90,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
             .counts
             .push((spec.id.clone(), features.len(), refused));
         let (id, n) = (spec.id.clone(), features.len());
-        layers.push(Layer::new(spec, features));
+        layers.push(Layer::with_ids(spec, features, ids));
         tracing::debug!(
             "layer {id}: {n} features; read {read_ms:.0} ms, parsed and checked {:.0} ms, indexed {:.0} ms",
             checked_ms - read_ms,
@@ -113,6 +113,20 @@ pub fn load_layer_text(
     text: &str,
     problems: &mut Vec<Problem>,
 ) -> (Vec<(Feature, geo::Geometry<f64>)>, usize) {
+    let (kept, _, refused) = parse_layer(spec, text, problems);
+    (kept, refused)
+}
+
+/// A parsed layer: the valid features, their id table and how many were refused.
+pub(crate) type Parsed = (
+    Vec<(Feature, geo::Geometry<f64>)>,
+    crate::snapshot::IdTable,
+    usize,
+);
+
+/// [`load_layer_text`], also handing over the id table built to find duplicates (for
+/// [`Layer::with_ids`]).
+pub(crate) fn parse_layer(spec: &LayerSpec, text: &str, problems: &mut Vec<Problem>) -> Parsed {
     let file_problem = |reason: String| Problem {
         file: spec.file.clone(),
         feature: None,
@@ -127,23 +141,23 @@ pub fn load_layer_text(
         Ok(r) => r,
         Err(e) => {
             problems.push(file_problem(format!("invalid JSON: {e}")));
-            return (Vec::new(), 0);
+            return (Vec::new(), Default::default(), 0);
         }
     };
     if !root.is_collection {
         problems.push(file_problem(
             "not a GeoJSON FeatureCollection (\"type\" must be \"FeatureCollection\")".into(),
         ));
-        return (Vec::new(), 0);
+        return (Vec::new(), Default::default(), 0);
     }
     if !root.features_array {
         problems.push(file_problem(
             "a FeatureCollection needs a \"features\" array".into(),
         ));
-        return (Vec::new(), 0);
+        return (Vec::new(), Default::default(), 0);
     }
     problems.append(&mut layer.problems);
-    (layer.kept, layer.refused)
+    (layer.kept, layer.ids, layer.refused)
 }
 
 /// The features of one layer as they stream in: kept ones, refusals, ids seen.
