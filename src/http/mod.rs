@@ -131,15 +131,19 @@ impl AppState {
                 let loaded = tokio::task::spawn_blocking(move || crate::load::load_dir(&dir)).await;
                 match loaded {
                     Ok(Ok(snap)) if !snap.report.has_errors() => {
+                        // What changed is worked out before the new data is served, so that
+                        // whoever sees the new data also sees its report (set just below).
                         let new = Arc::new(snap);
+                        let diff_of = new.clone();
+                        let changes = tokio::task::spawn_blocking(move || {
+                            crate::reload::diff(&old, &diff_of)
+                        })
+                        .await
+                        .unwrap_or_default();
                         match self.snapshot.write() {
-                            Ok(mut g) => *g = new.clone(),
-                            Err(p) => *p.into_inner() = new.clone(),
+                            Ok(mut g) => *g = new,
+                            Err(p) => *p.into_inner() = new,
                         }
-                        let changes =
-                            tokio::task::spawn_blocking(move || crate::reload::diff(&old, &new))
-                                .await
-                                .unwrap_or_default();
                         ReloadStatus {
                             at,
                             ok: true,
@@ -168,6 +172,9 @@ impl AppState {
                 }
             }
         };
+        if let Ok(mut g) = self.last_reload.write() {
+            *g = Some(status.clone());
+        }
         if status.ok {
             tracing::info!("reloaded: {} layers changed", status.changes.len());
         } else {
@@ -175,9 +182,6 @@ impl AppState {
                 "reload refused, old data still served: {}",
                 status.problems.join("; ")
             );
-        }
-        if let Ok(mut g) = self.last_reload.write() {
-            *g = Some(status.clone());
         }
         status
     }
