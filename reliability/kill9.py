@@ -23,6 +23,8 @@ import urllib.request
 BIN, DATA_SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 ROUNDS, EDITS = int(sys.argv[4]), int(sys.argv[5])
 SEED = int(os.environ.get("SEED", "320507"))
+# Longest pause between kills, seconds (pauses are uniform from 0.05 s).
+KILL_MAX_S = float(os.environ.get("KILL_MAX_S", "3.0"))
 LAYER = "family_education_points"
 TOKEN = os.environ["NESTMAP_TOKENS"].split(":", 1)[1]
 
@@ -85,7 +87,7 @@ def one_round(n, rng):
 
     def killer():
         while not stop.is_set():
-            time.sleep(rng.uniform(0.05, 3.0))
+            time.sleep(rng.uniform(0.05, KILL_MAX_S))
             if stop.is_set():
                 break
             srv.kill9()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kill -9 at random moments during a stream of acknowledged edits, repeated:
 # 0 acknowledged edits lost, every file parses, `nestmap check` passes.
-# Usage: reliability/kill9.sh [ROUNDS=3] [EDITS=1000]   (SEED=n for another random schedule)
+# Usage: reliability/kill9.sh [ROUNDS=3] [EDITS=1000]   (SEED=n for another random schedule;
+# KILL_MAX_S=s for the longest pause between kills, default 3)
 source "$(dirname "$0")/lib.sh"
 
 ROUNDS="${1:-3}"
