@@ -1,6 +1,8 @@
 //! Issue 3: the nearest-facility query against a brute-force geodesic scan (sample data and
 //! 100k seeded random facilities of each geometry type), filters applied before the limit,
-//! GCJ-02 input, opening hours across midnight / weekends / public holidays, bad input.
+//! GCJ-02 and EPSG:4549 input, `open` at a local time and `now`, property filters, each
+//! result's extras (open_now, bearing, walking minutes, nav), opening hours across midnight /
+//! weekends / public holidays, bad input.
 
 mod common;
 
@@ -534,5 +536,886 @@ async fn bad_input_is_a_400_naming_the_parameter() {
             msg.starts_with(&format!("parameter \"{param}\"")),
             "{uri}: {msg}"
         );
+    }
+}
+
+// ---- the audit's gaps (issue 3): ids in order on every facility layer, `open` at a local
+// time, EPSG input, property filters before the limit, and each result's extras, all against
+// computations made here (brute-force geodesics, the opening-hours crate called directly on
+// the file's text, PROJ, geo's bearings) ----
+
+fn sample_dir() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson")
+}
+
+fn app_on(dir: &std::path::Path) -> axum::Router {
+    let snap = nestmap::load::load_dir(dir).unwrap();
+    assert!(
+        !snap.report.has_errors(),
+        "{dir:?}: {:?}",
+        snap.report.problems
+    );
+    nestmap::app(nestmap::AppState::new(
+        snap,
+        "web".into(),
+        "node_modules/maplibre-gl/dist".into(),
+    ))
+}
+
+/// The local time in Suzhou now, worked out here (UTC+8, no daylight saving), not by nestmap.
+fn shanghai_now() -> NaiveDateTime {
+    (chrono::Utc::now() + chrono::TimeDelta::hours(8)).naive_utc()
+}
+
+fn same_minute(a: NaiveDateTime, b: NaiveDateTime) -> bool {
+    a.format("%Y-%m-%dT%H:%M").to_string() == b.format("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// Independent opening-hours evaluation: the text as written in the file, parsed by the
+/// opening-hours crate itself with China's holidays, its `state` at `t` read directly.
+/// `None` when the hours are missing or say unknown.
+fn oracle_open(props: &Value, t: NaiveDateTime) -> Option<bool> {
+    use opening_hours::localization::Country;
+    use opening_hours::{Context, OpeningHours, RuleKind};
+    let text = props.get("opening_hours")?.as_str()?;
+    let oh = text
+        .parse::<OpeningHours>()
+        .unwrap()
+        .with_context(Context::default().with_holidays(Country::CN.holidays()));
+    match oh.state(t).0 {
+        RuleKind::Open => Some(true),
+        RuleKind::Closed => Some(false),
+        RuleKind::Unknown => None,
+    }
+}
+
+/// Independent property equality: text, `true`/`false`, numbers, or any item of an array.
+fn prop_equals(v: &Value, wanted: &str) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|x| prop_equals(x, wanted)),
+        Value::String(s) => s == wanted,
+        Value::Bool(b) => b.to_string() == wanted,
+        Value::Number(n) => wanted.parse::<f64>().ok() == n.as_f64(),
+        _ => false,
+    }
+}
+
+/// Smallest difference between two bearings in degrees.
+fn angle_diff(a: f64, b: f64) -> f64 {
+    let d = (a - b).rem_euclid(360.0);
+    d.min(360.0 - d)
+}
+
+fn encode(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap()
+}
+
+/// Layers of a snapshot flattened for the brute-force scan: `(layer, id)`, the loaded WGS84
+/// geometry, and the properties as written in the layer's GeoJSON file (read here, not
+/// through the loader).
+struct Flat {
+    keys: Vec<(String, String)>,
+    geoms: Vec<Geometry<f64>>,
+    props: Vec<Value>,
+}
+
+fn flatten(snap: &Snapshot, dir: &std::path::Path, layers: &[&str]) -> Flat {
+    let mut flat = Flat {
+        keys: Vec::new(),
+        geoms: Vec::new(),
+        props: Vec::new(),
+    };
+    for id in layers {
+        let l = snap.layer(id).unwrap();
+        let text = std::fs::read_to_string(dir.join(&l.spec.file)).unwrap();
+        let file: Value = serde_json::from_str(&text).unwrap();
+        let raw: std::collections::HashMap<String, Value> = file["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap().to_string(),
+                    f["properties"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(raw.len(), l.features.len(), "{id}: every feature loaded");
+        for i in 0..l.features.len() {
+            let fid = l.features[i].id.clone();
+            flat.props.push(raw[&fid].clone());
+            flat.keys.push((id.to_string(), fid));
+            flat.geoms.push(l.geometry(i).clone());
+        }
+    }
+    flat
+}
+
+impl Flat {
+    /// The answer's features as `(flat index, distance_m)`, each found once.
+    fn hits(&self, v: &Value) -> Vec<(usize, f64)> {
+        let out: Vec<(usize, f64)> = v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let key = (
+                    f["properties"]["layer"].as_str().unwrap().to_string(),
+                    f["id"].as_str().unwrap().to_string(),
+                );
+                let i = self
+                    .keys
+                    .iter()
+                    .position(|k| *k == key)
+                    .unwrap_or_else(|| panic!("{key:?} is not in the data"));
+                (i, f["properties"]["distance_m"].as_f64().unwrap())
+            })
+            .collect();
+        let mut seen: Vec<usize> = out.iter().map(|x| x.0).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), out.len(), "a feature came back twice: {out:?}");
+        out
+    }
+
+    /// Brute force: every feature passing `keep` within `max_m`, nearest first, at most `k`.
+    fn brute(
+        &self,
+        p: [f64; 2],
+        k: usize,
+        max_m: f64,
+        keep: &dyn Fn(&Value) -> bool,
+    ) -> Vec<(usize, f64)> {
+        oracle_scan(p, &self.geoms)
+            .into_iter()
+            .filter(|&(i, d)| d <= max_m && keep(&self.props[i]))
+            .take(k)
+            .collect()
+    }
+}
+
+/// `uri` over HTTP must be the brute force filtered by `keep`: the same ids in the same order
+/// (ties aside), distances within 0.5 m, and every result passing `keep`. Returns the answer
+/// and the brute force.
+async fn assert_http_is_brute_force(
+    app: &axum::Router,
+    uri: &str,
+    flat: &Flat,
+    p: [f64; 2],
+    k: usize,
+    max_m: f64,
+    keep: &dyn Fn(&Value) -> bool,
+) -> (Value, Vec<(usize, f64)>) {
+    let (s, v) = get(app, uri).await;
+    assert_eq!(s, StatusCode::OK, "{uri}: {v}");
+    let got = flat.hits(&v);
+    let want = flat.brute(p, k, max_m, keep);
+    for &(i, _) in &got {
+        assert!(
+            keep(&flat.props[i]),
+            "{uri}: {:?} fails the filter",
+            flat.keys[i]
+        );
+    }
+    let ids = |x: &[(usize, f64)]| -> Vec<String> {
+        x.iter().map(|(i, _)| flat.keys[*i].1.clone()).collect()
+    };
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{uri}: got {:?}, brute force {:?}",
+        ids(&got),
+        ids(&want)
+    );
+    assert_same_ranking(&got, &want, &flat.geoms, p, 0.5);
+    (v, want)
+}
+
+/// Query points over the district, plus points on, beside and inside the layers' features.
+fn query_points(flat: &Flat, r: &mut Rng, random: usize) -> Vec<[f64; 2]> {
+    use geo::{CoordsIter, InteriorPoint};
+    let mut pts: Vec<[f64; 2]> = (0..random)
+        .map(|_| [r.range(120.4, 120.8), r.range(31.36, 31.53)])
+        .collect();
+    for _ in 0..3 {
+        let g = &flat.geoms[(r.next_u64() % flat.geoms.len() as u64) as usize];
+        let c = g.coords_iter().next().unwrap();
+        pts.push([c.x, c.y]);
+        pts.push([c.x + r.range(-0.002, 0.002), c.y + r.range(-0.002, 0.002)]);
+        if matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_)) {
+            let ip = g.interior_point().unwrap();
+            pts.push([ip.x(), ip.y()]);
+        }
+    }
+    pts
+}
+
+#[tokio::test]
+async fn sample_data_nearest_gives_the_brute_force_ids_in_order_on_every_facility_layer() {
+    let dir = sample_dir();
+    let app = app_on(&dir);
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let mut r = Rng::new(303);
+    let ks = [1, 2, 3, 5, 10, 100];
+    let mut compared = 0;
+    for layers in [
+        &["nursing_rooms"][..],
+        &["pocket_parks"],
+        &["service_stations"],
+        &["child_friendly_communities"],
+        &["nursing_rooms", "service_stations"],
+        &[
+            "pocket_parks",
+            "child_friendly_communities",
+            "nursing_rooms",
+        ],
+    ] {
+        let flat = flatten(&snap, &dir, layers);
+        for (n, p) in query_points(&flat, &mut r, 6).into_iter().enumerate() {
+            let k = ks[n % ks.len()];
+            let uri = format!(
+                "/api/nearest?layer={}&lon={}&lat={}&k={k}",
+                layers.join(","),
+                p[0],
+                p[1]
+            );
+            let (_, want) =
+                assert_http_is_brute_force(&app, &uri, &flat, p, k, f64::INFINITY, &|_| true).await;
+            compared += want.len();
+        }
+    }
+    assert!(compared > 300, "only {compared} ranks compared");
+}
+
+#[tokio::test]
+async fn open_at_a_local_time_over_http_equals_the_brute_force_filtered_by_the_hours() {
+    let dir = sample_dir();
+    let app = app_on(&dir);
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let mut r = Rng::new(304);
+    // 2026-11-23 is a Monday, 2026-11-21 a Saturday, 2026-10-01 National Day (a holiday).
+    let moments = [
+        "2026-11-23T09:00", // weekday morning
+        "2026-11-24T12:45", // weekday lunch break (offices closed)
+        "2026-11-21T09:30", // Saturday morning
+        "2026-11-22T19:00", // Sunday evening
+        "2026-11-24T23:30", // late night
+        "2026-11-25T03:00", // small hours
+        "2026-10-01T10:00", // public holiday
+    ];
+    let mut excluded = 0;
+    let mut returned = 0;
+    for layers in [
+        &["nursing_rooms"][..],
+        &["service_stations"],
+        &["pocket_parks"],
+        &["nursing_rooms", "service_stations", "pocket_parks"],
+    ] {
+        let flat = flatten(&snap, &dir, layers);
+        for at in moments {
+            let t = t(at);
+            for _ in 0..3 {
+                let p = [r.range(120.4, 120.8), r.range(31.36, 31.53)];
+                let k = [1, 5, 10, 100][(r.next_u64() % 4) as usize];
+                let uri = format!(
+                    "/api/nearest?layer={}&lon={}&lat={}&k={k}&open={at}",
+                    layers.join(","),
+                    p[0],
+                    p[1]
+                );
+                let keep = |pr: &Value| oracle_open(pr, t) == Some(true);
+                let (v, want) =
+                    assert_http_is_brute_force(&app, &uri, &flat, p, k, f64::INFINITY, &keep).await;
+                assert_eq!(v["filters"]["open"], json!(format!("{at}:00")), "{uri}");
+                returned += want.len();
+                let unfiltered = flat.brute(p, k, f64::INFINITY, &|_| true);
+                if unfiltered.iter().map(|x| x.0).ne(want.iter().map(|x| x.0)) {
+                    excluded += 1;
+                }
+            }
+        }
+    }
+    // Not vacuous: the hours both kept and removed features.
+    assert!(excluded >= 20 && returned >= 100, "{excluded} {returned}");
+
+    // A moment with an offset is converted to Suzhou time: 15:30 UTC is 23:30 there.
+    let flat = flatten(&snap, &dir, &["nursing_rooms"]);
+    let p = [120.64, 31.42];
+    let t_local = t("2026-11-24T23:30");
+    let keep = |pr: &Value| oracle_open(pr, t_local) == Some(true);
+    let uri = format!(
+        "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=20&{}",
+        p[0],
+        p[1],
+        encode(&[("open", "2026-11-24T15:30:00Z")])
+    );
+    assert_http_is_brute_force(&app, &uri, &flat, p, 20, f64::INFINITY, &keep).await;
+
+    // `open=now`: compared only when the request started and ended within one minute, so
+    // the hours cannot have changed in between (they change on whole minutes).
+    let mut checked = false;
+    for _ in 0..5 {
+        let t0 = shanghai_now();
+        let uri = format!(
+            "/api/nearest?layer=nursing_rooms,service_stations&lon={}&lat={}&k=30&open=now",
+            p[0], p[1]
+        );
+        let (s, v) = get(&app, &uri).await;
+        let t1 = shanghai_now();
+        assert_eq!(s, StatusCode::OK, "{v}");
+        if !same_minute(t0, t1) {
+            continue;
+        }
+        let flat = flatten(&snap, &dir, &["nursing_rooms", "service_stations"]);
+        let want = flat.brute(p, 30, f64::INFINITY, &|pr| {
+            oracle_open(pr, t0) == Some(true)
+        });
+        assert_same_ranking(&flat.hits(&v), &want, &flat.geoms, p, 0.5);
+        let echoed = NaiveDateTime::parse_from_str(
+            v["filters"]["open"].as_str().unwrap(),
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        .unwrap();
+        assert!(
+            same_minute(echoed, t0),
+            "open=now evaluated at {echoed}, asked between {t0} and {t1}"
+        );
+        checked = true;
+        break;
+    }
+    assert!(checked, "every open=now request straddled a minute");
+}
+
+#[tokio::test]
+async fn epsg_4549_input_lands_on_the_wgs84_answer() {
+    let dir = sample_dir();
+    let app = app_on(&dir);
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let to_4549 = proj::Proj::new_known_crs("EPSG:4326", "EPSG:4549", None).unwrap();
+    // The transform built here agrees with the checked figure of tests/crs.rs (PostGIS,
+    // pyproj and PROJ agree to the micrometre): easting first.
+    let (e, n): (f64, f64) = to_4549.convert((120.62, 31.43)).unwrap();
+    assert!((e - 558945.807446).abs() < 1e-4 && (n - 3478816.097067).abs() < 1e-4);
+    let all = [
+        "nursing_rooms",
+        "pocket_parks",
+        "service_stations",
+        "child_friendly_communities",
+    ];
+    let mut r = Rng::new(305);
+    for i in 0..12 {
+        let p = [r.range(120.4, 120.8), r.range(31.36, 31.53)];
+        let (e, n): (f64, f64) = to_4549.convert((p[0], p[1])).unwrap();
+        let layers = if i < all.len() {
+            vec![all[i]]
+        } else {
+            all.to_vec()
+        };
+        let flat = flatten(&snap, &dir, &layers);
+        let crs = if i % 2 == 0 { "EPSG:4549" } else { "4549" };
+        let uri = format!(
+            "/api/nearest?layer={}&lon={e}&lat={n}&crs={crs}&k=7",
+            layers.join(",")
+        );
+        let (v, _) =
+            assert_http_is_brute_force(&app, &uri, &flat, p, 7, f64::INFINITY, &|_| true).await;
+        let (_, w) = get(
+            &app,
+            &format!(
+                "/api/nearest?layer={}&lon={}&lat={}&k=7",
+                layers.join(","),
+                p[0],
+                p[1]
+            ),
+        )
+        .await;
+        let (a, b) = (ids_and_distances(&v), ids_and_distances(&w));
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x.0, y.0, "{uri}");
+            assert!((x.1 - y.1).abs() <= 0.2, "{uri}: {x:?} vs {y:?}");
+        }
+        let q = [
+            v["query"]["lon"].as_f64().unwrap(),
+            v["query"]["lat"].as_f64().unwrap(),
+        ];
+        assert!(
+            geodesic(q, p) < 1.0,
+            "{uri}: query echoed at {q:?}, was {p:?}"
+        );
+        assert_eq!(v["query"]["crs"], "EPSG:4549");
+    }
+}
+
+#[tokio::test]
+async fn property_filters_on_nearest_apply_before_the_limit() {
+    let dir = sample_dir();
+    let app = app_on(&dir);
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let mut r = Rng::new(306);
+    // (layers, filters, k, max_m)
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], usize, Option<f64>);
+    let cases: &[Case] = &[
+        (&["nursing_rooms"], &[("venue_type", "mall")], 5, None),
+        (&["nursing_rooms"], &[("venue_type", "hospital")], 10, None),
+        (
+            &["nursing_rooms"],
+            &[("venue_type", "transport_hub")],
+            10,
+            None,
+        ),
+        (&["nursing_rooms"], &[("township", "元和街道")], 5, None),
+        (&["nursing_rooms"], &[("amenities", "step_free")], 8, None),
+        (
+            &["nursing_rooms"],
+            &[("venue_type", "mall"), ("amenities", "changing_table")],
+            4,
+            Some(6000.0),
+        ),
+        (&["service_stations"], &[("township", "太平街道")], 3, None),
+        (
+            &["child_friendly_communities"],
+            &[("level", "municipal_demonstration")],
+            5,
+            None,
+        ),
+        (&["pocket_parks"], &[("child_friendly", "false")], 2, None),
+        (
+            &["nursing_rooms", "service_stations"],
+            &[("township", "黄埭镇")],
+            10,
+            None,
+        ),
+    ];
+    let mut limit_mattered = 0;
+    for (layers, filters, k, max_m) in cases {
+        let flat = flatten(&snap, &dir, layers);
+        let keep = |pr: &Value| {
+            filters
+                .iter()
+                .all(|(name, want)| pr.get(*name).is_some_and(|v| prop_equals(v, want)))
+        };
+        let matching = flat.props.iter().filter(|pr| keep(pr)).count();
+        assert!(matching > 0 && matching < flat.props.len(), "{filters:?}");
+        for _ in 0..4 {
+            let p = [r.range(120.4, 120.8), r.range(31.36, 31.53)];
+            let mut uri = format!(
+                "/api/nearest?layer={}&lon={}&lat={}&k={k}&{}",
+                layers.join(","),
+                p[0],
+                p[1],
+                encode(filters)
+            );
+            if let Some(m) = max_m {
+                uri.push_str(&format!("&max_m={m}"));
+            }
+            let cap = max_m.unwrap_or(f64::INFINITY);
+            let (v, want) = assert_http_is_brute_force(&app, &uri, &flat, p, *k, cap, &keep).await;
+            if max_m.is_none() {
+                assert_eq!(want.len(), (*k).min(matching), "{uri}");
+            }
+            for (name, value) in filters.iter() {
+                assert_eq!(v["filters"][*name], json!(value), "{uri}");
+            }
+            // Filtering after the limit would have returned fewer.
+            let first_k = flat.brute(p, *k, cap, &|_| true);
+            if first_k
+                .iter()
+                .filter(|(i, _)| keep(&flat.props[*i]))
+                .count()
+                < want.len()
+            {
+                limit_mattered += 1;
+            }
+        }
+    }
+    assert!(limit_mattered >= 10, "only {limit_mattered} cases");
+}
+
+/// The point of `g` nearest to `p` on the ground (itself inside a polygon), by golden-section
+/// search of the geodesic distance along every segment, independent of the code's method.
+fn oracle_nearest_point(p: [f64; 2], g: &Geometry<f64>) -> [f64; 2] {
+    use geo::{Contains, CoordsIter, Point};
+    match g {
+        Geometry::Point(q) => return [q.x(), q.y()],
+        Geometry::Polygon(_) | Geometry::MultiPolygon(_) if g.contains(&Point::new(p[0], p[1])) => {
+            return p
+        }
+        _ => {}
+    }
+    let rings: Vec<Vec<[f64; 2]>> = match g {
+        Geometry::Polygon(poly) => std::iter::once(poly.exterior())
+            .chain(poly.interiors())
+            .map(|r| r.coords_iter().map(|c| [c.x, c.y]).collect())
+            .collect(),
+        Geometry::MultiPolygon(m) => m
+            .iter()
+            .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
+            .map(|r| r.coords_iter().map(|c| [c.x, c.y]).collect())
+            .collect(),
+        Geometry::LineString(ls) => vec![ls.coords_iter().map(|c| [c.x, c.y]).collect()],
+        other => panic!("oracle_nearest_point does not handle {other:?}"),
+    };
+    let mut best = (f64::INFINITY, p);
+    for ring in &rings {
+        for w in ring.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            let at = |t: f64| [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+            let (mut lo, mut hi) = (0.0f64, 1.0f64);
+            let g = 0.618_033_988_749_895;
+            for _ in 0..80 {
+                let m1 = hi - g * (hi - lo);
+                let m2 = lo + g * (hi - lo);
+                if geodesic(p, at(m1)) < geodesic(p, at(m2)) {
+                    hi = m2;
+                } else {
+                    lo = m1;
+                }
+            }
+            for q in [at(0.5 * (lo + hi)), a, b] {
+                let d = geodesic(p, q);
+                if d < best.0 {
+                    best = (d, q);
+                }
+            }
+        }
+    }
+    best.1
+}
+
+fn pair(v: &Value) -> [f64; 2] {
+    [v[0].as_f64().unwrap(), v[1].as_f64().unwrap()]
+}
+
+/// Check one answer feature's extras against computations made here: `distance_m` against
+/// the geodesic to the nearest point, `bearing_deg` against geo's geodesic and haversine
+/// initial bearings to it, `walk_min` against 4 km/h, `nav` against the shared GCJ-02
+/// conversion of that point and the AMap link built from it.
+fn check_extras(f: &Value, p: [f64; 2], g: &Geometry<f64>, name: &str) {
+    use geo::{Bearing, Geodesic, Haversine, Point};
+    let pr = &f["properties"];
+    let id = &f["id"];
+    let d = pr["distance_m"].as_f64().unwrap();
+    let q = oracle_nearest_point(p, g);
+    let want_d = geodesic(p, q);
+    assert!((d - want_d).abs() <= 0.1, "{id}: distance {d} vs {want_d}");
+    // walk_min at 4 km/h (66.7 m a minute, as documented), to 0.1 min.
+    let walk = pr["walk_min"].as_f64().unwrap();
+    assert!(
+        (walk - want_d / (4000.0 / 60.0)).abs() <= 0.051,
+        "{id}: walk_min {walk} for {want_d} m"
+    );
+    // The navigation target: the nearest point, in WGS84 and in GCJ-02. Far from a long
+    // edge the distance barely changes along it (by s^2 / 2d for a shift s), so the target
+    // is held to being on the geometry and no more than 5 mm farther than the nearest point,
+    // plus its rounding to 1e-7 degrees (under 8 mm).
+    let w = pair(&pr["nav"]["wgs84"]);
+    let on = oracle_distance(w, g).min(geodesic(w, oracle_nearest_point(w, g)));
+    assert!(
+        on < 0.02,
+        "{id}: nav target {w:?} is {on} m off the geometry"
+    );
+    let excess = geodesic(p, w) - want_d;
+    let shift = geodesic(w, q);
+    assert!(
+        excess < 0.013 && shift <= 0.008 + (2.0 * want_d * 0.005).sqrt(),
+        "{id}: nav target {w:?} is {excess} m farther than the nearest point {q:?}, {shift} m \
+         from it, {want_d} m from {p:?}"
+    );
+    let gcj = pair(&pr["nav"]["gcj02"]);
+    let want_gcj = wgs84_to_gcj02(w[0], w[1]);
+    assert!(
+        (gcj[0] - want_gcj.0).abs() < 1e-6 && (gcj[1] - want_gcj.1).abs() < 1e-6,
+        "{id}: gcj02 {gcj:?} vs {want_gcj:?}"
+    );
+    let link = pr["nav"]["amap"].as_str().unwrap();
+    let (base, query) = link.split_once('?').unwrap();
+    assert_eq!(base, "https://uri.amap.com/navigation", "{id}");
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+    let get_param = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("{id}: no {k} in {link}"))
+    };
+    assert_eq!(get_param("mode"), "walk", "{link}");
+    assert_eq!(get_param("coordinate"), "gaode", "{link}");
+    let to: Vec<&str> = get_param("to").splitn(3, ',').collect();
+    assert_eq!(to.len(), 3, "{link}");
+    let (lon, lat): (f64, f64) = (to[0].parse().unwrap(), to[1].parse().unwrap());
+    assert!(
+        (lon - want_gcj.0).abs() < 1.5e-6 && (lat - want_gcj.1).abs() < 1.5e-6,
+        "{link}"
+    );
+    assert_eq!(to[2], name, "{link}");
+    // Bearing: null on the spot, else the initial bearing from the point to the target.
+    if d == 0.0 {
+        assert!(pr["bearing_deg"].is_null(), "{id}: bearing on the spot");
+        return;
+    }
+    let b = pr["bearing_deg"].as_f64().unwrap();
+    assert!((0.0..360.0).contains(&b), "{id}: {b}");
+    let (from, to) = (Point::new(p[0], p[1]), Point::new(q[0], q[1]));
+    let geo_b = Geodesic.bearing(from, to).rem_euclid(360.0);
+    let hav_b = Haversine.bearing(from, to).rem_euclid(360.0);
+    // The bearing is to the nav target: allow for how far that is from the oracle's point.
+    let slack = ((shift + 0.02) / want_d).to_degrees();
+    assert!(
+        angle_diff(b, geo_b) <= 0.06 + slack,
+        "{id}: bearing {b} vs geodesic {geo_b} ({want_d} m away)"
+    );
+    assert!(
+        angle_diff(b, hav_b) <= 0.5 + slack,
+        "{id}: bearing {b} vs haversine {hav_b}"
+    );
+}
+
+/// A test nursing room: id, `[lon, lat]`, opening_hours, venue_type, amenities.
+type Room<'a> = (String, [f64; 2], Option<&'a str>, &'a str, Vec<&'a str>);
+
+/// A copy of the sample data whose nursing rooms are replaced by `rooms`.
+fn data_with_rooms(name: &str, rooms: &[Room]) -> PathBuf {
+    let src = sample_dir();
+    let dir = std::env::temp_dir().join(format!("nestmap-nearest-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+    }
+    let features: Vec<Value> = rooms
+        .iter()
+        .map(|(id, pos, hours, venue, amenities)| {
+            let mut props = json!({
+                "name": format!("测试母婴室 {id}"),
+                "address": "测试地址",
+                "venue_type": venue,
+                "amenities": amenities,
+            });
+            if let Some(h) = hours {
+                props["opening_hours"] = json!(h);
+            }
+            json!({
+                "type": "Feature",
+                "id": id,
+                "geometry": {"type": "Point", "coordinates": pos},
+                "properties": props,
+            })
+        })
+        .collect();
+    std::fs::write(
+        dir.join("nursing_rooms.geojson"),
+        serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features})).unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+/// Each result's extras on a copy of the sample data with rooms placed around the query.
+/// Regression (issue 3 audit): a room due north came back with `bearing_deg` 360 (rounded
+/// after wrapping), outside 0..360.
+#[tokio::test]
+async fn each_result_carries_open_now_bearing_walk_time_and_nav_computed_right() {
+    let q = [120.64, 31.42];
+    // Due east, north, west and south of the query, each with hours that pin `open_now`
+    // whatever the time: always open, always closed, no hours, hours that say unknown.
+    let mut rooms: Vec<Room> = vec![
+        (
+            "east".into(),
+            [q[0] + 0.004, q[1]],
+            Some("24/7"),
+            "mall",
+            vec!["changing_table"],
+        ),
+        (
+            "north".into(),
+            [q[0], q[1] + 0.0035],
+            Some("off"),
+            "mall",
+            vec!["sink"],
+        ),
+        (
+            "west".into(),
+            [q[0] - 0.0045, q[1]],
+            None,
+            "hospital",
+            vec!["changing_table"],
+        ),
+        (
+            "south".into(),
+            [q[0], q[1] - 0.005],
+            Some("24/7 unknown"),
+            "park",
+            vec!["sink"],
+        ),
+    ];
+    let cardinal = [
+        ("east", 90.0),
+        ("north", 0.0),
+        ("west", 270.0),
+        ("south", 180.0),
+    ];
+    const HOURS: [Option<&str>; 7] = [
+        Some("24/7"),
+        Some("Mo-Fr 08:30-12:00,13:30-17:30; PH off"),
+        Some("Mo-Su 10:00-22:00"),
+        Some("Mo-Su 20:00-02:00"),
+        Some("Mo-Fr 08:00-20:00; Sa,Su 10:00-18:00; PH off"),
+        Some("Sa,Su 09:00-17:00"),
+        None,
+    ];
+    let mut r = Rng::new(307);
+    for i in 0..36 {
+        let pos = [q[0] + r.range(-0.03, 0.03), q[1] + r.range(-0.03, 0.03)];
+        let hours = HOURS[(r.next_u64() % HOURS.len() as u64) as usize];
+        let venue = ["mall", "hospital", "office"][i % 3];
+        let amenities: Vec<&str> = ["changing_table", "step_free", "sink"]
+            .into_iter()
+            .filter(|_| r.f() < 0.5)
+            .collect();
+        rooms.push((format!("r{i:02}"), pos, hours, venue, amenities));
+    }
+    // One exactly at the query point: distance 0, no bearing.
+    rooms.push(("here".into(), q, Some("24/7"), "office", vec!["sink"]));
+    let dir = data_with_rooms("extras", &rooms);
+    let app = app_on(&dir);
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let flat = flatten(&snap, &dir, &["nursing_rooms"]);
+    let point_of = |id: &str| -> Geometry<f64> {
+        let (_, pos, ..) = rooms.iter().find(|x| x.0 == id).unwrap();
+        Geometry::Point(geo::Point::new(pos[0], pos[1]))
+    };
+
+    // No filters: every room, each with its extras.
+    let n = rooms.len();
+    let mut checked = false;
+    for _ in 0..5 {
+        let t0 = shanghai_now();
+        let uri = format!(
+            "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=100",
+            q[0], q[1]
+        );
+        let (s, v) = get(&app, &uri).await;
+        let t1 = shanghai_now();
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let got = flat.hits(&v);
+        assert_same_ranking(
+            &got,
+            &flat.brute(q, 100, f64::INFINITY, &|_| true),
+            &flat.geoms,
+            q,
+            0.5,
+        );
+        assert_eq!(got.len(), n);
+        // The top level: the query point in WGS84, the time evaluated, no filters.
+        assert_eq!(v["query"]["lon"], json!(q[0]));
+        assert_eq!(v["query"]["lat"], json!(q[1]));
+        assert_eq!(v["query"]["crs"], "wgs84");
+        assert_eq!(v["query"]["k"], 100);
+        assert_eq!(v["query"]["max_m"], Value::Null);
+        assert_eq!(v["query"]["timezone"], "Asia/Shanghai");
+        assert_eq!(v["filters"], json!({}));
+        assert_eq!(v["walk_speed_m_per_min"], json!(66.7));
+        let evaluated = NaiveDateTime::parse_from_str(
+            v["query"]["evaluated_at"].as_str().unwrap(),
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        .unwrap();
+        assert!(
+            evaluated >= t0 - chrono::TimeDelta::seconds(1) && evaluated <= t1,
+            "evaluated at {evaluated}, asked between {t0} and {t1}"
+        );
+        let mut states = Vec::new();
+        for f in v["features"].as_array().unwrap() {
+            let id = f["id"].as_str().unwrap();
+            let name = format!("测试母婴室 {id}");
+            check_extras(f, q, &point_of(id), &name);
+            assert_eq!(f["properties"]["layer"], "nursing_rooms");
+            let i = flat.keys.iter().position(|k| k.1 == id).unwrap();
+            if let Some((_, want)) = cardinal.iter().find(|c| c.0 == id) {
+                let b = f["properties"]["bearing_deg"].as_f64().unwrap();
+                assert!(
+                    angle_diff(b, *want) <= 0.5,
+                    "{id}: bearing {b}, want {want}"
+                );
+            }
+            if id == "here" {
+                assert_eq!(f["properties"]["distance_m"], json!(0.0));
+            }
+            // open_now only when the request fell within one minute (hours change on minutes).
+            if same_minute(t0, t1) {
+                let want = oracle_open(&flat.props[i], t0);
+                assert_eq!(f["properties"]["open_now"], json!(want), "{id} at {t0}");
+                states.push(want);
+            }
+        }
+        if same_minute(t0, t1) {
+            for s in [Some(true), Some(false), None] {
+                assert!(states.contains(&s), "no open_now {s:?} among {states:?}");
+            }
+            checked = true;
+            break;
+        }
+    }
+    assert!(checked, "every request straddled a minute");
+
+    // Filters: echoed at the top level and applied before the limit.
+    let at = "2026-11-24T23:30";
+    let uri = format!(
+        "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=3&max_m=4000&has=changing_table&venue_type=mall&open={at}",
+        q[0], q[1]
+    );
+    let keep = |pr: &Value| {
+        oracle_open(pr, t(at)) == Some(true)
+            && prop_equals(&pr["amenities"], "changing_table")
+            && pr["venue_type"] == "mall"
+    };
+    let (v, want) = assert_http_is_brute_force(&app, &uri, &flat, q, 3, 4000.0, &keep).await;
+    assert!(!want.is_empty());
+    assert_eq!(
+        v["filters"],
+        json!({"open": format!("{at}:00"), "has": ["changing_table"], "venue_type": "mall"})
+    );
+    assert_eq!(v["query"]["k"], 3);
+    assert_eq!(v["query"]["max_m"], json!(4000.0));
+    for f in v["features"].as_array().unwrap() {
+        let id = f["id"].as_str().unwrap();
+        check_extras(f, q, &point_of(id), &format!("测试母婴室 {id}"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Regression (issue 3 audit): for polygons the nav target and the bearing pointed at the
+/// nearest point in raw degrees, up to 34 m from the nearest point on the ground (2.7 m
+/// farther than `distance_m` said, the bearing off by 0.3 degrees).
+#[tokio::test]
+async fn sample_polygons_bearing_and_nav_point_at_the_nearest_point_on_the_ground() {
+    let dir = sample_dir();
+    let app = app_on(&dir);
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let mut r = Rng::new(308);
+    for layers in [
+        &["pocket_parks"][..],
+        &["child_friendly_communities"],
+        &["service_stations"],
+    ] {
+        let flat = flatten(&snap, &dir, layers);
+        for p in query_points(&flat, &mut r, 6) {
+            let uri = format!(
+                "/api/nearest?layer={}&lon={}&lat={}&k=3",
+                layers.join(","),
+                p[0],
+                p[1]
+            );
+            let (v, _) =
+                assert_http_is_brute_force(&app, &uri, &flat, p, 3, f64::INFINITY, &|_| true).await;
+            for (f, (i, _)) in v["features"].as_array().unwrap().iter().zip(flat.hits(&v)) {
+                let name = flat.props[i]["name"].as_str().unwrap();
+                check_extras(f, p, &flat.geoms[i], name);
+            }
+        }
     }
 }

@@ -133,15 +133,36 @@ fn filters_json(f: &Filters) -> Value {
     Value::Object(m)
 }
 
-/// The nearest point of a geometry to `p` (the query itself when inside a polygon).
+/// The nearest point of a geometry to `p` on the ground (the query itself inside a polygon):
+/// the target of `bearing_deg` and `nav`. Segments are measured with the same local-frame
+/// method as `distance_m` (a nearest point taken in raw degrees can lie tens of metres off).
 fn nearest_point(g: &geo::Geometry<f64>, p: [f64; 2], distance_m: f64) -> [f64; 2] {
-    use geo::{ClosestPoint, Point};
+    use crate::index::geodesy::{distance_m as ground_m, segment_distance_m};
+    use geo::{ClosestPoint, Geometry, LinesIter, Point};
     if distance_m == 0.0 {
         return p;
     }
-    match g.closest_point(&Point::new(p[0], p[1])) {
-        geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => [q.x(), q.y()],
-        geo::Closest::Indeterminate => p,
+    let closest = |lines: &mut dyn Iterator<Item = geo::Line<f64>>| {
+        lines
+            .map(|l| segment_distance_m(p, [l.start.x, l.start.y], [l.end.x, l.end.y]))
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map_or(p, |(_, q)| q)
+    };
+    match g {
+        Geometry::Point(q) => [q.x(), q.y()],
+        Geometry::MultiPoint(m) => m
+            .iter()
+            .map(|q| [q.x(), q.y()])
+            .min_by(|a, b| ground_m(p, *a).total_cmp(&ground_m(p, *b)))
+            .unwrap_or(p),
+        Geometry::LineString(x) => closest(&mut x.lines_iter()),
+        Geometry::MultiLineString(x) => closest(&mut x.lines_iter()),
+        Geometry::Polygon(x) => closest(&mut x.lines_iter()),
+        Geometry::MultiPolygon(x) => closest(&mut x.lines_iter()),
+        other => match other.closest_point(&Point::new(p[0], p[1])) {
+            geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => [q.x(), q.y()],
+            geo::Closest::Indeterminate => p,
+        },
     }
 }
 
@@ -188,7 +209,9 @@ fn extras(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> Extr
         };
     }
     let to = nearest_point(layer.geometry(h.feature), from, h.distance_m);
-    let bearing = (h.distance_m > 0.0).then(|| round1(FromPoint::new(from).bearing_deg(to)));
+    // Rounded, then wrapped: 359.96 degrees is north (0), never 360.
+    let bearing = (h.distance_m > 0.0)
+        .then(|| round1(FromPoint::new(from).bearing_deg(to)).rem_euclid(360.0));
     let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
     let name = layer.features[h.feature]
         .properties
