@@ -584,3 +584,890 @@ async fn csv_and_geojson_formats() {
     .await;
     assert_eq!(g, v["gaps"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// The audit's gaps in issue 4: township and posted areas, children, profiles, gap
+// populations and townships, `remove`, and where grid candidates come from. Each answer is
+// checked against a brute force on the same grid: every cell centre and every person against
+// the area, the water and every facility (geodesic distance to the point, or to the edge of
+// a line or polygon), with nothing taken from the code's answer.
+// ---------------------------------------------------------------------------------------
+
+/// What one brute-force run needs: the area, the water, the townships (code, name,
+/// outline), facilities with their radii, and people (`[lon, lat]`, population, children).
+struct Input {
+    area: MultiPolygon<f64>,
+    water: Vec<MultiPolygon<f64>>,
+    zones: Vec<(String, String, MultiPolygon<f64>)>,
+    facilities: Vec<(Geometry<f64>, f64)>,
+    people: Vec<([f64; 2], u64, u64)>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Counts {
+    cells: u64,
+    covered_cells: u64,
+    population: u64,
+    covered_population: u64,
+    children: u64,
+    covered_children: u64,
+}
+
+/// The brute-force answer.
+struct Truth {
+    grid: Grid,
+    /// Per cell: `None` outside the area or on water, else whether it is covered.
+    cell: Vec<Option<bool>>,
+    /// Per cell: the first township holding its centre.
+    cell_zone: Vec<Option<usize>>,
+    /// Per person: `None` outside the area or on water, else whether covered.
+    person: Vec<Option<bool>>,
+    total: Counts,
+    zones: Vec<Counts>,
+}
+
+fn multi(p: Polygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon(vec![p])
+}
+
+fn as_multi(g: &Geometry<f64>) -> MultiPolygon<f64> {
+    match g {
+        Geometry::Polygon(p) => multi(p.clone()),
+        Geometry::MultiPolygon(m) => m.clone(),
+        other => panic!("not areal: {other:?}"),
+    }
+}
+
+/// Whether `p` is within `r` metres of `g`: [`oracle_distance`], skipped only when the
+/// geodesic distance to the geometry's box already exceeds the radius by a wide margin.
+fn within(p: [f64; 2], g: &Geometry<f64>, r: f64) -> bool {
+    use geo::BoundingRect;
+    let b = g.bounding_rect().unwrap();
+    let q = [
+        p[0].clamp(b.min().x, b.max().x),
+        p[1].clamp(b.min().y, b.max().y),
+    ];
+    if geodesic(p, q) > 1.02 * r + 1.0 {
+        return false;
+    }
+    oracle_distance(p, g) <= r
+}
+
+fn reached(facilities: &[(Geometry<f64>, f64)], p: [f64; 2]) -> bool {
+    facilities.iter().any(|(g, r)| within(p, g, *r))
+}
+
+fn truth(input: &Input, cell_m: f64) -> Truth {
+    use geo::BoundingRect;
+    let b = input.area.bounding_rect().unwrap();
+    let grid = Grid::over(
+        [b.min().x, b.min().y, b.max().x, b.max().y],
+        cell_m,
+        10_000_000,
+    )
+    .unwrap();
+    let dry =
+        |pt: &Point<f64>| input.area.contains(pt) && !input.water.iter().any(|w| w.contains(pt));
+    let zone_of = |pt: &Point<f64>| input.zones.iter().position(|z| z.2.contains(pt));
+    let mut total = Counts::default();
+    let mut zones = vec![Counts::default(); input.zones.len()];
+    let n = grid.nx * grid.ny;
+    let (mut cell, mut cell_zone) = (vec![None; n], vec![None; n]);
+    for c in 0..n {
+        let p = grid.centre(c);
+        let pt = Point::new(p[0], p[1]);
+        if !dry(&pt) {
+            continue;
+        }
+        let cov = reached(&input.facilities, p);
+        cell[c] = Some(cov);
+        cell_zone[c] = zone_of(&pt);
+        for t in std::iter::once(&mut total).chain(cell_zone[c].map(|z| &mut zones[z])) {
+            t.cells += 1;
+            t.covered_cells += cov as u64;
+        }
+    }
+    let mut person = Vec::new();
+    for (p, pop, ch) in &input.people {
+        let pt = Point::new(p[0], p[1]);
+        if !dry(&pt) {
+            person.push(None);
+            continue;
+        }
+        let cov = reached(&input.facilities, *p);
+        person.push(Some(cov));
+        for t in std::iter::once(&mut total).chain(zone_of(&pt).map(|z| &mut zones[z])) {
+            t.population += pop;
+            t.children += ch;
+            if cov {
+                t.covered_population += pop;
+                t.covered_children += ch;
+            }
+        }
+    }
+    Truth {
+        grid,
+        cell,
+        cell_zone,
+        person,
+        total,
+        zones,
+    }
+}
+
+/// One tally of the answer (`totals` or a township row) against the brute force.
+fn assert_counts(j: &Value, c: &Counts, ctx: &str) {
+    let pairs = [
+        ("cells", c.cells),
+        ("covered_cells", c.covered_cells),
+        ("population_total", c.population),
+        ("covered_population", c.covered_population),
+        ("children_total", c.children),
+        ("covered_children", c.covered_children),
+    ];
+    for (k, want) in pairs {
+        assert_eq!(j[k].as_u64(), Some(want), "{ctx}: {k} in {j}");
+    }
+    let share = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let shares = [
+        ("covered_area_share", share(c.covered_cells, c.cells)),
+        (
+            "covered_population_share",
+            share(c.covered_population, c.population),
+        ),
+        (
+            "covered_children_share",
+            share(c.covered_children, c.children),
+        ),
+    ];
+    for (k, want) in shares {
+        let got = j[k].as_f64().unwrap();
+        assert!(
+            (got - want).abs() <= 5e-5 + 1e-12,
+            "{ctx}: {k} {got}, brute force {want}"
+        );
+    }
+}
+
+/// Totals and every township row against the brute force.
+fn assert_truth(v: &Value, input: &Input, t: &Truth, ctx: &str) {
+    assert_counts(&v["totals"], &t.total, &format!("{ctx}, totals"));
+    let rows = v["townships"].as_array().unwrap();
+    assert_eq!(rows.len(), input.zones.len(), "{ctx}: township rows");
+    for (row, (z, want)) in rows.iter().zip(input.zones.iter().zip(&t.zones)) {
+        assert_eq!(row["code"], z.0.as_str(), "{ctx}");
+        assert_counts(row, want, &format!("{ctx}, township {}", z.0));
+    }
+}
+
+/// The synthetic world's facilities with their layer ids and feature ids.
+fn layered(w: &World) -> Vec<(&'static str, String, Geometry<f64>)> {
+    w.facilities
+        .iter()
+        .enumerate()
+        .map(|(i, (g, _))| {
+            let (layer, id) = match i {
+                0..=7 => ("rooms", format!("r{i}")),
+                8..=11 => ("parks", format!("p{}", i - 8)),
+                _ => ("lines", format!("l{}", i - 12)),
+            };
+            (layer, id, g.clone())
+        })
+        .collect()
+}
+
+/// The catalog radius of each synthetic layer (its `service_radius_m` in `world`).
+fn catalog_radius(layer: &str) -> f64 {
+    match layer {
+        "rooms" => 600.0,
+        "parks" => 300.0,
+        _ => 400.0,
+    }
+}
+
+fn world_zones(w: &World) -> Vec<(String, String, MultiPolygon<f64>)> {
+    w.zones
+        .iter()
+        .enumerate()
+        .map(|(i, z)| {
+            (
+                format!("99900100{i}"),
+                format!("示例镇 {i}"),
+                multi(z.clone()),
+            )
+        })
+        .collect()
+}
+
+/// The brute-force input for the synthetic world: `layers` at `radius(layer)`, leaving out
+/// the feature ids in `removed`.
+fn world_input(
+    w: &World,
+    area: MultiPolygon<f64>,
+    zones: Vec<(String, String, MultiPolygon<f64>)>,
+    layers: &[&str],
+    radius: impl Fn(&str) -> f64,
+    removed: &[&str],
+) -> Input {
+    Input {
+        area,
+        water: vec![multi(w.lake.clone())],
+        zones,
+        facilities: layered(w)
+            .into_iter()
+            .filter(|(l, id, _)| layers.contains(l) && !removed.contains(&id.as_str()))
+            .map(|(l, _, g)| (g, radius(l)))
+            .collect(),
+        people: w.people.clone(),
+    }
+}
+
+/// A posted area: a MultiPolygon of a rectangle crossing the district's western edge, with a
+/// hole, and a triangle over the lake.
+fn posted_area() -> MultiPolygon<f64> {
+    let (x, y) = (CENTRE[0], CENTRE[1]);
+    let outer = LineString::from(vec![
+        (x - 0.07, y - 0.03),
+        (x + 0.002, y - 0.03),
+        (x + 0.002, y + 0.03),
+        (x - 0.07, y + 0.03),
+        (x - 0.07, y - 0.03),
+    ]);
+    let hole = LineString::from(vec![
+        (x - 0.03, y - 0.01),
+        (x - 0.03, y + 0.005),
+        (x - 0.015, y + 0.005),
+        (x - 0.015, y - 0.01),
+        (x - 0.03, y - 0.01),
+    ]);
+    let triangle = LineString::from(vec![
+        (x + 0.004, y),
+        (x + 0.04, y),
+        (x + 0.01, y + 0.03),
+        (x + 0.004, y),
+    ]);
+    MultiPolygon(vec![
+        Polygon::new(outer, vec![hole]),
+        Polygon::new(triangle, vec![]),
+    ])
+}
+
+fn geojson_of(m: &MultiPolygon<f64>) -> Value {
+    serde_json::to_value(geojson::Geometry::from(m)).unwrap()
+}
+
+/// Gap 1: a township by its code, and a posted polygon, give the brute force's figures on
+/// that area (water out), and not the district's.
+#[tokio::test]
+async fn township_and_posted_areas_equal_brute_force() {
+    let layers = ["rooms", "parks", "lines"];
+    for seed in [21, 22] {
+        let w = world(seed);
+        let app = app(world(seed).snap);
+        let base = "/api/coverage?layer=rooms,parks,lines&cell_m=300";
+        let (s, district) = get(&app, &format!("{base}&area=999001")).await;
+        assert_eq!(s, StatusCode::OK, "{district}");
+        let input = world_input(
+            &w,
+            multi(w.area.clone()),
+            world_zones(&w),
+            &layers,
+            catalog_radius,
+            &[],
+        );
+        let t = truth(&input, 300.0);
+        assert_truth(&district, &input, &t, &format!("seed {seed}, district"));
+        for (code, name, outline) in world_zones(&w) {
+            let (s, v) = get(&app, &format!("{base}&area={code}")).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let zone = vec![(code.clone(), name, outline.clone())];
+            let input = world_input(&w, outline, zone, &layers, catalog_radius, &[]);
+            let t = truth(&input, 300.0);
+            let ctx = format!("seed {seed}, township {code}");
+            assert_truth(&v, &input, &t, &ctx);
+            // The only row is the township itself, and it is the whole answer.
+            assert_counts(&v["townships"][0], &t.total, &ctx);
+            assert_ne!(v["totals"], district["totals"], "{ctx}");
+            assert_ne!(t.total.cells, 0, "{ctx}: an empty township proves nothing");
+        }
+        // Some cell centres lie on the lake, so leaving water out is exercised.
+        let lake_cells = t
+            .cell
+            .iter()
+            .enumerate()
+            .filter(|(c, _)| {
+                let p = t.grid.centre(*c);
+                w.lake.contains(&Point::new(p[0], p[1]))
+            })
+            .count();
+        assert!(lake_cells > 0);
+
+        let area = posted_area();
+        let (s, v) = post(
+            &app,
+            json!({"layer": layers, "area": geojson_of(&area), "cell_m": 300}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let input = world_input(
+            &w,
+            area.clone(),
+            world_zones(&w),
+            &layers,
+            catalog_radius,
+            &[],
+        );
+        let t = truth(&input, 300.0);
+        let ctx = format!("seed {seed}, posted area");
+        assert_truth(&v, &input, &t, &ctx);
+        assert_ne!(v["totals"], district["totals"], "{ctx}");
+        // The hole and the lake are out: no counted cell has its centre in either.
+        for (c, state) in t.cell.iter().enumerate() {
+            let p = t.grid.centre(c);
+            let pt = Point::new(p[0], p[1]);
+            if w.lake.contains(&pt) || !area.contains(&pt) {
+                assert!(state.is_none());
+            }
+        }
+        // The same polygon as a GeoJSON Feature gives the same answer.
+        let (_, f) = post(
+            &app,
+            json!({"layer": layers, "area": {"type": "Feature", "properties": {}, "geometry": geojson_of(&area)}, "cell_m": 300}),
+        )
+        .await;
+        assert_eq!(f["totals"], v["totals"]);
+    }
+}
+
+fn sample_snapshot() -> Snapshot {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
+    let snap = nestmap::load::load_dir(&dir).expect("the sample data loads");
+    assert!(!snap.report.has_errors(), "{:#?}", snap.report.problems);
+    snap
+}
+
+/// The brute-force input from the sample data as loaded: the district 320507 (or `area`),
+/// its townships, lakes and demand, and `layers` at their catalog radius or `radius_m`.
+fn sample_input(
+    snap: &Snapshot,
+    area: Option<MultiPolygon<f64>>,
+    only_zone: Option<&str>,
+    layers: &[&str],
+    radius_m: Option<f64>,
+) -> Input {
+    let layer = |id: &str| snap.layer(id).unwrap();
+    let text = |l: &Layer, i: usize, k: &str| {
+        l.features[i]
+            .properties
+            .get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let all = |id: &str| {
+        let l = layer(id);
+        (0..l.features.len())
+            .map(|i| (i, l.geometry(i).clone()))
+            .collect::<Vec<_>>()
+    };
+    let t = layer("townships");
+    let zones: Vec<(String, String, MultiPolygon<f64>)> = all("townships")
+        .into_iter()
+        .map(|(i, g)| (text(t, i, "code"), text(t, i, "name"), as_multi(&g)))
+        .filter(|z| only_zone.is_none_or(|c| z.0 == c))
+        .collect();
+    let d = layer("district");
+    let district = all("district")
+        .into_iter()
+        .find(|(i, _)| text(d, *i, "code") == "320507")
+        .map(|(_, g)| as_multi(&g))
+        .unwrap();
+    let area = match (area, only_zone) {
+        (Some(a), _) => a,
+        (None, Some(_)) => zones[0].2.clone(),
+        (None, None) => district,
+    };
+    let dm = layer("demand");
+    let people = all("demand")
+        .into_iter()
+        .map(|(i, g)| {
+            let Geometry::Point(p) = g else {
+                panic!("demand is points")
+            };
+            let num = |k: &str| dm.features[i].properties.get(k).and_then(|v| v.as_u64());
+            (
+                [p.x(), p.y()],
+                num("population").unwrap(),
+                num("children").unwrap(),
+            )
+        })
+        .collect();
+    let facilities = layers
+        .iter()
+        .flat_map(|id| {
+            let r = radius_m.unwrap_or(layer(id).spec.service_radius_m);
+            all(id).into_iter().map(move |(_, g)| (g, r))
+        })
+        .collect();
+    Input {
+        area,
+        water: all("water").iter().map(|(_, g)| as_multi(g)).collect(),
+        zones,
+        facilities,
+        people,
+    }
+}
+
+/// Gap 2: the children figures of the layers for children (nursing rooms, child-friendly
+/// communities, pocket parks; singly, together, and at a set radius), district-wide and per
+/// township, equal a brute force over the demand layer on the sample data.
+#[tokio::test]
+async fn children_shares_of_childrens_layers_equal_brute_force() {
+    let snap = sample_snapshot();
+    let cases: [(&[&str], Option<f64>); 5] = [
+        (&["nursing_rooms"], None),
+        (&["child_friendly_communities"], None),
+        (&["pocket_parks"], None),
+        (
+            &[
+                "nursing_rooms",
+                "child_friendly_communities",
+                "pocket_parks",
+            ],
+            None,
+        ),
+        (
+            &["child_friendly_communities", "pocket_parks"],
+            Some(1500.0),
+        ),
+    ];
+    let inputs: Vec<Input> = cases
+        .iter()
+        .map(|(layers, r)| sample_input(&snap, None, None, layers, *r))
+        .collect();
+    let app = app(snap);
+    for ((layers, r), input) in cases.iter().zip(&inputs) {
+        let mut uri = format!("/api/coverage?layer={}&cell_m=1000", layers.join(","));
+        if let Some(r) = r {
+            uri += &format!("&radius_m={r}");
+        }
+        let (s, v) = get(&app, &uri).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let t = truth(input, 1000.0);
+        assert!(
+            t.total.children > 0 && t.total.covered_children > 0,
+            "{uri}"
+        );
+        assert!(t.total.covered_children < t.total.children, "{uri}");
+        assert_truth(&v, input, &t, &uri);
+    }
+}
+
+/// Gap 1 on the sample data: every real township code, and a posted rectangle over the
+/// middle of the district, against the brute force; none gives the district's totals.
+#[tokio::test]
+async fn sample_townships_and_a_posted_area_equal_brute_force() {
+    use geo::BoundingRect;
+    let snap = sample_snapshot();
+    let codes: Vec<String> = {
+        let t = snap.layer("townships").unwrap();
+        t.features
+            .iter()
+            .map(|f| {
+                f.properties
+                    .get("code")
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert!(codes.len() > 5);
+    let inputs: Vec<Input> = codes
+        .iter()
+        .map(|c| sample_input(&snap, None, Some(c), &["nursing_rooms"], Some(1000.0)))
+        .collect();
+    let district = sample_input(&snap, None, None, &["nursing_rooms"], None);
+    let b = district.area.bounding_rect().unwrap();
+    let (cx, cy) = ((b.min().x + b.max().x) / 2.0, (b.min().y + b.max().y) / 2.0);
+    let rect_area = multi(rect(cx - 0.06, cy - 0.04, cx + 0.05, cy + 0.05));
+    // walk15: 1000 m.
+    let posted = sample_input(
+        &snap,
+        Some(rect_area.clone()),
+        None,
+        &["nursing_rooms"],
+        Some(1000.0),
+    );
+    let app = app(snap);
+    let base = "/api/coverage?layer=nursing_rooms&profile=walk15&cell_m=500";
+    let (_, whole) = get(&app, base).await;
+    let mut with_water = 0;
+    for (code, input) in codes.iter().zip(&inputs) {
+        let (s, v) = get(&app, &format!("{base}&area={code}")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let t = truth(input, 500.0);
+        assert_truth(&v, input, &t, &format!("township {code}"));
+        assert_ne!(v["totals"], whole["totals"], "township {code}");
+        assert!(
+            v["totals"]["cells"].as_u64() < whole["totals"]["cells"].as_u64(),
+            "township {code}"
+        );
+        // Townships touching a lake lose the lake's cells.
+        with_water += (0..t.cell.len()).any(|c| {
+            let p = t.grid.centre(c);
+            let pt = Point::new(p[0], p[1]);
+            input.area.contains(&pt) && t.cell[c].is_none()
+        }) as usize;
+    }
+    assert!(
+        with_water > 0,
+        "no township touches water: the water case is untested"
+    );
+    let (s, v) = post(
+        &app,
+        json!({"layer": "nursing_rooms", "profile": "walk15", "cell_m": 500, "area": geojson_of(&rect_area)}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let t = truth(&posted, 500.0);
+    assert_truth(&v, &posted, &t, "posted rectangle");
+    assert_ne!(v["totals"], whole["totals"]);
+}
+
+/// Gap 3: each profile's radius (from the README's table; `layer` takes each layer's
+/// catalog radius) is the one applied, returned with its source, and the shares equal the
+/// brute force at that radius; `radius_m` overrides every profile.
+#[tokio::test]
+async fn profiles_apply_their_radius_and_radius_m_overrides_them() {
+    let layers = ["rooms", "parks", "lines"];
+    let w = world(31);
+    let app = app(world(31).snap);
+    let profiles: [(&str, Option<f64>, &str); 6] = [
+        ("walk5", Some(300.0), "GB 50180-2018"),
+        ("walk10", Some(500.0), "GB 50180-2018"),
+        ("walk15", Some(1000.0), "GB 50180-2018"),
+        ("green", Some(300.0), "300米见绿"),
+        ("park", Some(500.0), "500米见园"),
+        ("layer", None, "service_radius_m"),
+    ];
+    let run = |radius: Option<f64>| {
+        let input = world_input(
+            &w,
+            multi(w.area.clone()),
+            world_zones(&w),
+            &layers,
+            |l| radius.unwrap_or(catalog_radius(l)),
+            &[],
+        );
+        let t = truth(&input, 400.0);
+        (input, t)
+    };
+    let mut seen = Vec::new();
+    for (name, preset, source) in profiles {
+        let (s, v) = get(
+            &app,
+            &format!("/api/coverage?layer=rooms,parks,lines&area=999001&cell_m=400&profile={name}"),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["profile"]["name"], name);
+        assert_eq!(v["profile"]["radius_m"].as_f64(), preset, "{name}");
+        assert!(
+            v["profile"]["source"].as_str().unwrap().contains(source),
+            "{name}: {}",
+            v["profile"]["source"]
+        );
+        let want: serde_json::Map<String, Value> = layers
+            .iter()
+            .map(|l| (l.to_string(), json!(preset.unwrap_or(catalog_radius(l)))))
+            .collect();
+        assert_eq!(v["radii_m"], Value::Object(want), "{name}");
+        let (input, t) = run(preset);
+        assert_truth(&v, &input, &t, &format!("profile {name}"));
+        seen.push(t.total);
+        // radius_m wins over the profile, GET and POST alike.
+        let (_, o) = get(
+            &app,
+            &format!("/api/coverage?layer=rooms,parks,lines&area=999001&cell_m=400&profile={name}&radius_m=750"),
+        )
+        .await;
+        assert_eq!(
+            o["radii_m"],
+            json!({"rooms": 750.0, "parks": 750.0, "lines": 750.0}),
+            "{name}"
+        );
+        let (input, t) = run(Some(750.0));
+        assert_truth(&o, &input, &t, &format!("profile {name} with radius_m 750"));
+        let (_, p) = post(
+            &app,
+            json!({"layer": layers, "area": "999001", "cell_m": 400, "profile": name, "radius_m": 750}),
+        )
+        .await;
+        assert_eq!(p["totals"], o["totals"], "{name}");
+    }
+    // The radii differ enough that the figures differ: the checks above could fail.
+    assert_ne!(seen[0], seen[1]);
+    assert_ne!(seen[1], seen[2]);
+    assert_ne!(seen[2], seen[5]);
+}
+
+/// Gap 4: each gap's population and children are those of the uncovered people inside its
+/// polygon, its township is the one holding most of its uncovered cells (brute force over
+/// the township polygons), and the gap areas add up to the uncovered cells' area; for the
+/// district, a township and a posted area.
+#[tokio::test]
+async fn gap_population_and_township_equal_brute_force() {
+    let layers = ["rooms", "parks", "lines"];
+    let w = world(41);
+    let app = app(world(41).snap);
+    let cell_m = 250.0;
+    let areas = [
+        (json!("999001"), multi(w.area.clone()), world_zones(&w)),
+        (
+            json!("999001001"),
+            multi(w.zones[1].clone()),
+            world_zones(&w)[1..].to_vec(),
+        ),
+        (geojson_of(&posted_area()), posted_area(), world_zones(&w)),
+    ];
+    let mut split_gaps = 0;
+    for (area_json, area, zones) in areas {
+        let ctx = format!(
+            "area {}",
+            area_json.to_string().chars().take(40).collect::<String>()
+        );
+        let (s, v) = post(
+            &app,
+            json!({"layer": layers, "area": area_json, "cell_m": cell_m, "radius_m": 450}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let input = world_input(&w, area, zones, &layers, |_| 450.0, &[]);
+        let t = truth(&input, cell_m);
+        assert_truth(&v, &input, &t, &ctx);
+        let gaps = v["gaps"]["features"].as_array().unwrap();
+        assert!(!gaps.is_empty(), "{ctx}: no gap to test");
+        let uncovered: Vec<usize> = (0..t.cell.len())
+            .filter(|&c| t.cell[c] == Some(false))
+            .collect();
+        let mut area_sum = 0.0;
+        let mut with_people = 0;
+        for g in gaps {
+            let geom: geojson::Geometry = serde_json::from_value(g["geometry"].clone()).unwrap();
+            let poly = MultiPolygon::try_from(Geometry::try_from(geom).unwrap()).unwrap();
+            let props = &g["properties"];
+            area_sum += props["area_m2"].as_f64().unwrap();
+            // People: uncovered, in the area, inside the polygon.
+            let (mut pop, mut ch) = (0, 0);
+            for ((p, n, c), state) in input.people.iter().zip(&t.person) {
+                if *state == Some(false) && poly.contains(&Point::new(p[0], p[1])) {
+                    pop += n;
+                    ch += c;
+                }
+            }
+            assert_eq!(props["population"].as_u64(), Some(pop), "{ctx}: {props}");
+            assert_eq!(props["children"].as_u64(), Some(ch), "{ctx}: {props}");
+            with_people += (pop > 0) as usize;
+            // Township: most of its uncovered cells, by the township polygons.
+            let mut counts = vec![0usize; input.zones.len()];
+            let mut cells = 0;
+            for &c in &uncovered {
+                let p = t.grid.centre(c);
+                if poly.contains(&Point::new(p[0], p[1])) {
+                    cells += 1;
+                    if let Some(z) = t.cell_zone[c] {
+                        counts[z] += 1;
+                    }
+                }
+            }
+            assert!(cells > 0, "{ctx}: a gap without uncovered cells");
+            assert_eq!(
+                props["area_m2"].as_f64().unwrap(),
+                cells as f64 * cell_m * cell_m,
+                "{ctx}: {props}"
+            );
+            split_gaps += (counts.iter().filter(|&&n| n > 0).count() > 1) as usize;
+            let best = counts.iter().copied().max().unwrap_or(0);
+            if best == 0 {
+                assert!(props["township"].is_null(), "{ctx}: {props}");
+            } else {
+                let names: Vec<&str> = (0..counts.len())
+                    .filter(|&z| counts[z] == best)
+                    .map(|z| input.zones[z].1.as_str())
+                    .collect();
+                assert!(
+                    names.contains(&props["township"].as_str().unwrap_or("null")),
+                    "{ctx}: township {} where the brute force has {names:?} ({counts:?})",
+                    props["township"]
+                );
+            }
+        }
+        assert!(with_people > 0, "{ctx}: no gap holds people");
+        assert_eq!(
+            area_sum,
+            uncovered.len() as f64 * cell_m * cell_m,
+            "{ctx}: gap areas against the uncovered cells"
+        );
+    }
+    assert!(
+        split_gaps > 0,
+        "no gap spans two townships: the majority rule is untested"
+    );
+}
+
+/// Gap 5: `remove` takes those facilities out, from any of the chosen layers: the answer
+/// equals the brute force without them, and differs from the one with them.
+#[tokio::test]
+async fn removed_facilities_equal_brute_force_without_them() {
+    let layers = ["rooms", "parks", "lines"];
+    for seed in [51, 52] {
+        let w = world(seed);
+        let app = app(world(seed).snap);
+        let (_, full) = post(
+            &app,
+            json!({"layer": layers, "area": "999001", "cell_m": 300}),
+        )
+        .await;
+        let cases: [&[&str]; 3] = [
+            &["r0"],
+            &["r1", "r5", "p2", "l0"],
+            &[
+                "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "p0", "p1", "p2", "p3", "l0",
+            ],
+        ];
+        for removed in cases {
+            let (s, v) = post(
+                &app,
+                json!({"layer": layers, "area": "999001", "cell_m": 300, "remove": removed}),
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let input = world_input(
+                &w,
+                multi(w.area.clone()),
+                world_zones(&w),
+                &layers,
+                catalog_radius,
+                removed,
+            );
+            let t = truth(&input, 300.0);
+            let ctx = format!("seed {seed}, remove {removed:?}");
+            assert_truth(&v, &input, &t, &ctx);
+            if removed.len() > 1 {
+                assert_ne!(v["totals"], full["totals"], "{ctx}");
+            }
+        }
+        // Removing every facility of the one chosen layer leaves nothing covered.
+        let rooms: Vec<String> = (0..8).map(|i| format!("r{i}")).collect();
+        let (_, v) = post(
+            &app,
+            json!({"layer": "rooms", "area": "999001", "cell_m": 300, "remove": rooms}),
+        )
+        .await;
+        let input = world_input(
+            &w,
+            multi(w.area.clone()),
+            world_zones(&w),
+            &["rooms"],
+            catalog_radius,
+            &["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"],
+        );
+        let t = truth(&input, 300.0);
+        assert_eq!(t.total.covered_cells, 0);
+        assert_truth(&v, &input, &t, &format!("seed {seed}, every room removed"));
+    }
+}
+
+/// Gap 6: without a posted candidate list, every suggested site is the centre of a grid
+/// cell in the area and not on water (district, township, posted area), the sites are
+/// distinct, and each round's population gain is the brute force's best over those centres.
+#[tokio::test]
+async fn suggested_sites_are_cell_centres_in_the_area() {
+    let w = world(61);
+    let app = app(world(61).snap);
+    let (cell_m, radius) = (300.0, 500.0);
+    let areas = [
+        (json!("999001"), multi(w.area.clone()), world_zones(&w)),
+        (
+            json!("999001001"),
+            multi(w.zones[1].clone()),
+            world_zones(&w)[1..].to_vec(),
+        ),
+        (geojson_of(&posted_area()), posted_area(), world_zones(&w)),
+    ];
+    for (area_json, area, zones) in areas {
+        let ctx = format!(
+            "area {}",
+            area_json.to_string().chars().take(40).collect::<String>()
+        );
+        let (s, v) = post(
+            &app,
+            json!({"layer": "rooms", "area": area_json, "cell_m": cell_m, "radius_m": radius, "suggest": 6}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let input = world_input(&w, area.clone(), zones, &["rooms"], |_| radius, &[]);
+        let t = truth(&input, cell_m);
+        assert_truth(&v, &input, &t, &ctx);
+        // Candidate sites by brute force: centres of the grid's cells in the area, off water.
+        let centres: Vec<[f64; 2]> = (0..t.cell.len())
+            .filter(|&c| t.cell[c].is_some())
+            .map(|c| t.grid.centre(c))
+            .collect();
+        let mut covered: Vec<bool> = t.person.iter().map(|s| *s != Some(false)).collect();
+        let sugg = v["suggestions"].as_array().unwrap();
+        assert_eq!(sugg.len(), 6, "{ctx}");
+        let mut sites: Vec<[f64; 2]> = Vec::new();
+        for s in sugg {
+            let site = [s["lon"].as_f64().unwrap(), s["lat"].as_f64().unwrap()];
+            let col = ((site[0] - t.grid.origin[0]) / t.grid.dlon).floor() as usize;
+            let row = ((site[1] - t.grid.origin[1]) / t.grid.dlat).floor() as usize;
+            assert!(
+                col < t.grid.nx && row < t.grid.ny,
+                "{ctx}: {site:?} off the grid"
+            );
+            let c = row * t.grid.nx + col;
+            let centre = t.grid.centre(c);
+            assert!(
+                (centre[0] - site[0]).abs() < 1e-9 && (centre[1] - site[1]).abs() < 1e-9,
+                "{ctx}: {site:?} is not the centre {centre:?} of its cell"
+            );
+            let pt = Point::new(site[0], site[1]);
+            assert!(area.contains(&pt), "{ctx}: {site:?} outside the area");
+            assert!(!w.lake.contains(&pt), "{ctx}: {site:?} on the lake");
+            assert!(!sites.contains(&site), "{ctx}: {site:?} suggested twice");
+            sites.push(site);
+            // The population gain: people not yet covered within the radius, and the best
+            // any candidate centre could add this round.
+            let gain = |q: [f64; 2], covered: &[bool]| -> u64 {
+                input
+                    .people
+                    .iter()
+                    .zip(covered)
+                    .filter(|((p, _, _), cov)| !**cov && geodesic(*p, q) <= radius)
+                    .map(|((_, n, _), _)| n)
+                    .sum()
+            };
+            let best = centres.iter().map(|&q| gain(q, &covered)).max().unwrap();
+            let got = gain(site, &covered);
+            assert_eq!(
+                s["gain_population"].as_u64(),
+                Some(got),
+                "{ctx}: rank {}",
+                s["rank"]
+            );
+            assert_eq!(
+                got, best,
+                "{ctx}: rank {} is not the best centre",
+                s["rank"]
+            );
+            for ((p, _, _), cov) in input.people.iter().zip(covered.iter_mut()) {
+                if geodesic(*p, site) <= radius {
+                    *cov = true;
+                }
+            }
+        }
+    }
+}
