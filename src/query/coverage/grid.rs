@@ -109,25 +109,58 @@ impl Grid {
         (c0..c1, r0..r1)
     }
 
-    /// Call `f(cell)` for every cell whose centre lies inside `area` (even-odd rule over all
-    /// rings, so holes are honoured).
-    pub fn scan(&self, area: &MultiPolygon<f64>, mut f: impl FnMut(usize)) {
-        let edges: Vec<(Coord<f64>, Coord<f64>)> = area
+    /// The edges of `area`, filed by the grid rows whose height they overlap.
+    pub fn edges(&self, area: &MultiPolygon<f64>) -> Edges {
+        let all: Vec<(Coord<f64>, Coord<f64>)> = area
             .iter()
             .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
             .flat_map(|ring| ring.0.windows(2).map(|w| (w[0], w[1])))
             .collect();
-        let (ymin, ymax) = edges
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, b)| {
-                (lo.min(a.y).min(b.y), hi.max(a.y).max(b.y))
-            });
-        let (_, rows) = self.span([self.origin[0], ymin], [self.origin[0], ymax]);
+        let slab = |y: f64| {
+            ((y - self.origin[1]) / self.dlat)
+                .floor()
+                .clamp(0.0, (self.ny - 1) as f64) as usize
+        };
+        let span = |(a, b): &(Coord<f64>, Coord<f64>)| slab(a.y.min(b.y))..=slab(a.y.max(b.y));
+        // Counting sort of the edges into their rows (an edge is filed in every row it spans).
+        let mut start = vec![0u32; self.ny + 1];
+        for e in &all {
+            for r in span(e) {
+                start[r + 1] += 1;
+            }
+        }
+        for r in 0..self.ny {
+            start[r + 1] += start[r];
+        }
+        let mut fill = start.clone();
+        let mut list = vec![(Coord::zero(), Coord::zero()); start[self.ny] as usize];
+        for e in &all {
+            for r in span(e) {
+                list[fill[r] as usize] = *e;
+                fill[r] += 1;
+            }
+        }
+        Edges {
+            origin_lat: self.origin[1],
+            dlat: self.dlat,
+            start,
+            list,
+        }
+    }
+
+    /// Call `f(cell)` for every cell whose centre lies inside `area` (even-odd rule over all
+    /// rings, so holes are honoured).
+    pub fn scan(&self, area: &MultiPolygon<f64>, f: impl FnMut(usize)) {
+        self.scan_edges(&self.edges(area), f)
+    }
+
+    /// [`Grid::scan`] over edges already filed by [`Grid::edges`].
+    pub fn scan_edges(&self, edges: &Edges, mut f: impl FnMut(usize)) {
         let mut xs: Vec<f64> = Vec::new();
-        for row in rows {
+        for row in 0..self.ny {
             let y = self.origin[1] + (row as f64 + 0.5) * self.dlat;
             xs.clear();
-            for (a, b) in &edges {
+            for (a, b) in edges.row(row) {
                 if (a.y <= y) != (b.y <= y) {
                     xs.push(a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y));
                 }
@@ -146,5 +179,39 @@ impl Grid {
                 }
             }
         }
+    }
+}
+
+/// A polygon's edges filed by grid row: a row's scanline, or any point within the row's
+/// height, meets only the edges filed under that row. Rows past either end of the grid
+/// share its first or last row.
+pub struct Edges {
+    origin_lat: f64,
+    dlat: f64,
+    /// Row `r`'s edges are `list[start[r]..start[r + 1]]`.
+    start: Vec<u32>,
+    list: Vec<(Coord<f64>, Coord<f64>)>,
+}
+
+impl Edges {
+    fn row(&self, r: usize) -> &[(Coord<f64>, Coord<f64>)] {
+        &self.list[self.start[r] as usize..self.start[r + 1] as usize]
+    }
+
+    /// Whether `p` (`[lon, lat]`) lies inside the polygon (even-odd rule over all rings).
+    pub fn contains(&self, p: [f64; 2]) -> bool {
+        let rows = self.start.len() - 1;
+        let r = ((p[1] - self.origin_lat) / self.dlat)
+            .floor()
+            .clamp(0.0, (rows - 1) as f64) as usize;
+        let mut inside = false;
+        for (a, b) in self.row(r) {
+            if (a.y <= p[1]) != (b.y <= p[1])
+                && p[0] < a.x + (p[1] - a.y) * (b.x - a.x) / (b.y - a.y)
+            {
+                inside = !inside;
+            }
+        }
+        inside
     }
 }

@@ -14,12 +14,12 @@ pub mod grid;
 pub mod reach;
 pub mod suggest;
 
-use geo::{BoundingRect, Contains, MultiPolygon, Point};
+use geo::{BoundingRect, MultiPolygon, Point};
 
 use crate::model::LayerKind;
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
-use grid::{Grid, NO_ZONE, OUTSIDE};
+use grid::{Edges, Grid, NO_ZONE, OUTSIDE};
 use reach::Reach;
 
 /// Largest grid over the area's bounding box, in cells: the district's box at 20 m holds
@@ -225,20 +225,14 @@ pub(crate) struct State {
 impl State {
     /// Mark what `reach` covers; returns (cells, people indices) newly covered.
     pub fn apply(&mut self, reach: &Reach) -> (usize, Vec<usize>) {
-        let (cols, rows) = self.grid.span(reach.min, reach.max);
         let mut cells = 0;
-        for row in rows {
-            for col in cols.clone() {
-                let c = row * self.grid.nx + col;
-                if self.grid.zone[c] != OUTSIDE
-                    && !self.covered[c]
-                    && reach.covers(self.grid.centre(c))
-                {
-                    self.covered[c] = true;
-                    cells += 1;
-                }
+        let (zone, covered) = (&self.grid.zone, &mut self.covered);
+        reach.cells(&self.grid, |c| {
+            if zone[c] != OUTSIDE && !covered[c] {
+                covered[c] = true;
+                cells += 1;
             }
-        }
+        });
         let mut people = Vec::new();
         for (i, p) in self.people.iter().enumerate() {
             if !self.people_covered[i] && reach.covers(p.position) {
@@ -249,25 +243,38 @@ impl State {
         (cells, people)
     }
 
-    fn tally(&self, zone: Option<u16>) -> Tally {
-        let mut t = Tally::default();
-        for (c, &z) in self.grid.zone.iter().enumerate() {
-            if z != OUTSIDE && zone.is_none_or(|want| want == z) {
+    /// The whole area's figures and each of `zones` zones', in one pass over the cells.
+    pub fn tallies(&self, zones: usize) -> (Tally, Vec<Tally>) {
+        // One bucket per zone, the last for cells and people in no listed zone.
+        let mut rows = vec![Tally::default(); zones + 1];
+        let bucket = |z: u16| (z as usize).min(zones);
+        for (&z, &covered) in self.grid.zone.iter().zip(&self.covered) {
+            if z != OUTSIDE {
+                let t = &mut rows[bucket(z)];
                 t.cells += 1;
-                t.covered_cells += self.covered[c] as usize;
+                t.covered_cells += covered as usize;
             }
         }
-        for (i, p) in self.people.iter().enumerate() {
-            if zone.is_none_or(|want| want == p.zone) {
-                t.population += p.population;
-                t.children += p.children;
-                if self.people_covered[i] {
-                    t.covered_population += p.population;
-                    t.covered_children += p.children;
-                }
+        for (p, &covered) in self.people.iter().zip(&self.people_covered) {
+            let t = &mut rows[bucket(p.zone)];
+            t.population += p.population;
+            t.children += p.children;
+            if covered {
+                t.covered_population += p.population;
+                t.covered_children += p.children;
             }
         }
-        t
+        let mut total = Tally::default();
+        for t in &rows {
+            total.cells += t.cells;
+            total.covered_cells += t.covered_cells;
+            total.population += t.population;
+            total.children += t.children;
+            total.covered_population += t.covered_population;
+            total.covered_children += t.covered_children;
+        }
+        rows.truncate(zones);
+        (total, rows)
     }
 }
 
@@ -348,41 +355,30 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
     let mut grid = Grid::over([b.min().x, b.min().y, b.max().x, b.max().y], req.cell_m, MAX_CELLS).map_err(|n| {
         QueryError::bad("cell_m", format!("{} m cells would make a grid of {n} cells, above the limit of {MAX_CELLS}; use larger cells or a smaller area", req.cell_m))
     })?;
-    let zone_of = |p: Point<f64>| {
-        zones
-            .iter()
-            .position(|z| z.2.contains(&p))
-            .map(|z| z as u16)
-            .unwrap_or(NO_ZONE)
-    };
-    // Area, then water out, then zones in.
-    let mut inside = Vec::new();
-    grid.scan(&area, |c| inside.push(c));
-    for c in inside {
-        grid.zone[c] = NO_ZONE;
-    }
-    let water: Vec<MultiPolygon<f64>> = snap
+    // Area, then water out, then zones in; every outline's edges filed by grid row once,
+    // for the cells and for the people.
+    let area_edges = grid.edges(&area);
+    let water: Vec<Edges> = snap
         .layers
         .iter()
         .filter(|l| l.spec.kind == LayerKind::Water)
         .flat_map(|l| (0..l.features.len()).filter_map(move |i| as_multi(l.geometry(i))))
+        .map(|w| grid.edges(&w))
         .collect();
+    let zone_edges: Vec<Edges> = zones.iter().map(|z| grid.edges(&z.2)).collect();
+    let mut zone = std::mem::take(&mut grid.zone);
+    grid.scan_edges(&area_edges, |c| zone[c] = NO_ZONE);
     for w in &water {
-        let mut wet = Vec::new();
-        grid.scan(w, |c| wet.push(c));
-        for c in wet {
-            grid.zone[c] = OUTSIDE;
-        }
+        grid.scan_edges(w, |c| zone[c] = OUTSIDE);
     }
-    for (zi, z) in zones.iter().enumerate() {
-        let mut cells = Vec::new();
-        grid.scan(&z.2, |c| cells.push(c));
-        for c in cells {
-            if grid.zone[c] != OUTSIDE {
-                grid.zone[c] = zi as u16;
+    for (zi, z) in zone_edges.iter().enumerate() {
+        grid.scan_edges(z, |c| {
+            if zone[c] != OUTSIDE {
+                zone[c] = zi as u16;
             }
-        }
+        });
     }
+    grid.zone = zone;
     // People inside the area and not on water.
     let mut people = Vec::new();
     for l in snap
@@ -394,17 +390,21 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
             let geo::Geometry::Point(pt) = l.geometry(i) else {
                 continue;
             };
-            if !area.contains(pt) || water.iter().any(|w| w.contains(pt)) {
+            let at = [pt.x(), pt.y()];
+            if !area_edges.contains(at) || water.iter().any(|w| w.contains(at)) {
                 continue;
             }
             let p = &l.features[i].properties;
             let num = |k: &str| p.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
             people.push(Person {
-                position: [pt.x(), pt.y()],
+                position: at,
                 population: num("population"),
                 children: num("children"),
-                zone: zone_of(*pt),
-                cell: grid.cell_of([pt.x(), pt.y()]),
+                zone: zone_edges
+                    .iter()
+                    .position(|z| z.contains(at))
+                    .map_or(NO_ZONE, |z| z as u16),
+                cell: grid.cell_of(at),
             });
         }
     }
@@ -446,14 +446,14 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
             new_radius,
         ));
     }
-    let total = st.tally(None);
+    let (total, rows) = st.tallies(zones.len());
     let zone_rows = zones
         .iter()
-        .enumerate()
-        .map(|(zi, z)| ZoneRow {
+        .zip(rows)
+        .map(|(z, tally)| ZoneRow {
             code: z.0.clone(),
             name: z.1.clone(),
-            tally: st.tally(Some(zi as u16)),
+            tally,
         })
         .collect();
     let gaps = gaps_of(&st, &zones);

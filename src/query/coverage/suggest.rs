@@ -159,7 +159,7 @@ pub(crate) fn greedy(
             radius_m,
         );
         let (cells, people) = st.apply(&reach);
-        let total = st.tally(None);
+        let (total, _) = st.tallies(0);
         out.push(Suggestion {
             rank,
             position: cands[ci],
@@ -174,15 +174,11 @@ pub(crate) fn greedy(
 }
 
 fn area_gain(st: &State, reach: &Reach) -> usize {
-    let (cols, rows) = st.grid.span(reach.min, reach.max);
     let mut n = 0;
-    for row in rows {
-        for col in cols.clone() {
-            let c = row * st.grid.nx + col;
-            if st.grid.zone[c] != OUTSIDE && !st.covered[c] && reach.covers(st.grid.centre(c)) {
-                n += 1;
-            }
+    reach.cells(&st.grid, |c| {
+        if st.grid.zone[c] != OUTSIDE && !st.covered[c] {
+            n += 1;
         }
-    }
+    });
     n
 }
