@@ -217,6 +217,8 @@ pub(crate) struct Person {
 /// The working state: grid, coverage marks, people.
 pub(crate) struct State {
     pub grid: Grid,
+    /// Per cell: reached by a facility. Only read for cells in the area (zone not
+    /// [`OUTSIDE`]); cells off the area may be marked or not.
     pub covered: Vec<bool>,
     pub people: Vec<Person>,
     pub people_covered: Vec<bool>,
@@ -355,9 +357,94 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
     let mut grid = Grid::over([b.min().x, b.min().y, b.max().x, b.max().y], req.cell_m, MAX_CELLS).map_err(|n| {
         QueryError::bad("cell_m", format!("{} m cells would make a grid of {n} cells, above the limit of {MAX_CELLS}; use larger cells or a smaller area", req.cell_m))
     })?;
-    // Area, then water out, then zones in; every outline's edges filed by grid row once,
-    // for the cells and for the people.
-    let area_edges = grid.edges(&area);
+    let radius_for = |li: usize| {
+        req.radius_m
+            .or(req.profile.radius_m)
+            .unwrap_or(snap.layers[li].spec.service_radius_m)
+    };
+    let radii_m: Vec<(String, f64)> = req
+        .layers
+        .iter()
+        .map(|&li| (snap.layers[li].spec.id.clone(), radius_for(li)))
+        .collect();
+    let new_radius = req
+        .layers
+        .first()
+        .map(|&li| radius_for(li))
+        .unwrap_or(1000.0);
+    // Two jobs side by side: this thread lays out the area (its outline, water out,
+    // townships in) and its people; the other marks every cell a facility reaches, on
+    // or off the area (what is off it is never read).
+    let mut zone = std::mem::take(&mut grid.zone);
+    let (people, (reaches, covered)) = std::thread::scope(|s| {
+        let marks = s.spawn(|| {
+            let existing = req.layers.iter().flat_map(|&li| {
+                let l = &snap.layers[li];
+                (0..l.features.len())
+                    .filter(move |&i| !req.remove.contains(&(li, i)))
+                    .map(move |i| Reach::new(l.geometry(i).clone(), radius_for(li)))
+            });
+            let added = req
+                .add
+                .iter()
+                .map(|p| Reach::new(geo::Geometry::Point(Point::new(p[0], p[1])), new_radius));
+            let reaches: Vec<Reach> = existing.chain(added).collect();
+            let mut covered = vec![false; grid.nx * grid.ny];
+            for r in &reaches {
+                r.cells(&grid, |c| covered[c] = true);
+            }
+            (reaches, covered)
+        });
+        let people = lay_out(snap, &grid, &mut zone, &area, &zones);
+        let marks = marks.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (people, marks)
+    });
+    grid.zone = zone;
+    let people_covered = people
+        .iter()
+        .map(|p| reaches.iter().any(|r| r.covers(p.position)))
+        .collect();
+    let mut st = State {
+        grid,
+        covered,
+        people,
+        people_covered,
+    };
+    let (total, rows) = st.tallies(zones.len());
+    let zone_rows = zones
+        .iter()
+        .zip(rows)
+        .map(|(z, tally)| ZoneRow {
+            code: z.0.clone(),
+            name: z.1.clone(),
+            tally,
+        })
+        .collect();
+    let gaps = gaps_of(&st, &zones);
+    let suggestions = suggest::greedy(&mut st, req.suggest, new_radius, req.candidates.as_deref());
+    Ok(Coverage {
+        profile: req.profile,
+        radii_m,
+        cell_m: req.cell_m,
+        cell_area_m2: st.grid.cell_area_m2(),
+        total,
+        zones: zone_rows,
+        gaps,
+        suggestions,
+    })
+}
+
+/// Tag each cell of `zone` with its township, [`NO_ZONE`] or [`OUTSIDE`] (beyond the area's
+/// outline, or on water), and list the people inside the area and not on water. Every
+/// outline's edges are filed by grid row once, for the cells and for the people.
+fn lay_out(
+    snap: &Snapshot,
+    grid: &Grid,
+    zone: &mut [u16],
+    area: &MultiPolygon<f64>,
+    zones: &[Township],
+) -> Vec<Person> {
+    let area_edges = grid.edges(area);
     let water: Vec<Edges> = snap
         .layers
         .iter()
@@ -366,7 +453,6 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
         .map(|w| grid.edges(&w))
         .collect();
     let zone_edges: Vec<Edges> = zones.iter().map(|z| grid.edges(&z.2)).collect();
-    let mut zone = std::mem::take(&mut grid.zone);
     grid.scan_edges(&area_edges, |c| zone[c] = NO_ZONE);
     for w in &water {
         grid.scan_edges(w, |c| zone[c] = OUTSIDE);
@@ -378,8 +464,6 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
             }
         });
     }
-    grid.zone = zone;
-    // People inside the area and not on water.
     let mut people = Vec::new();
     for l in snap
         .layers
@@ -408,66 +492,7 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
             });
         }
     }
-    let n = grid.zone.len();
-    let np = people.len();
-    let mut st = State {
-        grid,
-        covered: vec![false; n],
-        people,
-        people_covered: vec![false; np],
-    };
-    // Facilities.
-    let radius_for = |li: usize| {
-        req.radius_m
-            .or(req.profile.radius_m)
-            .unwrap_or(snap.layers[li].spec.service_radius_m)
-    };
-    let radii_m: Vec<(String, f64)> = req
-        .layers
-        .iter()
-        .map(|&li| (snap.layers[li].spec.id.clone(), radius_for(li)))
-        .collect();
-    for &li in &req.layers {
-        let l = &snap.layers[li];
-        for i in 0..l.features.len() {
-            if !req.remove.contains(&(li, i)) {
-                st.apply(&Reach::new(l.geometry(i).clone(), radius_for(li)));
-            }
-        }
-    }
-    let new_radius = req
-        .layers
-        .first()
-        .map(|&li| radius_for(li))
-        .unwrap_or(1000.0);
-    for p in &req.add {
-        st.apply(&Reach::new(
-            geo::Geometry::Point(Point::new(p[0], p[1])),
-            new_radius,
-        ));
-    }
-    let (total, rows) = st.tallies(zones.len());
-    let zone_rows = zones
-        .iter()
-        .zip(rows)
-        .map(|(z, tally)| ZoneRow {
-            code: z.0.clone(),
-            name: z.1.clone(),
-            tally,
-        })
-        .collect();
-    let gaps = gaps_of(&st, &zones);
-    let suggestions = suggest::greedy(&mut st, req.suggest, new_radius, req.candidates.as_deref());
-    Ok(Coverage {
-        profile: req.profile,
-        radii_m,
-        cell_m: req.cell_m,
-        cell_area_m2: st.grid.cell_area_m2(),
-        total,
-        zones: zone_rows,
-        gaps,
-        suggestions,
-    })
+    people
 }
 
 fn gaps_of(st: &State, zones: &[(String, String, MultiPolygon<f64>)]) -> Vec<Gap> {
