@@ -1,29 +1,61 @@
-//! Dissolving uncovered cells into polygons: 4-connected components, whose boundary edges
-//! (oriented with the component on the left) are chained into rings; counter-clockwise rings
-//! are exteriors, clockwise ones holes. Collinear vertices are dropped.
+//! Dissolving uncovered cells into polygons: 4-connected components, found as runs of cells
+//! along the rows joined to the overlapping runs of the row below (union-find), whose
+//! boundary edges (oriented with the component on the left) are traced into rings;
+//! counter-clockwise rings are exteriors, clockwise ones holes. Collinear vertices are
+//! dropped. Work grows with the cells scanned once, the runs and the outlines' lengths.
 
 use geo::{LineString, MultiPolygon, Polygon};
 
 use super::grid::Grid;
 
+/// Cells `start..end` of one grid row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Run {
+    /// Row.
+    pub row: u32,
+    /// First column.
+    pub start: u32,
+    /// One past the last column.
+    pub end: u32,
+}
+
 /// One connected gap: its cells and its outline.
 pub struct GapShape {
-    /// The cells (row-major indices).
-    pub cells: Vec<usize>,
+    /// The cells, as runs in row-major order.
+    pub runs: Vec<Run>,
     /// The outline, `[lon, lat]`.
     pub polygon: MultiPolygon<f64>,
 }
 
+impl GapShape {
+    /// Number of cells.
+    pub fn cell_count(&self) -> usize {
+        self.runs.iter().map(|r| (r.end - r.start) as usize).sum()
+    }
+
+    /// The cells (row-major indices on a grid of `nx` columns), ascending.
+    pub fn cells(&self, nx: usize) -> impl Iterator<Item = usize> + '_ {
+        self.runs
+            .iter()
+            .flat_map(move |r| (r.start..r.end).map(move |col| r.row as usize * nx + col as usize))
+    }
+
+    /// Whether cell `c` (on a grid of `nx` columns) is one of the gap's.
+    pub fn holds(&self, nx: usize, c: usize) -> bool {
+        let (row, col) = ((c / nx) as u32, (c % nx) as u32);
+        let i = self
+            .runs
+            .partition_point(|r| (r.row, r.start) <= (row, col));
+        i > 0 && self.runs[i - 1].row == row && col < self.runs[i - 1].end
+    }
+}
+
 /// Components of cells where `member(cell)` holds, 4-connected, each with its outline, in
 /// the order of their first cell.
-///
-/// Two passes over the grid, no search: the first labels each member cell from its left
-/// and lower neighbours, joining labels that meet (union-find); the second resolves labels
-/// to components and lists each component's cells in ascending order.
 pub fn dissolve(grid: &Grid, member: impl Fn(usize) -> bool) -> Vec<GapShape> {
     let (nx, ny) = (grid.nx, grid.ny);
-    let n = nx * ny;
-    let mut label = vec![u32::MAX; n];
+    // Runs row by row; each joined to the runs of the row below that it overlaps.
+    let mut runs: Vec<Run> = Vec::new();
     let mut parent: Vec<u32> = Vec::new();
     fn root(parent: &mut [u32], mut l: u32) -> u32 {
         while parent[l as usize] != l {
@@ -33,57 +65,58 @@ pub fn dissolve(grid: &Grid, member: impl Fn(usize) -> bool) -> Vec<GapShape> {
         }
         l
     }
+    let mut below = 0..0;
     for row in 0..ny {
-        for col in 0..nx {
-            let c = row * nx + col;
-            if !member(c) {
+        let first = runs.len();
+        let mut col = 0;
+        while col < nx {
+            if !member(row * nx + col) {
+                col += 1;
                 continue;
             }
-            let left = if col > 0 { label[c - 1] } else { u32::MAX };
-            let below = if row > 0 { label[c - nx] } else { u32::MAX };
-            label[c] = match (left != u32::MAX, below != u32::MAX) {
-                (false, false) => {
-                    parent.push(parent.len() as u32);
-                    parent.len() as u32 - 1
-                }
-                (true, false) => left,
-                (false, true) => below,
-                (true, true) => {
-                    let (a, b) = (root(&mut parent, left), root(&mut parent, below));
-                    let (lo, hi) = (a.min(b), a.max(b));
-                    parent[hi as usize] = lo;
-                    lo
-                }
-            };
-        }
-    }
-    // Components numbered by their first cell, each listing its cells in order.
-    let mut id_of = vec![u32::MAX; parent.len()];
-    let mut cells: Vec<Vec<usize>> = Vec::new();
-    let mut last = (u32::MAX, u32::MAX);
-    for (c, l) in label.iter_mut().enumerate() {
-        if *l == u32::MAX {
-            continue;
-        }
-        if *l != last.0 {
-            let r = root(&mut parent, *l) as usize;
-            if id_of[r] == u32::MAX {
-                id_of[r] = cells.len() as u32;
-                cells.push(Vec::new());
+            let start = col;
+            while col < nx && member(row * nx + col) {
+                col += 1;
             }
-            last = (*l, id_of[r]);
+            let (start, end) = (start as u32, col as u32);
+            let me = runs.len() as u32;
+            runs.push(Run {
+                row: row as u32,
+                start,
+                end,
+            });
+            parent.push(me);
+            // Runs below, in column order: skip those ending before this one starts.
+            while below.start < below.end && runs[below.start].end <= start {
+                below.start += 1;
+            }
+            let mut k = below.start;
+            while k < below.end && runs[k].start < end {
+                let (a, b) = (root(&mut parent, me), root(&mut parent, k as u32));
+                parent[a.max(b) as usize] = a.min(b);
+                k += 1;
+            }
         }
-        *l = last.1;
-        cells[last.1 as usize].push(c);
+        below = first..runs.len();
+    }
+    // Components numbered by their first run (so by their first cell).
+    let mut id_of = vec![u32::MAX; runs.len()];
+    let mut groups: Vec<Vec<Run>> = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        let r = root(&mut parent, i as u32) as usize;
+        if id_of[r] == u32::MAX {
+            id_of[r] = groups.len() as u32;
+            groups.push(Vec::new());
+        }
+        groups[id_of[r] as usize].push(*run);
     }
     // Boundary sides already traced, one bit per side of each cell (see `STEP`).
-    let mut traced = vec![0u8; n];
-    cells
+    let mut traced = vec![0u8; nx * ny];
+    groups
         .into_iter()
-        .enumerate()
-        .map(|(id, cells)| {
-            let polygon = outline(grid, &cells, &label, id as u32, &mut traced);
-            GapShape { cells, polygon }
+        .map(|runs| {
+            let polygon = outline(grid, &runs, &member, &mut traced);
+            GapShape { runs, polygon }
         })
         .collect()
 }
@@ -106,43 +139,32 @@ fn left_cell(v: V, d: usize) -> V {
     }
 }
 
-/// Trace the outline of component `id`: every boundary side of its cells belongs to exactly
+/// Trace the outline of one component: every boundary side of its cells belongs to exactly
 /// one ring; at a pinch (two cells touching only at a corner) the ring turns left, so rings
-/// stay simple.
+/// stay simple. A member cell next to the component's is the component's, so `member`
+/// tells inside from outside. Every ring has vertical sides, and each is the left side of a
+/// run's first cell or the right side of its last: rings start from those.
 fn outline(
     grid: &Grid,
-    cells: &[usize],
-    label: &[u32],
-    id: u32,
+    runs: &[Run],
+    member: &impl Fn(usize) -> bool,
     traced: &mut [u8],
 ) -> MultiPolygon<f64> {
     let (nx, ny) = (grid.nx as i64, grid.ny as i64);
     let is_in = |(col, row): V| {
-        col >= 0 && row >= 0 && col < nx && row < ny && label[(row * nx + col) as usize] == id
+        col >= 0 && row >= 0 && col < nx && row < ny && member((row * nx + col) as usize)
     };
     let index = |(col, row): V| (row * nx + col) as usize;
     let mut rings: Vec<Vec<V>> = Vec::new();
-    let (w, h) = (grid.nx, grid.ny);
-    for &c in cells {
-        let (row, col) = (c / w, c % w);
-        // Sides facing a cell outside the component, as bits in `STEP` order.
-        let open = (row == 0 || label[c - w] != id) as u8
-            | ((col + 1 == w || label[c + 1] != id) as u8) << 1
-            | ((row + 1 == h || label[c + w] != id) as u8) << 2
-            | ((col == 0 || label[c - 1] != id) as u8) << 3;
-        if open & !traced[c] == 0 {
-            continue;
-        }
-        let cell = (col as i64, row as i64);
-        for d in 0..4 {
-            // The vertex this side's edge leaves from.
-            let start = match d {
-                0 => cell,
-                1 => (cell.0 + 1, cell.1),
-                2 => (cell.0 + 1, cell.1 + 1),
-                _ => (cell.0, cell.1 + 1),
-            };
-            if traced[c] & (1 << d) != 0 || open & (1 << d) == 0 {
+    for run in runs {
+        let row = run.row as i64;
+        // The left side of the first cell goes south, the right side of the last north.
+        let ends = [
+            ((run.start as i64, row), 3, (run.start as i64, row + 1)),
+            (((run.end - 1) as i64, row), 1, (run.end as i64, row)),
+        ];
+        for (cell, d, start) in ends {
+            if traced[index(cell)] & (1 << d) != 0 {
                 continue;
             }
             let (mut v, mut dir) = (start, d);
@@ -271,15 +293,18 @@ mod tests {
             let mut seen = vec![0; nx * ny];
             for s in &shapes {
                 let area = s.polygon.unsigned_area();
+                let cells: Vec<usize> = s.cells(nx).collect();
+                assert_eq!(cells.len(), s.cell_count());
                 assert!(
-                    (area - s.cells.len() as f64 * cell_area).abs() < 1e-9 * area.max(1e-12),
+                    (area - cells.len() as f64 * cell_area).abs() < 1e-9 * area.max(1e-12),
                     "round {round}: area {area} for {} cells",
-                    s.cells.len()
+                    cells.len()
                 );
                 for (c, seen) in seen.iter_mut().enumerate() {
                     let centre = grid.centre(c);
                     let inside = s.polygon.contains(&Point::new(centre[0], centre[1]));
-                    let own = s.cells.binary_search(&c).is_ok();
+                    let own = cells.binary_search(&c).is_ok();
+                    assert_eq!(s.holds(nx, c), own, "round {round}, cell {c}");
                     assert_eq!(inside, own, "round {round}, cell {c}");
                     *seen += own as usize;
                 }
@@ -290,10 +315,33 @@ mod tests {
                 "round {round}: a cell listed twice"
             );
             assert_eq!(listed, member, "round {round}");
+            // Each component is 4-connected: a search from its first cell reaches all.
+            for s in &shapes {
+                let cells: Vec<usize> = s.cells(nx).collect();
+                let mut reached = vec![cells[0]];
+                let mut k = 0;
+                while k < reached.len() {
+                    let c = reached[k];
+                    let (row, col) = (c / nx, c % nx);
+                    let nbs = [
+                        (col > 0).then(|| c - 1),
+                        (col + 1 < nx).then_some(c + 1),
+                        (row > 0).then(|| c - nx),
+                        (row + 1 < ny).then_some(c + nx),
+                    ];
+                    for nb in nbs.into_iter().flatten() {
+                        if s.holds(nx, nb) && !reached.contains(&nb) {
+                            reached.push(nb);
+                        }
+                    }
+                    k += 1;
+                }
+                assert_eq!(reached.len(), cells.len(), "round {round}: not connected");
+            }
             // Components are maximal: 4-neighbouring member cells share one.
             let mut owner = vec![usize::MAX; nx * ny];
             for (i, s) in shapes.iter().enumerate() {
-                for &c in &s.cells {
+                for c in s.cells(nx) {
                     owner[c] = i;
                 }
             }

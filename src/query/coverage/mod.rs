@@ -396,7 +396,9 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
             (reaches, covered)
         });
         let people = lay_out(snap, &grid, &mut zone, &area, &zones);
-        let marks = marks.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let marks = marks
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (people, marks)
     });
     grid.zone = zone;
@@ -501,7 +503,7 @@ fn gaps_of(st: &State, zones: &[(String, String, MultiPolygon<f64>)]) -> Vec<Gap
         .into_iter()
         .map(|g| {
             let mut counts = vec![0usize; zones.len()];
-            for &c in &g.cells {
+            for c in g.cells(st.grid.nx) {
                 if let Some(n) = counts.get_mut(st.grid.zone[c] as usize) {
                     *n += 1;
                 }
@@ -514,15 +516,13 @@ fn gaps_of(st: &State, zones: &[(String, String, MultiPolygon<f64>)]) -> Vec<Gap
                 .map(|(i, _)| zones[i].1.clone());
             let (mut population, mut children) = (0, 0);
             for (i, p) in st.people.iter().enumerate() {
-                if !st.people_covered[i]
-                    && p.cell.is_some_and(|c| g.cells.binary_search(&c).is_ok())
-                {
+                if !st.people_covered[i] && p.cell.is_some_and(|c| g.holds(st.grid.nx, c)) {
                     population += p.population;
                     children += p.children;
                 }
             }
             Gap {
-                area_m2: g.cells.len() as f64 * st.grid.cell_area_m2(),
+                area_m2: g.cell_count() as f64 * st.grid.cell_area_m2(),
                 polygon: g.polygon,
                 population,
                 children,
