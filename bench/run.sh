@@ -140,7 +140,7 @@ fi
 # bounding grid is 2.96M cells).
 for cell in 100 20; do
   log "P4: coverage at $cell m, ours then shapely"
-  target/release/examples/coverage_grid --data data/geojson --cell-m "$cell" --out "$OUT/grid$cell" --repeat 5
+  target/release/examples/coverage_grid --data data/geojson --cell-m "$cell" --out "$OUT/grid$cell" --repeat 10
   "$VENV/bin/python" bench/coverage_shapely.py "$OUT/grid$cell" | tee "$OUT/grid$cell/shapely.json"
 done
 
