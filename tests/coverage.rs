@@ -1174,6 +1174,11 @@ async fn profiles_apply_their_radius_and_radius_m_overrides_them() {
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["profile"]["name"], name);
         assert_eq!(v["profile"]["radius_m"].as_f64(), preset, "{name}");
+        assert_eq!(
+            v["profile"]["overridden_by_radius_m"],
+            Value::Null,
+            "{name}"
+        );
         assert!(
             v["profile"]["source"].as_str().unwrap().contains(source),
             "{name}: {}",
@@ -1196,6 +1201,12 @@ async fn profiles_apply_their_radius_and_radius_m_overrides_them() {
         assert_eq!(
             o["radii_m"],
             json!({"rooms": 750.0, "parks": 750.0, "lines": 750.0}),
+            "{name}"
+        );
+        assert_eq!(o["profile"]["name"], name);
+        assert_eq!(
+            o["profile"]["overridden_by_radius_m"],
+            json!(750.0),
             "{name}"
         );
         let (input, t) = run(Some(750.0));

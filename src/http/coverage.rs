@@ -319,7 +319,8 @@ fn to_json(cov: &Coverage) -> Value {
             "covered_area_share": r4(s.covered_area_share), "covered_population_share": r4(s.covered_population_share)}))
         .collect();
     json!({
-        "profile": {"name": cov.profile.name, "radius_m": cov.profile.radius_m, "source": cov.profile.source},
+        "profile": {"name": cov.profile.name, "radius_m": cov.profile.radius_m, "source": cov.profile.source,
+            "overridden_by_radius_m": cov.radius_override_m},
         "radii_m": cov.radii_m.iter().map(|(id, r)| (id.clone(), json!(r))).collect::<Map<_, _>>(),
         "cell_m": cov.cell_m,
         "cell_area_m2": cov.cell_area_m2,

@@ -188,6 +188,8 @@ pub struct Suggestion {
 pub struct Coverage {
     /// The preset used.
     pub profile: Profile,
+    /// The request's `radius_m`, when it overrode the preset.
+    pub radius_override_m: Option<f64>,
     /// Radius per facility layer (layer id, metres).
     pub radii_m: Vec<(String, f64)>,
     /// Cell side in metres.
@@ -426,6 +428,7 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
     let suggestions = suggest::greedy(&mut st, req.suggest, new_radius, req.candidates.as_deref());
     Ok(Coverage {
         profile: req.profile,
+        radius_override_m: req.radius_m,
         radii_m,
         cell_m: req.cell_m,
         cell_area_m2: st.grid.cell_area_m2(),
