@@ -728,3 +728,515 @@ async fn malformed_drafts_and_parameters_are_400s_naming_the_reason() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(v["error"]["message"].as_str().unwrap().contains("sb-9"));
 }
+
+// ---- audit gaps: shared length, the diff against a line, spacing along a curved line ----
+
+/// A point of the `[lon, lat]`-straight segment `a-b` (segments are drawn straight in
+/// `[lon, lat]`, as the README says).
+fn seg_at(a: [f64; 2], b: [f64; 2], t: f64) -> [f64; 2] {
+    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+}
+
+/// The parameter of the point of segment `a-b` nearest `p` on the ground: golden-section
+/// search on geo's Karney geodesic distance, ends included.
+fn oracle_nearest_t(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let f = |t: f64| geodesic(p, seg_at(a, b, t));
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    let g = 0.618_033_988_749_895;
+    for _ in 0..100 {
+        let m1 = hi - g * (hi - lo);
+        let m2 = lo + g * (hi - lo);
+        if f(m1) < f(m2) {
+            hi = m2;
+        } else {
+            lo = m1;
+        }
+    }
+    [0.0, 0.5 * (lo + hi), 1.0]
+        .into_iter()
+        .min_by(|x, y| f(*x).total_cmp(&f(*y)))
+        .unwrap()
+}
+
+/// Independent projection of `p` onto a path: the nearest point of every segment by
+/// [`oracle_nearest_t`], the nearest of those, and the geodesic length of the path up to it.
+/// `(along_m, offset_m)`.
+fn oracle_project(parts: &[Vec<[f64; 2]>], p: [f64; 2]) -> (f64, f64) {
+    let mut before = 0.0;
+    let mut best = (0.0, f64::INFINITY);
+    for part in parts {
+        for w in part.windows(2) {
+            let c = seg_at(w[0], w[1], oracle_nearest_t(p, w[0], w[1]));
+            let d = geodesic(p, c);
+            if d < best.1 {
+                best = (before + geodesic(w[0], c), d);
+            }
+            before += geodesic(w[0], w[1]);
+        }
+    }
+    best
+}
+
+/// Geodesic length of a path, vertex to vertex (geo's `Geodesic`).
+fn geodesic_length(parts: &[Vec<[f64; 2]>]) -> f64 {
+    parts
+        .iter()
+        .flat_map(|p| p.windows(2))
+        .map(|w| geodesic(w[0], w[1]))
+        .sum()
+}
+
+/// Brute-force shared length: `line` cut into pieces of at most `step_m` metres, a piece
+/// counted when its midpoint lies within `tol_m` of some segment of `other` (golden-section
+/// distance; a segment is skipped only when the triangle inequality already puts it beyond
+/// `tol_m`). Returns the metres and how many times the piece-by-piece answer switches
+/// between in and out (each switch is where a sampled method may be off by a step).
+fn oracle_shared(
+    line: &[Vec<[f64; 2]>],
+    other: &[Vec<[f64; 2]>],
+    tol_m: f64,
+    step_m: f64,
+) -> (f64, usize) {
+    let segs: Vec<([f64; 2], [f64; 2], f64)> = other
+        .iter()
+        .flat_map(|p| p.windows(2))
+        .map(|w| (w[0], w[1], geodesic(w[0], w[1])))
+        .collect();
+    let near = |p: [f64; 2]| {
+        segs.iter().any(|&(a, b, len)| {
+            if geodesic(p, a) - 1.01 * len > tol_m + 1.0 {
+                return false;
+            }
+            geodesic(p, seg_at(a, b, oracle_nearest_t(p, a, b))) <= tol_m
+        })
+    };
+    let (mut shared, mut switches) = (0.0, 0);
+    for part in line {
+        let mut last: Option<bool> = None;
+        for w in part.windows(2) {
+            let len = geodesic(w[0], w[1]);
+            let n = (len / step_m).ceil().max(1.0) as usize;
+            for k in 0..n {
+                let inside = near(seg_at(w[0], w[1], (k as f64 + 0.5) / n as f64));
+                if inside {
+                    shared += len / n as f64;
+                }
+                if last.is_some_and(|l| l != inside) {
+                    switches += 1;
+                }
+                last = Some(inside);
+            }
+        }
+    }
+    (shared, switches)
+}
+
+/// The `shared` answer of a review as (route, metres).
+fn shared_of(v: &Value) -> Vec<(String, f64)> {
+    v["shared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["route"].as_str().unwrap().to_string(),
+                s["length_m"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn shared_length_equals_a_brute_force_measure_of_the_overlap() {
+    use nestmap::query::routes::{SHARED_STEP_M, SHARED_TOLERANCE_M};
+    let app = app();
+    let snap = sample();
+    let all = nestmap::query::routes::lines(&snap);
+    let sb1 = nestmap::query::routes::line(&snap, "sb-1").unwrap();
+    // A stretch of sb-1 (vertices 3..=8, about 2.6 km), reached by a detour from ~1 km south
+    // and left by another: the overlap with sb-1 is that stretch and the few metres where
+    // the detours come within the tolerance.
+    let stretch: Vec<[f64; 2]> = sb1.parts[0][3..=8].to_vec();
+    let stretch_m = geodesic_length(std::slice::from_ref(&stretch));
+    let (first, last) = (stretch[0], stretch[stretch.len() - 1]);
+    let mut overlapping = vec![[first[0], first[1] - 0.009]];
+    overlapping.extend(&stretch);
+    overlapping.push([last[0] + 0.002, last[1] - 0.009]);
+    // The same stretch moved ~28 m north: its steeper segments (more than ~25 degrees from
+    // east) are within the tolerance, the flatter ones beyond it.
+    let beside: Vec<[f64; 2]> = stretch.iter().map(|p| [p[0], p[1] + 0.00025]).collect();
+
+    let step = 2.0;
+    let mut overlap_with_sb1 = None;
+    for (name, path) in [("overlapping", &overlapping), ("beside", &beside)] {
+        let ends = [(1, path[0]), (2, path[path.len() - 1])];
+        let (s, v) = post(
+            &app,
+            "/api/routes/review",
+            "application/geo+json",
+            fc(path, &ends, None).to_string(),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let got = shared_of(&v);
+        for other in &all {
+            let (want, switches) = oracle_shared(
+                std::slice::from_ref(path),
+                &other.parts,
+                SHARED_TOLERANCE_M,
+                step,
+            );
+            // Where the line passes in or out of the tolerance, a sampled measure is off by at
+            // most half a sample: the server's (at most SHARED_STEP_M) and ours (`step`), at
+            // each switch, plus half a sample for a switch our finer sampling might miss;
+            // the answer is rounded to 0.1 m.
+            let tol = switches as f64 * (SHARED_STEP_M + step) / 2.0 + SHARED_STEP_M / 2.0 + 0.05;
+            let reported = got
+                .iter()
+                .find(|(id, _)| *id == other.id)
+                .map_or(0.0, |x| x.1);
+            assert!(
+                (reported - want).abs() <= tol,
+                "{name} along {}: reported {reported} m, brute force {want} m ({switches} switches)",
+                other.id
+            );
+            if name == "overlapping" && other.id == "sb-1" {
+                overlap_with_sb1 = Some(reported);
+            }
+            if name == "beside" && other.id == "sb-1" {
+                assert!(
+                    want > 200.0 && want < stretch_m - 200.0,
+                    "the moved copy is partly within {SHARED_TOLERANCE_M} m: {want} of {stretch_m}"
+                );
+            }
+        }
+        // Every reported line is a real line other than the draft, reported once.
+        let ids: BTreeSet<&str> = got.iter().map(|x| x.0.as_str()).collect();
+        assert_eq!(ids.len(), got.len());
+        assert!(ids.iter().all(|id| all.iter().any(|l| l.id == *id)));
+        let has_finding = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "shared_length");
+        assert_eq!(has_finding, !got.is_empty());
+    }
+    // The known stretch: all of it is shared, and little more (the detours meet the line at
+    // a steep angle, so only their last few tens of metres are within the tolerance).
+    let m = overlap_with_sb1.expect("the overlap with sb-1 is reported");
+    assert!(
+        m >= stretch_m - SHARED_STEP_M && m <= stretch_m + 4.0 * SHARED_TOLERANCE_M,
+        "shared {m} m, copied stretch {stretch_m} m"
+    );
+}
+
+/// Villages of the sample's demand layer: (name, `[lon, lat]`, children).
+fn sample_villages(snap: &Snapshot) -> Vec<(String, [f64; 2], i64)> {
+    let demand = snap.layer("demand").unwrap();
+    demand
+        .features
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| match demand.geometry(i) {
+            Geometry::Point(p) => Some((
+                f.properties["name"].as_str().unwrap().to_string(),
+                [p.x(), p.y()],
+                f.properties["children"].as_i64().unwrap_or(0),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Brute-force served villages: name -> children of every village with a stop within
+/// `walk_m` on the ground; and the names within 1 cm of that limit (either answer is right).
+fn oracle_served(
+    villages: &[(String, [f64; 2], i64)],
+    stops: &[[f64; 2]],
+    walk_m: f64,
+) -> (std::collections::BTreeMap<String, i64>, BTreeSet<String>) {
+    let (mut served, mut borderline) = (std::collections::BTreeMap::new(), BTreeSet::new());
+    for (name, p, children) in villages {
+        let d = stops
+            .iter()
+            .map(|s| geodesic(*p, *s))
+            .fold(f64::INFINITY, f64::min);
+        if (d - walk_m).abs() < 0.01 {
+            borderline.insert(name.clone());
+        }
+        if d <= walk_m {
+            served.insert(name.clone(), *children);
+        }
+    }
+    (served, borderline)
+}
+
+#[tokio::test]
+async fn a_draft_diff_equals_independent_lengths_run_times_and_served_sets() {
+    let (walk_m, speed_kmh, dwell_s) = (600.0, 25.0, 40.0);
+    let app = app();
+    let snap = sample();
+    let villages = sample_villages(&snap);
+    let sb1 = nestmap::query::routes::line(&snap, "sb-1").unwrap();
+    let base_stops: Vec<[f64; 2]> = sb1.stops.iter().map(|s| s.position).collect();
+    let (base_served, base_border) = oracle_served(&villages, &base_stops, walk_m);
+    let without = |skip: &[usize]| -> Vec<[f64; 2]> {
+        (0..base_stops.len())
+            .filter(|i| !skip.contains(i))
+            .map(|i| base_stops[i])
+            .collect()
+    };
+    // Drop the intermediate stop whose loss costs the most children, and one more.
+    let lost_children = |skip: &[usize]| -> i64 {
+        let (now, _) = oracle_served(&villages, &without(skip), walk_m);
+        base_served
+            .iter()
+            .filter(|(n, _)| !now.contains_key(*n))
+            .map(|(_, c)| c)
+            .sum()
+    };
+    let dropped = (1..base_stops.len() - 1)
+        .max_by_key(|&i| lost_children(&[i]))
+        .unwrap();
+    assert!(
+        lost_children(&[dropped]) > 0,
+        "some stop of sb-1 serves a village alone"
+    );
+    let also = (1..base_stops.len() - 1).find(|&i| i != dropped).unwrap();
+    // Gain the village with the most children that sb-1 leaves 0.8-3 km from its line, by a
+    // detour from the nearest vertex and a stop at the village.
+    let path = &sb1.parts[0];
+    let (gain_name, gain, _) = villages
+        .iter()
+        .filter(|(n, _, c)| *c > 0 && !base_served.contains_key(n))
+        .filter(|(_, p, _)| {
+            let off = oracle_project(&sb1.parts, *p).1;
+            (800.0..3000.0).contains(&off)
+        })
+        .max_by_key(|v| v.2)
+        .cloned()
+        .expect("a village beside sb-1");
+    let k = (0..path.len() - 1)
+        .min_by(|&a, &b| geodesic(gain, path[a]).total_cmp(&geodesic(gain, path[b])))
+        .unwrap();
+    let mut draft_path = path.clone();
+    draft_path.insert(k + 1, gain);
+    let mut draft_stops = without(&[dropped, also]);
+    draft_stops.push(gain);
+    let parts = vec![draft_path.clone()];
+    draft_stops.sort_by(|a, b| {
+        oracle_project(&parts, *a)
+            .0
+            .total_cmp(&oracle_project(&parts, *b).0)
+    });
+    let numbered: Vec<(i64, [f64; 2])> = draft_stops
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i as i64 + 1, *p))
+        .collect();
+    let body = fc(&draft_path, &numbered, None).to_string();
+    let q = format!("walk_m={walk_m}&speed_kmh={speed_kmh}&dwell_s={dwell_s}");
+    let (s, d) = post(
+        &app,
+        &format!("/api/routes/review?compare=sb-1&{q}"),
+        "application/geo+json",
+        body,
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    let (s, base) = get(&app, &format!("/api/routes/sb-1/review?{q}")).await;
+    assert_eq!(s, StatusCode::OK, "{base}");
+    let diff = &d["diff"];
+    let num = |v: &Value| v.as_f64().unwrap();
+
+    // Lengths: geodesic sums of the two paths; the change is their difference (answers are
+    // rounded to 0.1).
+    let (len_b, len_d) = (geodesic_length(&sb1.parts), geodesic_length(&parts));
+    assert!((num(&base["length_m"]) - len_b).abs() <= 0.05 + 1e-6 * len_b);
+    assert!((num(&d["length_m"]) - len_d).abs() <= 0.05 + 1e-6 * len_d);
+    assert!(
+        (num(&diff["length_change_m"]) - (len_d - len_b)).abs() <= 0.05 + 1e-6 * len_d,
+        "{diff} vs {}",
+        len_d - len_b
+    );
+    assert!(
+        (num(&diff["length_change_m"]) - (num(&d["length_m"]) - num(&base["length_m"]))).abs()
+            <= 0.1 + 1e-9
+    );
+    assert!(
+        len_d - len_b > 1000.0,
+        "the detour to a village 0.8-3 km away adds length"
+    );
+
+    // Run times: length at speed_kmh plus dwell_s at every stop (the draft has one stop fewer).
+    let run =
+        |len: f64, stops: usize| len / (speed_kmh / 3.6) / 60.0 + stops as f64 * dwell_s / 60.0;
+    let (run_b, run_d) = (run(len_b, base_stops.len()), run(len_d, draft_stops.len()));
+    assert_eq!(draft_stops.len() + 1, base_stops.len());
+    assert!((num(&base["run_time_min"]) - run_b).abs() <= 0.05 + 1e-9);
+    assert!((num(&d["run_time_min"]) - run_d).abs() <= 0.05 + 1e-9);
+    assert!(
+        (num(&diff["run_time_change_min"]) - (run_d - run_b)).abs() <= 0.05 + 1e-9,
+        "{diff} vs {}",
+        run_d - run_b
+    );
+    assert!(
+        (num(&diff["run_time_change_min"])
+            - (num(&d["run_time_min"]) - num(&base["run_time_min"])))
+        .abs()
+            <= 0.1 + 1e-9
+    );
+
+    // Villages and children gained and lost: set differences of the brute-force served sets.
+    let (draft_served, draft_border) = oracle_served(&villages, &draft_stops, walk_m);
+    let border: BTreeSet<String> = base_border.union(&draft_border).cloned().collect();
+    let names = |v: &Value| -> BTreeSet<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .filter(|n| !border.contains(n))
+            .collect()
+    };
+    let minus = |a: &std::collections::BTreeMap<String, i64>,
+                 b: &std::collections::BTreeMap<String, i64>| {
+        a.iter()
+            .filter(|(n, _)| !b.contains_key(*n) && !border.contains(*n))
+            .map(|(n, c)| (n.clone(), *c))
+            .collect::<std::collections::BTreeMap<String, i64>>()
+    };
+    let (gained, lost) = (
+        minus(&draft_served, &base_served),
+        minus(&base_served, &draft_served),
+    );
+    assert!(gained.contains_key(&gain_name), "{gained:?}");
+    assert!(!lost.is_empty());
+    assert_eq!(
+        names(&diff["villages_gained"]),
+        gained.keys().cloned().collect()
+    );
+    assert_eq!(
+        names(&diff["villages_lost"]),
+        lost.keys().cloned().collect()
+    );
+    if border.is_empty() {
+        assert_eq!(
+            diff["children_gained"].as_i64().unwrap(),
+            gained.values().sum::<i64>()
+        );
+        assert_eq!(
+            diff["children_lost"].as_i64().unwrap(),
+            lost.values().sum::<i64>()
+        );
+    }
+    assert!(gained.values().sum::<i64>() > 0 && lost.values().sum::<i64>() > 0);
+}
+
+#[tokio::test]
+async fn stop_spacing_on_a_curved_line_is_measured_along_the_line() {
+    // Two curved lines on the sea east of Shanghai (no villages, no other lines): an L (3 km
+    // east, then 3 km north) and three quarters of a 2 km circle. Stops sit between vertices,
+    // some up to 15 m off the line.
+    let (o, m_lat, m_lon) = ([122.35, 31.0], 110_900.0, 95_100.0);
+    let xy = |x: f64, y: f64| [o[0] + x / m_lon, o[1] + y / m_lat];
+    let l_path: Vec<[f64; 2]> = (0..=30)
+        .map(|i| {
+            let s = 200.0 * i as f64;
+            if s <= 3000.0 {
+                xy(s, 0.0)
+            } else {
+                xy(3000.0, s - 3000.0)
+            }
+        })
+        .collect();
+    let l_stops = vec![
+        xy(1100.0, 12.0),
+        xy(2550.0, -8.0),
+        xy(3010.0, 1450.0),
+        xy(2995.0, 2900.0),
+    ];
+    let arc = |deg: f64, r: f64| {
+        let a = deg.to_radians();
+        xy(r * a.cos(), r * a.sin())
+    };
+    let arc_path: Vec<[f64; 2]> = (0..=90).map(|i| arc(3.0 * i as f64, 2000.0)).collect();
+    let arc_stops = vec![
+        arc(1.5, 2000.0),
+        arc(40.5, 2015.0),
+        arc(160.5, 1990.0),
+        arc(199.5, 2000.0),
+        arc(268.5, 2010.0),
+    ];
+    let app = app();
+    let snap = sample();
+    for (name, path, stop_pos) in [("L", l_path, l_stops), ("arc", arc_path, arc_stops)] {
+        let numbered: Vec<(i64, [f64; 2])> = stop_pos
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i as i64 + 1, *p))
+            .collect();
+        let body = fc(&path, &numbered, None);
+        let rev = review(
+            &snap,
+            &draft(&body).unwrap(),
+            &ReviewParams::default(),
+            None,
+        )
+        .unwrap();
+        let parts = vec![path.clone()];
+        let along: Vec<f64> = stop_pos
+            .iter()
+            .map(|p| oracle_project(&parts, *p).0)
+            .collect();
+        for (s, a) in rev.stops.iter().zip(&along) {
+            assert!(
+                (s.along_m - a).abs() < 0.05,
+                "{name}: stop {} at {} m along, oracle {a}",
+                s.stop.seq,
+                s.along_m
+            );
+        }
+        let gaps: Vec<f64> = along.windows(2).map(|w| w[1] - w[0]).collect();
+        let chords: Vec<f64> = stop_pos.windows(2).map(|w| geodesic(w[0], w[1])).collect();
+        let stats = |g: &[f64]| {
+            (
+                g.iter().copied().fold(f64::INFINITY, f64::min),
+                g.iter().sum::<f64>() / g.len() as f64,
+                g.iter().copied().fold(0.0, f64::max),
+            )
+        };
+        let (min, mean, max) = stats(&gaps);
+        let (_, chord_mean, chord_max) = stats(&chords);
+        // The curve makes along-line and straight-line spacing clearly different.
+        assert!(
+            max - chord_max > 300.0
+                && mean - chord_mean > 100.0
+                && gaps.iter().zip(&chords).any(|(g, c)| g - c > 300.0),
+            "{name}: {gaps:?} {chords:?}"
+        );
+        let s = rev.spacing.unwrap();
+        for (what, got, want) in [
+            ("min", s.min_m, min),
+            ("mean", s.mean_m, mean),
+            ("max", s.max_m, max),
+        ] {
+            assert!(
+                (got - want).abs() < 0.05,
+                "{name}: {what} spacing {got} m, along-line oracle {want} m"
+            );
+        }
+        // The HTTP answer carries the same figures (rounded to 0.1 m).
+        let (status, v) = post(
+            &app,
+            "/api/routes/review",
+            "application/geo+json",
+            body.to_string(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        for (what, want) in [("min", min), ("mean", mean), ("max", max)] {
+            let got = v["spacing_m"][what].as_f64().unwrap();
+            assert!((got - want).abs() <= 0.1, "{name}: {what} {got} vs {want}");
+        }
+    }
+}

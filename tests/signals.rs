@@ -39,13 +39,30 @@ impl Drop for Server {
 }
 
 fn start(dir: &Path, grace_s: u32) -> Server {
+    start_with(dir, grace_s, &[], None)
+}
+
+/// A server with extra flags, and `NESTMAP_TOKENS` set to `tokens_env` (unset when None,
+/// whatever the test's own environment holds).
+fn start_with(
+    dir: &Path,
+    grace_s: u32,
+    extra: &[&std::ffi::OsStr],
+    tokens_env: Option<&str>,
+) -> Server {
     let log = dir.join("server.log");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nestmap"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--shutdown-grace-s"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nestmap"));
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--shutdown-grace-s"])
         .arg(grace_s.to_string())
         .arg("--data")
         .arg(dir)
+        .args(extra)
         .env("RUST_LOG", "nestmap=info")
+        .env_remove("NESTMAP_TOKENS");
+    if let Some(t) = tokens_env {
+        cmd.env("NESTMAP_TOKENS", t);
+    }
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
@@ -78,21 +95,41 @@ fn signal(server: &Server, sig: &str) {
 
 /// One request on a fresh connection: status and JSON body.
 fn get(addr: &str, path: &str) -> Option<(u16, Value)> {
+    request(addr, "GET", path, &[], "")
+}
+
+/// One request of any method, with extra headers and a body: status and JSON body (Null
+/// when the answer has none).
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Option<(u16, Value)> {
     let mut s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() || method != "GET" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).ok()?;
+    s.write_all(body.as_bytes()).ok()?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).ok()?;
     let text = String::from_utf8_lossy(&buf);
     let status = text.get(9..12)?.parse().ok()?;
     let body = text.split_once("\r\n\r\n")?.1;
     // Bodies may be chunked: take the JSON between the first '{' and the last '}'.
-    let json = &body[body.find('{')?..=body.rfind('}')?];
-    Some((status, serde_json::from_str(json).ok()?))
+    let json = match (body.find('{'), body.rfind('}')) {
+        (Some(a), Some(b)) if a < b => serde_json::from_str(&body[a..=b]).ok()?,
+        _ => Value::Null,
+    };
+    Some((status, json))
 }
 
 /// Poll `check` every 100 ms until it holds, for at most 60 s.
@@ -223,5 +260,315 @@ fn sigterm_finishes_in_flight_requests_then_closes_the_rest_at_the_deadline() {
         "{log}"
     );
     assert!(log.contains("shutdown deadline passed"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A nursing room like the sample's first one, with this id and position.
+fn room(dir: &Path, id: &str, lon: f64, lat: f64) -> String {
+    let fc: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("nursing_rooms.geojson")).unwrap())
+            .unwrap();
+    let mut f = fc["features"][0].clone();
+    f["id"] = Value::from(id);
+    f["geometry"]["coordinates"] = serde_json::json!([lon, lat]);
+    f.to_string()
+}
+
+fn post_room(addr: &str, auth: Option<&str>, body: &str) -> (u16, Value) {
+    let mut headers = vec![("Content-Type", "application/geo+json")];
+    if let Some(a) = auth {
+        headers.push(("Authorization", a));
+    }
+    request(
+        addr,
+        "POST",
+        "/ogcapi/collections/nursing_rooms/items",
+        &headers,
+        body,
+    )
+    .expect("an answer")
+}
+
+#[test]
+fn tokens_from_the_file_and_the_environment_allow_edits_and_the_audit_names_them() {
+    let dir = data_copy("tokens");
+    let (file_secret, env_secret, env_secret2) =
+        ("f1le-s3cret-9a7c", "env-s3cret-41d2", "env-s3cret-88e0");
+    let tokens = dir.join("tokens.txt");
+    std::fs::write(
+        &tokens,
+        format!("# planners\n\nalice:{file_secret}\n# carol is in the environment\n"),
+    )
+    .unwrap();
+    let audit = dir.join("audit.jsonl");
+    let server = start_with(
+        &dir,
+        5,
+        &[
+            "--tokens-file".as_ref(),
+            tokens.as_os_str(),
+            "--audit-log".as_ref(),
+            audit.as_os_str(),
+        ],
+        Some(&format!("bob:{env_secret},carol:{env_secret2}")),
+    );
+    let (_, layers) = get(&server.addr, "/api/layers").unwrap();
+    assert_eq!(layers["editable"], true, "{layers}");
+    let before = layer_count(&server.addr, "nursing_rooms").unwrap();
+
+    // Refused: no token (401), an unknown one (403), a token's name instead of its secret
+    // (403), a secret that is a prefix of a real one (403). None of them changes anything.
+    let refused = [
+        (None, 401, "t-none"),
+        (Some("Bearer not-a-configured-token"), 403, "t-wrong"),
+        (Some("Bearer alice"), 403, "t-name"),
+        (Some("Bearer f1le-s3cret"), 403, "t-prefix"),
+    ];
+    for (auth, want, id) in refused {
+        let (status, v) = post_room(&server.addr, auth, &room(&dir, id, 120.64, 31.42));
+        assert_eq!(status, want, "{auth:?}: {v}");
+        assert!(v["error"]["message"].as_str().is_some(), "{v}");
+        let item = format!("/ogcapi/collections/nursing_rooms/items/{id}");
+        assert_eq!(get(&server.addr, &item).unwrap().0, 404);
+    }
+    assert!(
+        !audit.exists() || std::fs::read_to_string(&audit).unwrap().is_empty(),
+        "refused edits are not audited"
+    );
+
+    // Allowed: the file's token and both of the environment's.
+    let allowed = [
+        ("alice", file_secret, "t-file"),
+        ("bob", env_secret, "t-env-1"),
+        ("carol", env_secret2, "t-env-2"),
+    ];
+    for (k, (name, secret, id)) in allowed.iter().enumerate() {
+        let auth = format!("Bearer {secret}");
+        let (status, v) = post_room(
+            &server.addr,
+            Some(&auth),
+            &room(&dir, id, 120.64 + 0.001 * k as f64, 31.42),
+        );
+        assert_eq!(status, 201, "{name}: {v}");
+        let item = format!("/ogcapi/collections/nursing_rooms/items/{id}");
+        let (status, v) = get(&server.addr, &item).unwrap();
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["id"], *id);
+    }
+    assert_eq!(
+        layer_count(&server.addr, "nursing_rooms"),
+        Some(before + allowed.len() as u64)
+    );
+
+    // The audit log: one line per accepted edit, naming the token, never its secret.
+    let text = std::fs::read_to_string(&audit).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), allowed.len(), "{text}");
+    for (line, (name, _, id)) in lines.iter().zip(&allowed) {
+        assert_eq!(line["token"], *name, "{line}");
+        assert_eq!(line["id"], *id, "{line}");
+        assert_eq!(line["layer"], "nursing_rooms", "{line}");
+        assert_eq!(line["op"], "create", "{line}");
+        assert!(
+            line["before"].is_null() && line["after"].is_object(),
+            "{line}"
+        );
+    }
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    for secret in [file_secret, env_secret, env_secret2] {
+        assert!(
+            !text.contains(secret),
+            "the audit log holds a secret: {text}"
+        );
+        assert!(
+            !log.contains(secret),
+            "the server log holds a secret: {log}"
+        );
+    }
+    assert!(log.contains("edits allowed for 3 token(s)"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn with_no_token_configured_the_real_process_is_read_only() {
+    let dir = data_copy("readonly");
+    // A tokens file of comments only configures no token.
+    let tokens = dir.join("tokens.txt");
+    std::fs::write(&tokens, "# nobody may edit yet\n\n").unwrap();
+    let audit = dir.join("audit.jsonl");
+    let server = start_with(
+        &dir,
+        5,
+        &[
+            "--tokens-file".as_ref(),
+            tokens.as_os_str(),
+            "--audit-log".as_ref(),
+            audit.as_os_str(),
+        ],
+        None,
+    );
+    let (_, layers) = get(&server.addr, "/api/layers").unwrap();
+    assert_eq!(layers["editable"], false, "{layers}");
+    let before = layer_count(&server.addr, "nursing_rooms").unwrap();
+    let file_before = std::fs::read(dir.join("nursing_rooms.geojson")).unwrap();
+    for auth in [None, Some("Bearer some-token-1234")] {
+        let (status, v) = post_room(&server.addr, auth, &room(&dir, "t-ro", 120.64, 31.42));
+        assert_eq!(status, 403, "{auth:?}: {v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("read-only"),
+            "{v}"
+        );
+    }
+    let mut headers = vec![("Authorization", "Bearer some-token-1234")];
+    let (status, v) = request(
+        &server.addr,
+        "DELETE",
+        "/ogcapi/collections/nursing_rooms/items/nr-01",
+        &headers,
+        "",
+    )
+    .unwrap();
+    assert_eq!(status, 403, "{v}");
+    headers.push(("Content-Type", "application/geo+json"));
+    let (status, v) = request(
+        &server.addr,
+        "PUT",
+        "/ogcapi/collections/nursing_rooms/items/nr-01",
+        &headers,
+        &room(&dir, "nr-01", 120.64, 31.42),
+    )
+    .unwrap();
+    assert_eq!(status, 403, "{v}");
+    assert_eq!(layer_count(&server.addr, "nursing_rooms"), Some(before));
+    let item = "/ogcapi/collections/nursing_rooms/items/nr-01";
+    assert_eq!(get(&server.addr, item).unwrap().0, 200);
+    assert_eq!(
+        std::fs::read(dir.join("nursing_rooms.geojson")).unwrap(),
+        file_before
+    );
+    assert!(!audit.exists(), "nothing to audit on a read-only server");
+    let log = std::fs::read_to_string(&server.log).unwrap();
+    assert!(
+        log.contains("no edit tokens configured: read-only"),
+        "{log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `/api/coverage` of one layer at the reload report's settings (district, 100 m cells, the
+/// layer's own radius), with `suggest` new sites.
+fn coverage_of(addr: &str, layer: &str, suggest: u32) -> Value {
+    let (status, v) = get(
+        addr,
+        &format!(
+            "/api/coverage?layer={layer}&profile=layer&area=320507&cell_m=100&suggest={suggest}"
+        ),
+    )
+    .expect("a coverage answer");
+    assert_eq!(status, 200, "{v}");
+    v
+}
+
+/// `(area, population)` covered shares, exact, from an `/api/coverage` answer's counts.
+fn shares_of(cov: &Value) -> (f64, f64) {
+    let t = &cov["totals"];
+    let n = |k: &str| t[k].as_f64().unwrap();
+    (
+        n("covered_cells") / n("cells"),
+        n("covered_population") / n("population_total"),
+    )
+}
+
+fn read_fc(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_reload_report_gives_the_changes_and_coverage_shares_before_and_after() {
+    let dir = data_copy("report");
+    let server = start(&dir, 5);
+    let rooms_before = coverage_of(&server.addr, "nursing_rooms", 2);
+    let stations_before = coverage_of(&server.addr, "service_stations", 0);
+
+    // Nursing rooms: remove one, move one to the best new site, add one at the second best,
+    // rename one (a property change, not a move).
+    let rooms_path = dir.join("nursing_rooms.geojson");
+    let mut rooms = read_fc(&rooms_path);
+    let site = |k: usize| {
+        let s = &rooms_before["suggestions"][k];
+        serde_json::json!([s["lon"].as_f64().unwrap(), s["lat"].as_f64().unwrap()])
+    };
+    let feats = rooms["features"].as_array_mut().unwrap();
+    let removed = feats.remove(3);
+    feats[5]["geometry"]["coordinates"] = site(0);
+    feats[7]["properties"]["name"] = Value::from("示例母婴室 改名");
+    let mut added = feats[0].clone();
+    added["id"] = Value::from("nr-new");
+    added["geometry"]["coordinates"] = site(1);
+    feats.push(added);
+    let (moved, renamed) = (feats[5]["id"].clone(), feats[7]["id"].clone());
+    std::fs::write(&rooms_path, rooms.to_string()).unwrap();
+    // Service stations (a GCJ-02 file): one moved ~3 km east.
+    let stations_path = dir.join("service_stations.geojson");
+    let mut stations = read_fc(&stations_path);
+    let s0 = &mut stations["features"][0];
+    let lon = s0["geometry"]["coordinates"][0].as_f64().unwrap();
+    s0["geometry"]["coordinates"][0] = Value::from(lon + 0.03);
+    let station_moved = s0["id"].clone();
+    std::fs::write(&stations_path, stations.to_string()).unwrap();
+
+    signal(&server, "-HUP");
+    eventually("the reload is reported", || {
+        get(&server.addr, "/api/layers").is_some_and(|(_, v)| v["reload"]["ok"] == true)
+    });
+    let (_, v) = get(&server.addr, "/api/layers").unwrap();
+    let changes = v["reload"]["changes"].as_array().unwrap();
+    let of = |layer: &str| {
+        changes
+            .iter()
+            .find(|c| c["layer"] == layer)
+            .unwrap_or_else(|| panic!("no report for {layer}: {v}"))
+            .clone()
+    };
+    let ids = |c: &Value, k: &str| c[k].as_array().unwrap().clone();
+    let r = of("nursing_rooms");
+    assert_eq!(ids(&r, "removed"), vec![removed["id"].clone()], "{r}");
+    assert_eq!(ids(&r, "moved"), vec![moved], "{r}");
+    assert_eq!(ids(&r, "added"), vec![Value::from("nr-new")], "{r}");
+    assert_eq!(ids(&r, "changed"), vec![renamed], "{r}");
+    let s = of("service_stations");
+    assert_eq!(ids(&s, "moved"), vec![station_moved], "{s}");
+    for k in ["added", "removed", "changed"] {
+        assert!(ids(&s, k).is_empty(), "{s}");
+    }
+    // Only the edited layers are reported.
+    assert_eq!(changes.len(), 2, "{v}");
+
+    // Shares before: the coverage answer before the reload; after: the answer now.
+    let rooms_after = coverage_of(&server.addr, "nursing_rooms", 0);
+    let stations_after = coverage_of(&server.addr, "service_stations", 0);
+    for (c, before, after) in [
+        (&r, &rooms_before, &rooms_after),
+        (&s, &stations_before, &stations_after),
+    ] {
+        let (b, a) = (shares_of(before), shares_of(after));
+        let got = |k: &str| {
+            (
+                c[k]["area"].as_f64().unwrap(),
+                c[k]["population"].as_f64().unwrap(),
+            )
+        };
+        let close =
+            |x: (f64, f64), y: (f64, f64)| (x.0 - y.0).abs() < 1e-12 && (x.1 - y.1).abs() < 1e-12;
+        assert!(close(got("coverage_before"), b), "{c}: before {b:?}");
+        assert!(close(got("coverage_after"), a), "{c}: after {a:?}");
+        assert!(a.0 != b.0 && a.1 != b.1, "the edit changes coverage: {c}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
