@@ -1,5 +1,6 @@
 //! Reloading the data directory: what changed for planners (features added, moved, changed,
-//! removed per layer) and the coverage shares before and after for each facility layer.
+//! removed per layer) and the coverage shares before and after for each facility layer
+//! (every one, edited or not: the district, water and demand layers move them too).
 
 use serde::Serialize;
 
@@ -85,19 +86,26 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<LayerChanges> {
             }
         }
         let touched = !(ch.added.is_empty() && ch.moved.is_empty() && ch.removed.is_empty());
-        if touched && nl.spec.kind.is_facility() {
+        // Every facility layer: its shares move with its own edits and with any edit to the
+        // district, water or demand layers.
+        let facility = nl.spec.kind.is_facility();
+        if facility {
             ch.coverage_before = ol.and_then(|i| shares(old, i));
             ch.coverage_after = shares(new, ni);
         }
-        if touched || !ch.changed.is_empty() {
+        if touched || !ch.changed.is_empty() || facility {
             out.push(ch);
         }
     }
     for ol in &old.layers {
         if new.layer(&ol.spec.id).is_none() {
+            let i = old.layers.iter().position(|l| l.spec.id == ol.spec.id);
             out.push(LayerChanges {
                 layer: ol.spec.id.clone(),
                 removed: ol.features.iter().map(|f| f.id.clone()).collect(),
+                coverage_before: i
+                    .filter(|_| ol.spec.kind.is_facility())
+                    .and_then(|i| shares(old, i)),
                 ..Default::default()
             });
         }

@@ -547,8 +547,52 @@ fn the_reload_report_gives_the_changes_and_coverage_shares_before_and_after() {
     for k in ["added", "removed", "changed"] {
         assert!(ids(&s, k).is_empty(), "{s}");
     }
-    // Only the edited layers are reported.
-    assert_eq!(changes.len(), 2, "{v}");
+    // The edited layers, and every other facility layer with its shares unchanged (the
+    // edit touched no district, water or demand data): equal to its coverage answer now.
+    let (_, layers) = get(&server.addr, "/api/layers").unwrap();
+    let facility_kinds = [
+        "nursing_rooms",
+        "child_friendly_communities",
+        "pocket_parks",
+        "service_stations",
+        "generic",
+    ];
+    let facility: Vec<&str> = layers["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| facility_kinds.contains(&l["kind"].as_str().unwrap()))
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert!(facility.len() >= 4, "{layers}");
+    let mut reported: Vec<&str> = changes
+        .iter()
+        .map(|c| c["layer"].as_str().unwrap())
+        .collect();
+    reported.sort_unstable();
+    let mut want = facility.clone();
+    want.sort_unstable();
+    assert_eq!(reported, want, "{v}");
+    for layer in facility
+        .iter()
+        .filter(|l| !["nursing_rooms", "service_stations"].contains(l))
+    {
+        let c = of(layer);
+        for k in ["added", "moved", "removed", "changed"] {
+            assert!(ids(&c, k).is_empty(), "{c}");
+        }
+        let now = shares_of(&coverage_of(&server.addr, layer, 0));
+        for k in ["coverage_before", "coverage_after"] {
+            let got = (
+                c[k]["area"].as_f64().unwrap(),
+                c[k]["population"].as_f64().unwrap(),
+            );
+            assert!(
+                (got.0 - now.0).abs() < 1e-12 && (got.1 - now.1).abs() < 1e-12,
+                "{c}: {k} {now:?}"
+            );
+        }
+    }
 
     // Shares before: the coverage answer before the reload; after: the answer now.
     let rooms_after = coverage_of(&server.addr, "nursing_rooms", 0);
