@@ -82,6 +82,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "nestmap=info,tower_http=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colours only on a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match run(Cli::parse().command) {
         Ok(code) => code,

@@ -276,3 +276,154 @@ fn catalog_mistakes_are_named() {
         assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
     }
 }
+
+/// A kind, a geometry, valid properties, and (field, bad value, reason) cases.
+type KindCases = (
+    LayerKind,
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str, &'static str)>,
+);
+
+/// Every built-in kind's typed properties: a valid feature loads; each bad value is refused
+/// naming the file, the feature, the field and the reason.
+#[test]
+fn every_kinds_property_types_are_checked() {
+    use LayerKind::*;
+    const LINE: &str = r#"{"type":"LineString","coordinates":[[120.62,31.43],[120.63,31.44]]}"#;
+    const POLY: &str = r#"{"type":"Polygon","coordinates":[[[120.6,31.4],[120.61,31.4],[120.61,31.41],[120.6,31.41],[120.6,31.4]]]}"#;
+    // (kind, geometry, valid properties, [(field, bad value, reason)])
+    let kinds: Vec<KindCases> = vec![
+        (
+            ChildFriendlyCommunities,
+            POLY,
+            r#""name":"示例社区","township":"元和街道","level":"municipal_demonstration","facilities":["playground"]"#,
+            vec![
+                (
+                    "level",
+                    r#""national""#,
+                    r#""national" is not one of municipal_demonstration, district"#,
+                ),
+                ("township", "7", r#"expected a string, found 7"#),
+                (
+                    "facilities",
+                    r#""playground""#,
+                    r#"expected an array of strings, found "playground""#,
+                ),
+            ],
+        ),
+        (
+            PocketParks,
+            POLY,
+            r#""name":"示例口袋公园","area_m2":800,"child_friendly":true,"opening_hours":"Mo-Su 06:00-21:00""#,
+            vec![
+                (
+                    "child_friendly",
+                    r#""yes""#,
+                    r#"expected true or false, found "yes""#,
+                ),
+                ("area_m2", "-5", r#"-5 is below the minimum 0"#),
+                (
+                    "opening_hours",
+                    r#""sometimes""#,
+                    r#""sometimes" is not valid OpenStreetMap opening_hours"#,
+                ),
+            ],
+        ),
+        (
+            ServiceStations,
+            PT,
+            r#""name":"示例驿站","services":["water","charging"],"host":"示例","opening_hours":"24/7""#,
+            vec![
+                (
+                    "services",
+                    r#"["water","massage"]"#,
+                    r#"item 1: "massage" is not one of water, charging, microwave, toilet, rest, first_aid"#,
+                ),
+                ("host", "null", r#"required property is missing"#),
+            ],
+        ),
+        (
+            SchoolBusRoutes,
+            LINE,
+            r#""route_id":"sb-1","name":"示例线","school":"示例学校","operator":"示例公交","departures":["07:10"]"#,
+            vec![
+                (
+                    "departures",
+                    r#"["7 o'clock"]"#,
+                    r#"item 0: "7 o'clock" is not a time HH:MM"#,
+                ),
+                (
+                    "school_location",
+                    "[120.6]",
+                    r#"expected a [lon, lat] position, found [120.6]"#,
+                ),
+            ],
+        ),
+        (
+            SchoolBusStops,
+            PT,
+            r#""route_id":"sb-1","seq":1,"name":"示例站""#,
+            vec![
+                ("seq", "0", r#"0 is below the minimum 1"#),
+                ("seq", "1.5", r#"expected a whole number, found 1.5"#),
+                ("route_id", "1", r#"expected a string, found 1"#),
+            ],
+        ),
+        (
+            Demand,
+            PT,
+            r#""name":"示例村","code":"320507001001","township":"元和街道","population":1200,"children":150"#,
+            vec![
+                ("population", "-1", r#"-1 is below the minimum 0"#),
+                (
+                    "children",
+                    r#""many""#,
+                    r#"expected a whole number, found "many""#,
+                ),
+            ],
+        ),
+        (
+            Townships,
+            POLY,
+            r#""name":"元和街道","code":"320507001","approximate":true"#,
+            vec![(
+                "approximate",
+                r#""roughly""#,
+                r#"expected true or false, found "roughly""#,
+            )],
+        ),
+    ];
+    let feature = |geometry: &str, props: &str| {
+        format!(
+            r#"{{"type":"Feature","id":"a","geometry":{geometry},"properties":{{{props},"synthetic":true,"source":"test"}}}}"#
+        )
+    };
+    for (kind, geometry, valid, bad) in &kinds {
+        let (got, kept) = problems(*kind, Crs::Wgs84, &fc(&[feature(geometry, valid)]));
+        assert_eq!((kept, got.len()), (1, 0), "{kind:?}: {got:#?}");
+        for (field, value, reason) in bad {
+            // The valid properties with `field` replaced (or added).
+            let mut props: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(&format!("{{{valid}}}")).unwrap();
+            props.insert(field.to_string(), serde_json::from_str(value).unwrap());
+            let props = serde_json::to_string(&props).unwrap();
+            let (got, kept) = problems(
+                *kind,
+                Crs::Wgs84,
+                &fc(&[feature(geometry, &props[1..props.len() - 1])]),
+            );
+            assert_eq!(
+                (kept, got.len()),
+                (0, 1),
+                "{kind:?} {field}={value}: {got:#?}"
+            );
+            let want = format!(r#"bad.geojson: features[0] (id "a"): field "{field}": {reason}"#);
+            assert!(
+                got[0].starts_with(&want),
+                "\n got: {}\nwant: {want}",
+                got[0]
+            );
+        }
+    }
+}
