@@ -486,6 +486,17 @@ fn communities(
             if !ring.iter().all(|q| real.on_land(*q)) {
                 ring = blob(rng, *p, 150.0, 7);
             }
+            // Still over the district's edge or a shore: shrink it towards its centre (no
+            // further random draws, so the rest of the sample stays as it was).
+            for f in [0.8, 0.6, 0.4, 0.25] {
+                if ring.iter().all(|q| real.on_land(*q)) {
+                    break;
+                }
+                ring = ring
+                    .iter()
+                    .map(|q| [r7(p[0] + (q[0] - p[0]) * f), r7(p[1] + (q[1] - p[1]) * f)])
+                    .collect();
+            }
             let mut facilities: Vec<&str> = FACILITIES.iter().copied().filter(|_| rng.chance(0.7)).collect();
             if facilities.is_empty() {
                 facilities.push(FACILITIES[0]);
