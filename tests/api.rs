@@ -372,3 +372,182 @@ async fn client_mistakes_are_4xx_naming_the_parameter() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+/// Every coordinate of a GeoJSON geometry value, `[x, y]`.
+fn positions(g: &Value, out: &mut Vec<[f64; 2]>) {
+    match g["coordinates"].clone() {
+        Value::Array(a) if a.first().is_some_and(Value::is_number) => {
+            out.push([a[0].as_f64().unwrap(), a[1].as_f64().unwrap()])
+        }
+        Value::Array(a) => {
+            for inner in a {
+                positions(&serde_json::json!({ "coordinates": inner }), out);
+            }
+        }
+        _ => panic!("no coordinates: {g}"),
+    }
+}
+
+/// `/api/layers` reports each layer as the catalog declares it and as its file holds it: id,
+/// titles, kind, source CRS and radius from `layers.toml`; count, synthetic count, geometry type
+/// and bbox recomputed from the file (the bbox in WGS84: GCJ-02 files within the ~600 m
+/// offset of their raw box, EPSG files projected back with PROJ in the test).
+#[tokio::test]
+async fn layers_report_what_the_catalog_and_the_files_hold() {
+    let app = nestmap::app(state());
+    let (_, _, v) = get(&app, "/api/layers").await;
+    let catalog: toml::Value =
+        toml::from_str(&std::fs::read_to_string(data_dir().join("layers.toml")).unwrap()).unwrap();
+    let declared = catalog["layer"].as_array().unwrap();
+    let layers = v["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), declared.len());
+    for (l, d) in layers.iter().zip(declared) {
+        let id = d["id"].as_str().unwrap();
+        assert_eq!(l["id"], id);
+        for k in ["title_zh", "title_en", "kind"] {
+            assert_eq!(l[k].as_str(), d[k].as_str(), "{id} {k}");
+        }
+        assert_eq!(
+            l["service_radius_m"].as_f64(),
+            d["service_radius_m"]
+                .as_float()
+                .or(d["service_radius_m"].as_integer().map(|r| r as f64)),
+            "{id}"
+        );
+        let crs = d["crs"].as_str().unwrap();
+        assert_eq!(
+            l["crs"].as_str().unwrap().to_lowercase(),
+            crs.to_lowercase(),
+            "{id}"
+        );
+        let features = file_features(id);
+        assert_eq!(
+            l["count"].as_u64().unwrap() as usize,
+            features.len(),
+            "{id}"
+        );
+        let synthetic = features
+            .iter()
+            .filter(|f| f["properties"]["synthetic"] == true)
+            .count();
+        assert_eq!(
+            l["synthetic_count"].as_u64().unwrap() as usize,
+            synthetic,
+            "{id}"
+        );
+        let mut types: Vec<&str> = features
+            .iter()
+            .map(|f| f["geometry"]["type"].as_str().unwrap())
+            .collect();
+        types.dedup();
+        let want_type = if types.len() == 1 { types[0] } else { "Mixed" };
+        assert_eq!(l["geometry_type"], want_type, "{id}");
+        // The raw box, in the file's own coordinates, then in WGS84.
+        let mut pts = Vec::new();
+        for f in &features {
+            positions(&f["geometry"], &mut pts);
+        }
+        let to_wgs84: Box<dyn Fn([f64; 2]) -> [f64; 2]> = match crs {
+            "wgs84" | "gcj02" | "bd09" => Box::new(|p| p),
+            epsg => {
+                let code = epsg.trim_start_matches("EPSG:");
+                let t =
+                    proj::Proj::new_known_crs(&format!("EPSG:{code}"), "EPSG:4326", None).unwrap();
+                Box::new(move |p| {
+                    let (x, y) = t.convert((p[0], p[1])).unwrap();
+                    [x, y]
+                })
+            }
+        };
+        let wgs: Vec<[f64; 2]> = pts.iter().map(|p| to_wgs84(*p)).collect();
+        let raw = [
+            wgs.iter().map(|p| p[0]).fold(f64::INFINITY, f64::min),
+            wgs.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min),
+            wgs.iter().map(|p| p[0]).fold(f64::NEG_INFINITY, f64::max),
+            wgs.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max),
+        ];
+        // Chinese web-map offsets are a few hundred metres; everything else is exact.
+        let tolerance = if crs == "wgs84" || crs.starts_with("EPSG") {
+            1e-6
+        } else {
+            0.01
+        };
+        let bbox: Vec<f64> = l["bbox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect();
+        for k in 0..4 {
+            assert!(
+                (bbox[k] - raw[k]).abs() <= tolerance,
+                "{id}: bbox {bbox:?}, file {raw:?}"
+            );
+        }
+        if crs == "gcj02" {
+            // Converted, not passed through: the GCJ-02 offset here is ~400 m east.
+            assert!(
+                (bbox[0] - raw[0]).abs() > 0.002,
+                "{id}: {bbox:?} vs {raw:?}"
+            );
+        }
+    }
+}
+
+/// OGC items paging backwards: `prev` exists exactly when offset > 0 and leads to the
+/// previous page; following `next` then `prev` returns the page you started from.
+#[tokio::test]
+async fn items_prev_links_lead_back() {
+    let app = nestmap::app(state());
+    let ids = |v: &Value| -> Vec<String> {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let link = |v: &Value, rel: &str| -> Option<String> {
+        v["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == rel)
+            .map(|l| {
+                l["href"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("http://test.local")
+                    .to_string()
+            })
+    };
+    let all: Vec<String> = file_features("nursing_rooms")
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    let base = "/ogcapi/collections/nursing_rooms/items";
+    let (_, _, first) = get(&app, &format!("{base}?limit=10")).await;
+    assert_eq!(link(&first, "prev"), None, "no prev on the first page");
+    for offset in [3usize, 10, 25, 50] {
+        let (s, _, page) = get(&app, &format!("{base}?limit=10&offset={offset}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(ids(&page), all[offset..(offset + 10).min(all.len())]);
+        let prev = link(&page, "prev").unwrap_or_else(|| panic!("no prev at offset {offset}"));
+        let (_, _, back) = get(&app, &prev).await;
+        let from = offset.saturating_sub(10);
+        assert_eq!(
+            ids(&back),
+            all[from..from + 10],
+            "prev of offset {offset}: {prev}"
+        );
+        if let Some(next) = link(&page, "next") {
+            let (_, _, fwd) = get(&app, &next).await;
+            let (_, _, again) = get(&app, &link(&fwd, "prev").unwrap()).await;
+            assert_eq!(
+                ids(&again),
+                ids(&page),
+                "next then prev from offset {offset}"
+            );
+        }
+    }
+}
