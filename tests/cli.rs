@@ -2,6 +2,8 @@
 //! any error; `nestmap serve` refuses bad data unless `--skip-invalid`, which serves the rest
 //! and logs each skipped feature.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -19,15 +21,7 @@ fn sample() -> PathBuf {
 /// A copy of the sample data with two nursing rooms broken: one with an unknown venue type,
 /// one with its position given as [lat, lon]. Returns the directory and the two ids.
 fn broken_copy(name: &str) -> (PathBuf, String, String) {
-    let dir = std::env::temp_dir().join(format!("nestmap-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(sample()).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_file() {
-            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
-        }
-    }
+    let dir = common::sample_copy("cli", name);
     let path = dir.join("nursing_rooms.geojson");
     let mut fc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let f = fc["features"].as_array_mut().unwrap();

@@ -3,6 +3,8 @@
 //! a 5xx; a refused edit changes no file; and a real `nestmap serve` process survives
 //! malformed HTTP on a raw socket.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -21,17 +23,7 @@ const TOKEN: &str = "hostile-token-0001";
 
 /// A copy of the shipped sample data in a fresh temporary directory.
 fn data_copy(name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
-    let dir = std::env::temp_dir().join(format!("nestmap-hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_file() {
-            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
-        }
-    }
-    dir
+    common::sample_copy("hostile", name)
 }
 
 /// Every file of `dir` and its bytes.

@@ -1176,16 +1176,7 @@ type Room<'a> = (String, [f64; 2], Option<&'a str>, &'a str, Vec<&'a str>);
 
 /// A copy of the sample data whose nursing rooms are replaced by `rooms`.
 fn data_with_rooms(name: &str, rooms: &[Room]) -> PathBuf {
-    let src = sample_dir();
-    let dir = std::env::temp_dir().join(format!("nestmap-nearest-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_file() {
-            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
-        }
-    }
+    let dir = common::sample_copy("nearest", name);
     let features: Vec<Value> = rooms
         .iter()
         .map(|(id, pos, hours, venue, amenities)| {

@@ -2,6 +2,8 @@
 //! file keeps the old data serving, and says why at `/api/layers`); SIGTERM stops accepting,
 //! lets an in-flight request finish, and closes what is left when the grace period ends.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -11,17 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 fn data_copy(name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
-    let dir = std::env::temp_dir().join(format!("nestmap-signals-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for e in std::fs::read_dir(&src).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_file() {
-            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
-        }
-    }
-    dir
+    common::sample_copy("signals", name)
 }
 
 /// A server process, killed when dropped.

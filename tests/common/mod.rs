@@ -207,3 +207,19 @@ pub fn oracle_scan_pruned(p: [f64; 2], geoms: &[Geometry<f64>], keep: usize) -> 
     exact.truncate(keep);
     exact
 }
+
+/// A copy of the shipped sample data (`data/geojson`) in a fresh temporary directory named
+/// after the test file and the case.
+pub fn sample_copy(test: &str, case: &str) -> std::path::PathBuf {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
+    let dir = std::env::temp_dir().join(format!("nestmap-{test}-{case}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for e in std::fs::read_dir(&src).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+    }
+    dir
+}
