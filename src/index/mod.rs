@@ -7,7 +7,7 @@
 //! two points of the ellipsoid is never longer than the ground distance, so the distance from
 //! the query to a node's box is an exact lower bound that costs no trigonometry, and it works
 //! the same at 18 degrees north as at 54. The piece tree is a static packed R-tree of our own
-//! ([`packed`]: `f32` boxes in one array, no node allocations); it is rebuilt, not edited,
+//! (`packed`: `f32` boxes in one array, no node allocations); it is rebuilt, not edited,
 //! when a layer changes. Polygons also go into a second tree (rstar) of their
 //! `[lon, lat]` boxes, to find the ones that contain the query (distance 0). The nearest search
 //! is best-first; ground distances ([`geodesy::FromPoint`]) are computed only for the leaves

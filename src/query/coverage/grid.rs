@@ -1,7 +1,7 @@
 //! The analysis grid: square cells of `cell_m` metres over an area, each cell tagged with
 //! its zone (township) or as outside the area (beyond the outline, or on water). Filled by
-//! scanlines (every row crosses the polygon edges once), so a 1.2M-cell grid costs rows x
-//! edges, not cells x edges.
+//! scanlines over each outline's edges filed by row ([`Edges`]), so a grid costs its cells
+//! plus the outlines' crossings, not cells x edges nor rows x edges.
 
 use geo::{Coord, MultiPolygon};
 

@@ -6,8 +6,9 @@
 //! [`grid::Grid`] of `cell_m` squares; each facility marks the cells whose centres lie within
 //! its radius ([`reach::Reach`]: metres on the ground, to the edge of polygons), touching only
 //! the cells near it, never every cell against every facility; villages and communities of
-//! the `demand` layer count as covered when their position is within reach. Uncovered cells
-//! are dissolved into gap polygons ([`gaps`]); [`suggest`] picks new sites greedily.
+//! the `demand` layer count as covered when their position is within reach (the area's
+//! layout and the facilities' marks run side by side on two threads). Uncovered cells are
+//! dissolved into gap polygons ([`gaps`]); [`suggest`] picks new sites greedily.
 
 pub mod gaps;
 pub mod grid;
