@@ -230,3 +230,211 @@ fn synthetic_features_are_labelled_sample_named_and_in_the_district_off_the_lake
     );
     assert!(invented >= 58 + 6 + 4 + 25 + 3 + 21, "{invented}");
 }
+
+/// GCJ-02 as published (the Krasovsky ellipsoid offset formula), written out here so the
+/// check below does not lean on `nestmap::crs`: WGS84 -> GCJ-02.
+fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
+    use std::f64::consts::PI;
+    const A: f64 = 6378245.0;
+    const EE: f64 = 0.006_693_421_622_965_943;
+    let (x, y) = (lon - 105.0, lat - 35.0);
+    let waves = |u: f64| (20.0 * (6.0 * u * PI).sin() + 20.0 * (2.0 * u * PI).sin()) * 2.0 / 3.0;
+    let dlat = -100.0
+        + 2.0 * x
+        + 3.0 * y
+        + 0.2 * y * y
+        + 0.1 * x * y
+        + 0.2 * x.abs().sqrt()
+        + waves(x)
+        + (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0
+        + (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
+    let dlon = 300.0
+        + x
+        + 2.0 * y
+        + 0.1 * x * x
+        + 0.1 * x * y
+        + 0.1 * x.abs().sqrt()
+        + waves(x)
+        + (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0
+        + (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
+    let rad = lat / 180.0 * PI;
+    let magic = 1.0 - EE * rad.sin() * rad.sin();
+    let sq = magic.sqrt();
+    let dlat = dlat * 180.0 / ((A * (1.0 - EE)) / (magic * sq) * PI);
+    let dlon = dlon * 180.0 / (A / sq * rad.cos() * PI);
+    (lon + dlon, lat + dlat)
+}
+
+/// GCJ-02 -> WGS84 by fixed-point iteration of the forward formula (to ~1e-10 degrees).
+fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
+    let (mut x, mut y) = (lon, lat);
+    for _ in 0..30 {
+        let (gx, gy) = wgs84_to_gcj02(x, y);
+        x -= gx - lon;
+        y -= gy - lat;
+    }
+    (x, y)
+}
+
+/// Sample data truth from the files themselves (read with serde_json and the geojson crate,
+/// not through the loader or any query code; EPSG files projected with PROJ here, GCJ-02 files
+/// converted with the published formula above): every facility inside the district outline
+/// and touching no lake, every invented feature labelled, the township sketch labelled
+/// approximate, and the published counts.
+#[test]
+fn the_layer_files_themselves_hold_the_sample_truth() {
+    use geo::{Contains, Geometry, Intersects, MapCoords, MultiPolygon};
+
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
+    let catalog: toml::Value =
+        toml::from_str(&std::fs::read_to_string(dir.join("layers.toml")).unwrap()).unwrap();
+    // Every layer as (id, kind, title_en, [(properties, WGS84 geometry)]).
+    type Feature = (serde_json::Map<String, serde_json::Value>, Geometry<f64>);
+    let mut layers: Vec<(String, String, String, Vec<Feature>)> = Vec::new();
+    for d in catalog["layer"].as_array().unwrap() {
+        let s = |k: &str| d[k].as_str().unwrap().to_string();
+        let text = std::fs::read_to_string(dir.join(s("file"))).unwrap();
+        let fc: geojson::FeatureCollection = text.parse().unwrap();
+        let crs = s("crs");
+        let to_wgs84: Box<dyn Fn(f64, f64) -> (f64, f64)> = match crs.as_str() {
+            "wgs84" => Box::new(|x, y| (x, y)),
+            "gcj02" => Box::new(gcj02_to_wgs84),
+            epsg if epsg.starts_with("EPSG:") => {
+                let t = proj::Proj::new_known_crs(epsg, "EPSG:4326", None).unwrap();
+                Box::new(move |x, y| t.convert((x, y)).unwrap())
+            }
+            other => panic!("no converter in this test for {other}"),
+        };
+        let features = fc
+            .features
+            .into_iter()
+            .map(|f| {
+                let g = Geometry::<f64>::try_from(f.geometry.unwrap()).unwrap();
+                let g = g.map_coords(|c| {
+                    let (x, y) = to_wgs84(c.x, c.y);
+                    geo::coord! { x: x, y: y }
+                });
+                (f.properties.unwrap_or_default(), g)
+            })
+            .collect();
+        layers.push((s("id"), s("kind"), s("title_en"), features));
+    }
+    let layer = |id: &str| {
+        &layers
+            .iter()
+            .find(|l| l.0 == id)
+            .unwrap_or_else(|| panic!("no layer {id}"))
+            .3
+    };
+    let areal = |g: &Geometry<f64>| match g {
+        Geometry::Polygon(p) => MultiPolygon(vec![p.clone()]),
+        Geometry::MultiPolygon(m) => m.clone(),
+        other => panic!("not areal: {other:?}"),
+    };
+    let district = layer("district")
+        .iter()
+        .find(|(p, _)| p["code"] == "320507")
+        .map(|(_, g)| areal(g))
+        .expect("the Xiangcheng outline");
+    let lakes: Vec<MultiPolygon<f64>> = layer("water").iter().map(|(_, g)| areal(g)).collect();
+    assert!(lakes.len() >= 2, "Yangcheng Lake and Taihu");
+
+    let facility_kinds = [
+        "nursing_rooms",
+        "child_friendly_communities",
+        "pocket_parks",
+        "service_stations",
+        "school_bus_routes",
+        "school_bus_stops",
+        "generic",
+    ];
+    let mut checked = 0;
+    for (id, kind, _, features) in &layers {
+        if !facility_kinds.contains(&kind.as_str()) {
+            continue;
+        }
+        for (i, (p, g)) in features.iter().enumerate() {
+            let what = format!("{id} features[{i}] {:?}", p.get("name"));
+            assert_eq!(p.get("synthetic"), Some(&serde_json::json!(true)), "{what}");
+            let source = p.get("source").and_then(|v| v.as_str()).unwrap_or("");
+            assert!(source.contains("sample generator"), "{what}: {source:?}");
+            let name = p.get("name").and_then(|v| v.as_str()).unwrap_or("");
+            assert!(name.contains("示例"), "{what}: not a plainly sample name");
+            // Inside the outline: the whole geometry, not only its vertices.
+            let inside = match g {
+                Geometry::Point(x) => district.contains(x),
+                Geometry::LineString(x) => district.contains(x),
+                Geometry::Polygon(x) => district.contains(x),
+                Geometry::MultiPolygon(x) => district.contains(x),
+                other => panic!("{what}: unexpected {other:?}"),
+            };
+            assert!(inside, "{what}: not inside the district");
+            // Off the lakes: no geometry touches water (the commuter lines included).
+            for (k, w) in lakes.iter().enumerate() {
+                assert!(!w.intersects(g), "{what}: on lake {k}");
+            }
+            checked += 1;
+        }
+    }
+
+    // Synthesized township areas are labelled approximate: each feature, and the layer title.
+    let (_, _, title, townships) = layers.iter().find(|l| l.1 == "townships").unwrap();
+    assert!(title.to_lowercase().contains("approximate"), "{title}");
+    assert_eq!(townships.len(), 13);
+    for (p, _) in townships {
+        assert_eq!(
+            p.get("approximate"),
+            Some(&serde_json::json!(true)),
+            "{p:?}"
+        );
+        let source = p["source"].as_str().unwrap();
+        assert!(
+            source.contains("approximate") && source.contains("NOT an official boundary"),
+            "{source}"
+        );
+    }
+
+    // The published counts.
+    let count_where = |id: &str, key: &str, value: serde_json::Value| {
+        layer(id)
+            .iter()
+            .filter(|(p, _)| p.get(key) == Some(&value))
+            .count()
+    };
+    assert_eq!(layer("nursing_rooms").len(), 58);
+    assert_eq!(layer("child_friendly_communities").len(), 6);
+    assert_eq!(
+        count_where(
+            "child_friendly_communities",
+            "level",
+            "municipal_demonstration".into()
+        ),
+        2
+    );
+    assert_eq!(
+        count_where("pocket_parks", "child_friendly", true.into()),
+        1
+    );
+    assert!(
+        layer("pocket_parks").len() > 1,
+        "a few ordinary pocket parks too"
+    );
+    let routes: std::collections::BTreeSet<String> = layer("school_bus_routes")
+        .iter()
+        .map(|(p, _)| p["route_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!((layer("school_bus_routes").len(), routes.len()), (3, 3));
+    let served: std::collections::BTreeSet<String> = layer("school_bus_stops")
+        .iter()
+        .map(|(p, _)| p["route_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(served, routes, "every line has stops, every stop a line");
+    assert_eq!(
+        checked,
+        facility_kinds
+            .iter()
+            .flat_map(|k| layers.iter().filter(move |l| l.1 == *k))
+            .map(|l| l.3.len())
+            .sum::<usize>()
+    );
+}
