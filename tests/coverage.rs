@@ -598,7 +598,7 @@ async fn csv_and_geojson_formats() {
 struct Input {
     area: MultiPolygon<f64>,
     water: Vec<MultiPolygon<f64>>,
-    zones: Vec<(String, String, MultiPolygon<f64>)>,
+    zones: Vec<Zone>,
     facilities: Vec<(Geometry<f64>, f64)>,
     people: Vec<([f64; 2], u64, u64)>,
 }
@@ -785,7 +785,10 @@ fn catalog_radius(layer: &str) -> f64 {
     }
 }
 
-fn world_zones(w: &World) -> Vec<(String, String, MultiPolygon<f64>)> {
+/// A township: NBS code, name, outline.
+type Zone = (String, String, MultiPolygon<f64>);
+
+fn world_zones(w: &World) -> Vec<Zone> {
     w.zones
         .iter()
         .enumerate()
@@ -804,7 +807,7 @@ fn world_zones(w: &World) -> Vec<(String, String, MultiPolygon<f64>)> {
 fn world_input(
     w: &World,
     area: MultiPolygon<f64>,
-    zones: Vec<(String, String, MultiPolygon<f64>)>,
+    zones: Vec<Zone>,
     layers: &[&str],
     radius: impl Fn(&str) -> f64,
     removed: &[&str],
@@ -854,6 +857,20 @@ fn posted_area() -> MultiPolygon<f64> {
 
 fn geojson_of(m: &MultiPolygon<f64>) -> Value {
     serde_json::to_value(geojson::Geometry::from(m)).unwrap()
+}
+
+/// The synthetic world's district, its township 999001001 and the posted area: each as the
+/// request's `area`, its outline and the zones the brute force tallies.
+fn three_areas(w: &World) -> Vec<(Value, MultiPolygon<f64>, Vec<Zone>)> {
+    vec![
+        (json!("999001"), multi(w.area.clone()), world_zones(w)),
+        (
+            json!("999001001"),
+            multi(w.zones[1].clone()),
+            world_zones(w)[1..].to_vec(),
+        ),
+        (geojson_of(&posted_area()), posted_area(), world_zones(w)),
+    ]
 }
 
 /// Gap 1: a township by its code, and a posted polygon, give the brute force's figures on
@@ -971,7 +988,7 @@ fn sample_input(
             .collect::<Vec<_>>()
     };
     let t = layer("townships");
-    let zones: Vec<(String, String, MultiPolygon<f64>)> = all("townships")
+    let zones: Vec<Zone> = all("townships")
         .into_iter()
         .map(|(i, g)| (text(t, i, "code"), text(t, i, "name"), as_multi(&g)))
         .filter(|z| only_zone.is_none_or(|c| z.0 == c))
@@ -1234,15 +1251,7 @@ async fn gap_population_and_township_equal_brute_force() {
     let w = world(41);
     let app = app(world(41).snap);
     let cell_m = 250.0;
-    let areas = [
-        (json!("999001"), multi(w.area.clone()), world_zones(&w)),
-        (
-            json!("999001001"),
-            multi(w.zones[1].clone()),
-            world_zones(&w)[1..].to_vec(),
-        ),
-        (geojson_of(&posted_area()), posted_area(), world_zones(&w)),
-    ];
+    let areas = three_areas(&w);
     let mut split_gaps = 0;
     for (area_json, area, zones) in areas {
         let ctx = format!(
@@ -1399,15 +1408,7 @@ async fn suggested_sites_are_cell_centres_in_the_area() {
     let w = world(61);
     let app = app(world(61).snap);
     let (cell_m, radius) = (300.0, 500.0);
-    let areas = [
-        (json!("999001"), multi(w.area.clone()), world_zones(&w)),
-        (
-            json!("999001001"),
-            multi(w.zones[1].clone()),
-            world_zones(&w)[1..].to_vec(),
-        ),
-        (geojson_of(&posted_area()), posted_area(), world_zones(&w)),
-    ];
+    let areas = three_areas(&w);
     for (area_json, area, zones) in areas {
         let ctx = format!(
             "area {}",

@@ -196,54 +196,10 @@ fn real_names_stay_real_and_invented_positions_say_so() {
     );
 }
 
-/// GCJ-02 as published (the Krasovsky ellipsoid offset formula), written out here so the
-/// check below does not lean on `nestmap::crs`: WGS84 -> GCJ-02.
-fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {
-    use std::f64::consts::PI;
-    const A: f64 = 6378245.0;
-    const EE: f64 = 0.006_693_421_622_965_943;
-    let (x, y) = (lon - 105.0, lat - 35.0);
-    let waves = |u: f64| (20.0 * (6.0 * u * PI).sin() + 20.0 * (2.0 * u * PI).sin()) * 2.0 / 3.0;
-    let dlat = -100.0
-        + 2.0 * x
-        + 3.0 * y
-        + 0.2 * y * y
-        + 0.1 * x * y
-        + 0.2 * x.abs().sqrt()
-        + waves(x)
-        + (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0
-        + (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
-    let dlon = 300.0
-        + x
-        + 2.0 * y
-        + 0.1 * x * x
-        + 0.1 * x * y
-        + 0.1 * x.abs().sqrt()
-        + waves(x)
-        + (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0
-        + (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
-    let rad = lat / 180.0 * PI;
-    let magic = 1.0 - EE * rad.sin() * rad.sin();
-    let sq = magic.sqrt();
-    let dlat = dlat * 180.0 / ((A * (1.0 - EE)) / (magic * sq) * PI);
-    let dlon = dlon * 180.0 / (A / sq * rad.cos() * PI);
-    (lon + dlon, lat + dlat)
-}
-
-/// GCJ-02 -> WGS84 by fixed-point iteration of the forward formula (to ~1e-10 degrees).
-fn gcj02_to_wgs84(lon: f64, lat: f64) -> (f64, f64) {
-    let (mut x, mut y) = (lon, lat);
-    for _ in 0..30 {
-        let (gx, gy) = wgs84_to_gcj02(x, y);
-        x -= gx - lon;
-        y -= gy - lat;
-    }
-    (x, y)
-}
-
 /// Sample data truth from the files themselves (read with serde_json and the geojson crate,
 /// not through the loader or any query code; EPSG files projected with PROJ here, GCJ-02 files
-/// converted with the published formula above): every facility inside the district outline
+/// converted with `nestmap::crs`, itself checked against the shared conversion in
+/// `tests/crs.rs`): every facility inside the district outline
 /// and touching no lake, every invented feature labelled, the township sketch labelled
 /// approximate, and the published counts.
 #[test]
@@ -263,7 +219,7 @@ fn the_layer_files_themselves_hold_the_sample_truth() {
         let crs = s("crs");
         let to_wgs84: Box<dyn Fn(f64, f64) -> (f64, f64)> = match crs.as_str() {
             "wgs84" => Box::new(|x, y| (x, y)),
-            "gcj02" => Box::new(gcj02_to_wgs84),
+            "gcj02" => Box::new(nestmap::crs::gcj02_to_wgs84),
             epsg if epsg.starts_with("EPSG:") => {
                 let t = proj::Proj::new_known_crs(epsg, "EPSG:4326", None).unwrap();
                 Box::new(move |x, y| t.convert((x, y)).unwrap())
