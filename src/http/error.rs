@@ -45,6 +45,9 @@ impl AppError {
             AppError::Query(e @ QueryError::NotFound(_)) => {
                 (StatusCode::NOT_FOUND, "not_found", e.to_string())
             }
+            AppError::Query(e @ QueryError::Timeout { .. }) => {
+                (StatusCode::REQUEST_TIMEOUT, "timeout", e.to_string())
+            }
             AppError::NoRoute(path) => (
                 StatusCode::NOT_FOUND,
                 "not_found",

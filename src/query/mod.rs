@@ -2,8 +2,10 @@
 //! types here; [`crate::http`] extracts parameters, calls these, and serialises.
 
 pub mod coverage;
+pub mod deadline;
 pub mod features;
 pub mod hours;
+pub mod limits;
 pub mod nearest;
 pub mod routes;
 
@@ -22,6 +24,12 @@ pub enum QueryError {
     /// The addressed resource (layer, feature) does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The query ran past its deadline (the request timeout) and was stopped.
+    #[error("the request took more than {after_s} s and was stopped; narrow it (a smaller area, larger cells, fewer candidates) or try again")]
+    Timeout {
+        /// The deadline, seconds after the request began.
+        after_s: f64,
+    },
 }
 
 impl QueryError {
