@@ -291,3 +291,145 @@ pub fn gcj02_to_bd09(lon: f64, lat: f64) -> (f64, f64) {
     let theta = lat.atan2(lon) + 0.000003 * (lon * BD_X_PI).cos();
     (z * theta.cos() + 0.0065, z * theta.sin() + 0.006)
 }
+
+/// Transforms for positions a client sends in a `crs=EPSG:n` of its own choosing, made and
+/// used on one thread of their own that keeps at most [`MAX_CACHED_TRANSFORMS`] of them
+/// (least recently used dropped), so a client cycling through codes cannot grow the memory
+/// (459 codes kept in per-thread caches were 190 MB: a used transform holds its PROJ
+/// context's database pages). Callers wait for the answer without holding a runtime
+/// worker, so a creation (~80 ms) stalls no one else.
+///
+/// A code is first looked up in the list of EPSG projected and geographic 2D systems of
+/// PROJ's own database, read once on that thread: an unknown code is refused by the
+/// lookup, cheaply, and never asks PROJ to build a transform.
+///
+/// [`MAX_CACHED_TRANSFORMS`]: crate::query::limits::MAX_CACHED_TRANSFORMS
+pub mod client {
+    use std::collections::HashSet;
+    use std::sync::mpsc::{sync_channel, SyncSender, TrySendError};
+    use std::sync::OnceLock;
+
+    use super::{Crs, CrsError};
+    use crate::query::limits::MAX_CACHED_TRANSFORMS;
+
+    /// Requests waiting for the transform thread at most; more are refused as busy.
+    pub const QUEUE: usize = 64;
+
+    type Reply = tokio::sync::oneshot::Sender<Result<(f64, f64), CrsError>>;
+
+    static WORKER: OnceLock<SyncSender<(u32, f64, f64, Reply)>> = OnceLock::new();
+
+    /// The EPSG codes of PROJ's projected and geographic 2D systems.
+    fn known_codes() -> HashSet<u32> {
+        let mut out = HashSet::new();
+        // SAFETY: a context of our own, destroyed below; each list is read up to its NULL
+        // terminator and destroyed with PROJ's own function.
+        unsafe {
+            let ctx = proj_sys::proj_context_create();
+            let auth = c"EPSG";
+            for kind in [
+                proj_sys::PJ_TYPE_PJ_TYPE_PROJECTED_CRS,
+                proj_sys::PJ_TYPE_PJ_TYPE_GEOGRAPHIC_2D_CRS,
+            ] {
+                let list = proj_sys::proj_get_codes_from_database(ctx, auth.as_ptr(), kind, 1);
+                if list.is_null() {
+                    continue;
+                }
+                let mut i = 0;
+                while !(*list.add(i)).is_null() {
+                    if let Ok(code) = std::ffi::CStr::from_ptr(*list.add(i))
+                        .to_string_lossy()
+                        .parse::<u32>()
+                    {
+                        out.insert(code);
+                    }
+                    i += 1;
+                }
+                proj_sys::proj_string_list_destroy(list);
+            }
+            proj_sys::proj_context_destroy(ctx);
+        }
+        out
+    }
+
+    /// The transform thread: answers requests in order, keeping the last few transforms.
+    fn serve(rx: std::sync::mpsc::Receiver<(u32, f64, f64, Reply)>) {
+        let known = known_codes();
+        let mut cache: Vec<(u32, Result<proj::Proj, String>)> = Vec::new();
+        for (code, x, y, reply) in rx {
+            let out = if !known.contains(&code) {
+                Err(CrsError::Proj {
+                    code,
+                    reason: "not a projected or geographic 2D system in PROJ's EPSG database"
+                        .into(),
+                })
+            } else {
+                let i = match cache.iter().position(|e| e.0 == code) {
+                    Some(i) => i,
+                    None => {
+                        let made =
+                            proj::Proj::new_known_crs(&format!("EPSG:{code}"), "EPSG:4326", None)
+                                .map_err(|e| e.to_string());
+                        cache.push((code, made));
+                        if cache.len() > MAX_CACHED_TRANSFORMS {
+                            drop(cache.remove(0));
+                        }
+                        cache.len() - 1
+                    }
+                };
+                // Most recently used last.
+                let e = cache.remove(i);
+                let r = match &e.1 {
+                    Err(reason) => Err(CrsError::Proj {
+                        code,
+                        reason: reason.clone(),
+                    }),
+                    Ok(p) => p.convert((x, y)).map_err(|_| CrsError::Transform {
+                        crs: Crs::Epsg(code),
+                        x,
+                        y,
+                    }),
+                };
+                cache.push(e);
+                r
+            };
+            let _ = reply.send(out);
+        }
+    }
+
+    /// `(x, y)` in EPSG:`code` to WGS84 `(lon, lat)`, on the transform thread. `Busy` when
+    /// its queue is full.
+    pub async fn to_wgs84(code: u32, x: f64, y: f64) -> Result<(f64, f64), ClientError> {
+        let tx = WORKER.get_or_init(|| {
+            let (tx, rx) = sync_channel(QUEUE);
+            let spawned = std::thread::Builder::new()
+                .name("nestmap-crs".into())
+                .spawn(move || serve(rx));
+            if let Err(e) = spawned {
+                tracing::error!("cannot start the transform thread: {e}");
+            }
+            tx
+        });
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        match tx.try_send((code, x, y, reply)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(ClientError::Busy),
+            Err(TrySendError::Disconnected(_)) => return Err(ClientError::Gone),
+        }
+        match answer.await {
+            Ok(r) => r.map_err(ClientError::Crs),
+            Err(_) => Err(ClientError::Gone),
+        }
+    }
+
+    /// Why a client transform gave no position.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum ClientError {
+        /// The system or the position was refused.
+        Crs(CrsError),
+        /// The transform thread's queue is full: retry shortly.
+        Busy,
+        /// The transform thread is not running.
+        Gone,
+    }
+}

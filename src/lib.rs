@@ -18,6 +18,7 @@ pub mod index;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod pool;
 pub mod query;
 pub mod reload;
 pub mod sample;

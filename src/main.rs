@@ -41,6 +41,13 @@ enum Command {
         /// Requests served at once; more are refused with 503 at once.
         #[arg(long, default_value_t = 512)]
         max_concurrency: usize,
+        /// Heavy queries (coverage, reviews, edits, big searches) running at once; 0: one
+        /// per core.
+        #[arg(long, default_value_t = 0)]
+        heavy_workers: usize,
+        /// Heavy queries waiting for a worker at most; more get 503 with Retry-After at once.
+        #[arg(long, default_value_t = 16)]
+        heavy_queue: usize,
         /// An origin allowed to call the API from another site (repeatable); none: same-origin only.
         #[arg(long = "cors-origin")]
         cors_origins: Vec<String>,
@@ -128,6 +135,8 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             max_body_bytes,
             timeout_s,
             max_concurrency,
+            heavy_workers,
+            heavy_queue,
             cors_origins,
             tokens_file,
             audit_log,
@@ -197,13 +206,27 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                     audit_log.display()
                 );
             }
-            let state = nestmap::AppState::new(snap, web, vendor).with_editing(
-                data.clone(),
-                audit_log,
-                tokens,
+            let defaults = nestmap::pool::PoolConfig::default();
+            let pool = nestmap::pool::Pool::new(nestmap::pool::PoolConfig {
+                permits: if heavy_workers == 0 {
+                    defaults.permits
+                } else {
+                    heavy_workers
+                },
+                queue: heavy_queue,
+                timeout: hardening.timeout,
+            });
+            tracing::info!(
+                "heavy queries: {} at once, {} waiting at most, {} s deadline",
+                pool.config().permits,
+                pool.config().queue,
+                timeout_s
             );
+            let state = nestmap::AppState::new(snap, web, vendor)
+                .with_editing(data.clone(), audit_log, tokens)
+                .with_pool(pool.clone());
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            rt.block_on(async move {
+            let served = rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr)
                     .await
                     .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -233,12 +256,17 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                     Ok(r) => r.map_err(|e| e.to_string()),
                     Err(_) => {
                         tracing::warn!(
-                            "shutdown deadline passed; closing the remaining connections"
+                            "shutdown deadline passed; stopping heavy queries and closing the remaining connections"
                         );
                         Ok(())
                     }
                 }
-            })?;
+            });
+            // Heavy queries still running stop at their next deadline check; the runtime
+            // then gives its blocking threads a moment, never waiting on them for good.
+            pool.shut_down();
+            rt.shutdown_timeout(std::time::Duration::from_secs(2));
+            served?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::query::coverage::{coverage, profile, AreaSpec, CoverageRequest};
+use crate::query::coverage::{coverage_until, profile, AreaSpec, CoverageRequest};
+use crate::query::deadline::Deadline;
 use crate::snapshot::Snapshot;
 
 /// Changes in one layer.
@@ -36,7 +37,7 @@ pub struct Shares {
     pub population: f64,
 }
 
-fn shares(snap: &Snapshot, layer: usize) -> Option<Shares> {
+fn shares(snap: &Snapshot, layer: usize, deadline: &Deadline) -> Option<Shares> {
     let req = CoverageRequest {
         layers: vec![layer],
         profile: profile("layer").ok()?,
@@ -48,15 +49,16 @@ fn shares(snap: &Snapshot, layer: usize) -> Option<Shares> {
         remove: vec![],
         candidates: None,
     };
-    let c = coverage(snap, &req).ok()?;
+    let c = coverage_until(snap, &req, deadline).ok()?;
     Some(Shares {
         area: c.total.area_share(),
         population: c.total.population_share(),
     })
 }
 
-/// Compare two snapshots layer by layer (by layer id and feature id).
-pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<LayerChanges> {
+/// Compare two snapshots layer by layer (by layer id and feature id); the shares are left
+/// out (None) once `deadline` passes (the server shutting down).
+pub fn diff(old: &Snapshot, new: &Snapshot, deadline: &Deadline) -> Vec<LayerChanges> {
     let mut out = Vec::new();
     for (ni, nl) in new.layers.iter().enumerate() {
         let mut ch = LayerChanges {
@@ -90,8 +92,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<LayerChanges> {
         // district, water or demand layers.
         let facility = nl.spec.kind.is_facility();
         if facility {
-            ch.coverage_before = ol.and_then(|i| shares(old, i));
-            ch.coverage_after = shares(new, ni);
+            ch.coverage_before = ol.and_then(|i| shares(old, i, deadline));
+            ch.coverage_after = shares(new, ni, deadline);
         }
         if touched || !ch.changed.is_empty() || facility {
             out.push(ch);
@@ -105,7 +107,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Vec<LayerChanges> {
                 removed: ol.features.iter().map(|f| f.id.clone()).collect(),
                 coverage_before: i
                     .filter(|_| ol.spec.kind.is_facility())
-                    .and_then(|i| shares(old, i)),
+                    .and_then(|i| shares(old, i, deadline)),
                 ..Default::default()
             });
         }

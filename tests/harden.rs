@@ -34,7 +34,12 @@ fn test_router(h: &Hardening) -> Router {
             "/echo",
             post(|body: axum::body::Bytes| async move { body.len().to_string() }),
         );
-    harden(r, h)
+    let state = nestmap::AppState::new(
+        nestmap::snapshot::Snapshot::new(vec![], Default::default()),
+        ".".into(),
+        ".".into(),
+    );
+    harden(r, h, state)
 }
 
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {

@@ -921,6 +921,70 @@ fn body_cases(existing: &str) -> Vec<Case> {
     cases
 }
 
+/// Issue 13: inputs that are well formed but would cost minutes, or the machine's memory,
+/// if nothing limited them: each is refused before any work with a 400 naming the limit.
+/// (Those that are expensive but within every limit run in `tests/liveness.rs`, on the
+/// real process, against /healthz.)
+fn expensive_cases() -> Vec<Case> {
+    let draft = |coords: Vec<[f64; 2]>, stops: Vec<[f64; 2]>| {
+        let mut f = vec![json!({"type": "Feature", "properties": {},
+            "geometry": {"type": "LineString", "coordinates": coords}})];
+        for (i, s) in stops.iter().enumerate() {
+            f.push(json!({"type": "Feature", "properties": {"seq": i + 1},
+                "geometry": {"type": "Point", "coordinates": s}}));
+        }
+        json!({"type": "FeatureCollection", "features": f}).to_string()
+    };
+    let review = |label: &str, body: String| Case::send(label, "POST", "/api/routes/review", body);
+    let coverage = |label: &str, body: Value| {
+        Case::send(label, "POST", "/api/coverage", body.to_string())
+            .header("content-type", "application/json")
+    };
+    let grid = |n: usize| -> Vec<[f64; 2]> {
+        (0..n)
+            .map(|i| [120.5 + (i % 100) as f64 * 0.004, 31.3 + (i / 100) as f64 * 0.0004])
+            .collect()
+    };
+    let globe: Vec<[f64; 2]> = [[0.0, 0.0], [170.0, 0.0], [0.0, 10.0], [170.0, 10.0], [0.0, 20.0], [170.0, 20.0]].into();
+    let long: Vec<[f64; 2]> = (0..19_000)
+        .map(|i| [if i % 2 == 0 { 0.0 } else { 170.0 }, (i as f64 * 0.001) % 80.0])
+        .collect();
+    let many: Vec<[f64; 2]> = (0..20_001).map(|i| [120.6, 31.4 + i as f64 * 1e-6]).collect();
+    let two = vec![[120.6, 31.4], [120.61, 31.41]];
+    let stops: Vec<[f64; 2]> = (0..501).map(|i| [120.6, 31.4 + i as f64 * 1e-5]).collect();
+    let ring: Vec<[f64; 2]> = (0..=100_001)
+        .map(|i| {
+            let a = i as f64 / 100_001.0 * std::f64::consts::TAU;
+            [120.62 + 0.05 * a.cos(), 31.42 + 0.05 * a.sin()]
+        })
+        .collect();
+    let ids: Vec<String> = (0..10_001).map(|i| format!("nr-{i}")).collect();
+    let far_sites: Vec<Value> = (0..1000)
+        .map(|i| json!({"position": [120.5 + (i % 40) as f64 * 0.01, 31.3 + (i / 40) as f64 * 0.01], "radius_m": 5000}))
+        .collect();
+    vec![
+        review("draft zig-zagging across the globe", draft(globe, two.clone())),
+        review("draft of 19,000 vertices across the globe", draft(long, two.clone())),
+        review("draft of 20,001 vertices", draft(many, two.clone())),
+        review("draft of 501 stops", draft(two.clone(), stops)),
+        coverage("10,001 candidates", json!({"layer": "nursing_rooms", "suggest": 1, "candidates": grid(10_001)})),
+        coverage("1,001 added sites", json!({"layer": "nursing_rooms", "add": grid(1001)})),
+        coverage("10,001 removed ids", json!({"layer": "nursing_rooms", "remove": ids})),
+        coverage("an added site of 0.5 m", json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "radius_m": 0.5}]})),
+        coverage("an added site of 6 km", json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "radius_m": 6000}]})),
+        coverage("an added site of an unrequested layer", json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "layer": "pocket_parks"}]})),
+        coverage("an added site with an unknown field", json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "size": 3}]})),
+        coverage("1,000 sites of 5 km at 20 m cells", json!({"layer": "nursing_rooms", "add": far_sites, "cell_m": 20})),
+        coverage("an area 3,000 km wide", json!({"layer": "nursing_rooms", "cell_m": 5000,
+            "area": {"type": "Polygon", "coordinates": [[[100.0, 20.0], [130.0, 20.0], [130.0, 40.0], [100.0, 40.0], [100.0, 20.0]]]}})),
+        coverage("an area of 100,002 vertices", json!({"layer": "nursing_rooms", "area": {"type": "Polygon", "coordinates": [ring]}})),
+        coverage("20 suggestions of 5 km over 10,000 candidates at 10 m", json!({"layer": "nursing_rooms", "area": "320507001", "cell_m": 10, "radius_m": 5000, "suggest": 20, "candidates": grid(10_000)})),
+        coverage("radius_m of 0.001 m", json!({"layer": "nursing_rooms", "radius_m": 0.001})),
+        Case::get("crs=EPSG:999999 (no such system)", "/api/nearest?layer=nursing_rooms&lon=500000&lat=3500000&crs=EPSG:999999"),
+        Case::get("crs=EPSG:4979 (geographic 3D)", "/api/nearest?layer=nursing_rooms&lon=120.6&lat=31.4&crs=EPSG:4979"),
+    ]
+}
+
 #[tokio::test]
 async fn every_hostile_input_is_a_4xx_with_a_message_and_changes_nothing() {
     let dir = data_copy("corpus");
@@ -943,6 +1007,7 @@ async fn every_hostile_input_is_a_4xx_with_a_message_and_changes_nothing() {
     let mut cases = query_cases();
     let n_query = cases.len();
     cases.extend(body_cases(&existing));
+    cases.extend(expensive_cases());
     let mut failures = Vec::new();
     let mut by_status: BTreeMap<u16, usize> = BTreeMap::new();
     for case in &cases {

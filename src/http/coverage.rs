@@ -13,14 +13,13 @@ use crate::http::geojson::geometry_json;
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::query::coverage::{
-    coverage, profile, AreaSpec, Coverage, CoverageRequest, Tally, MAX_SUGGEST,
+    coverage_until, profile, AddedSite, AreaSpec, Coverage, CoverageRequest, Tally, MAX_SUGGEST,
 };
+pub use crate::query::limits::MAX_COVERAGE_RADIUS_M;
+use crate::query::limits::{MAX_ADD, MAX_AREA_VERTICES, MAX_CANDIDATES, MAX_REMOVE};
 use crate::query::nearest::resolve_layers;
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
-
-/// Largest radius for coverage, metres (walking catchments; larger is not a walk).
-pub const MAX_COVERAGE_RADIUS_M: f64 = 5000.0;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Format {
@@ -38,18 +37,6 @@ fn format_of(s: Option<&str>) -> Result<Format, QueryError> {
             "format",
             format!("{other:?} is not json, csv or geojson"),
         )),
-    }
-}
-
-fn radius(v: Option<f64>) -> Result<Option<f64>, QueryError> {
-    match v {
-        Some(r) if !(r.is_finite() && r > 0.0 && r <= MAX_COVERAGE_RADIUS_M) => {
-            Err(QueryError::bad(
-                "radius_m",
-                format!("{r} is not a radius above 0 and at most {MAX_COVERAGE_RADIUS_M} m"),
-            ))
-        }
-        other => Ok(other),
     }
 }
 
@@ -72,7 +59,9 @@ pub async fn get_coverage(State(st): State<AppState>, mut p: Params) -> Result<R
         .ok_or_else(|| QueryError::bad("layer", "is required"))?;
     let layers = resolve_layers(&snap, &layer)?;
     let prof = profile(p.take("profile").as_deref().unwrap_or("layer"))?;
-    let radius_m = radius(p.parse_opt::<f64>("radius_m", "a number of metres")?)?;
+    // Ranges (radius_m, cell_m, add, remove, candidates, the work limits) are checked by
+    // `query::coverage`, for library callers too.
+    let radius_m = p.parse_opt::<f64>("radius_m", "a number of metres")?;
     let area = AreaSpec::Code(p.take("area").unwrap_or_else(|| "320507".into()));
     let cell_m = p
         .parse_opt::<f64>("cell_m", "a number of metres")?
@@ -91,38 +80,126 @@ pub async fn get_coverage(State(st): State<AppState>, mut p: Params) -> Result<R
         remove: vec![],
         candidates: None,
     };
-    answer(&snap, &req, format)
+    let (body, ct) = st
+        .pool
+        .run(move |deadline| render(&snap, &req, format, deadline))
+        .await?;
+    Ok(typed(body, ct))
 }
 
-fn positions(v: &Value, field: &str) -> Result<Vec<[f64; 2]>, QueryError> {
+fn position(p: &Value, field: &str) -> Result<[f64; 2], QueryError> {
+    let xy = p
+        .as_array()
+        .filter(|a| a.len() == 2)
+        .and_then(|a| Some([a[0].as_f64()?, a[1].as_f64()?]));
+    match xy {
+        Some([lon, lat]) if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => {
+            Ok([lon, lat])
+        }
+        _ => Err(QueryError::bad(
+            field,
+            format!("{p} is not a [lon, lat] position in range"),
+        )),
+    }
+}
+
+/// An array of positions, refused past `max` before any is read.
+fn positions(v: &Value, field: &str, max: usize) -> Result<Vec<[f64; 2]>, QueryError> {
     let arr = v
         .as_array()
         .ok_or_else(|| QueryError::bad(field, "must be an array of [lon, lat] positions"))?;
+    if arr.len() > max {
+        return Err(QueryError::bad(
+            field,
+            format!("{} positions given; at most {max}", arr.len()),
+        ));
+    }
     arr.iter()
         .enumerate()
-        .map(|(i, p)| {
-            let xy = p
-                .as_array()
-                .filter(|a| a.len() == 2)
-                .and_then(|a| Some([a[0].as_f64()?, a[1].as_f64()?]));
-            match xy {
-                Some([lon, lat])
-                    if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
-                {
-                    Ok([lon, lat])
-                }
-                _ => Err(QueryError::bad(
-                    format!("{field}[{i}]"),
-                    format!("{p} is not a [lon, lat] position in range"),
-                )),
-            }
-        })
+        .map(|(i, p)| position(p, &format!("{field}[{i}]")))
         .collect()
 }
 
+/// `add`: `[lon, lat]` (the first layer's radius) or `{"position": [lon, lat], "layer": id}`
+/// (that layer's radius) or `{"position": [lon, lat], "radius_m": r}`.
+fn added_sites(snap: &Snapshot, layers: &[usize], v: &Value) -> Result<Vec<AddedSite>, QueryError> {
+    let arr = v.as_array().ok_or_else(|| {
+        QueryError::bad(
+            "add",
+            "must be an array of [lon, lat] positions or {\"position\", \"layer\" | \"radius_m\"} objects",
+        )
+    })?;
+    if arr.len() > MAX_ADD {
+        return Err(QueryError::bad(
+            "add",
+            format!("{} sites given; at most {MAX_ADD}", arr.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(arr.len());
+    for (i, item) in arr.iter().enumerate() {
+        let at = format!("add[{i}]");
+        let Some(o) = item.as_object() else {
+            out.push(AddedSite::at(position(item, &at)?));
+            continue;
+        };
+        if let Some(k) = o
+            .keys()
+            .find(|k| !["position", "layer", "radius_m"].contains(&k.as_str()))
+        {
+            return Err(QueryError::bad(
+                format!("{at}.{k}"),
+                "unknown field (position, layer, radius_m)",
+            ));
+        }
+        let pos = position(
+            o.get("position")
+                .ok_or_else(|| QueryError::bad(format!("{at}.position"), "is required"))?,
+            &format!("{at}.position"),
+        )?;
+        let layer = match o.get("layer") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(id)) => Some(
+                layers
+                    .iter()
+                    .copied()
+                    .find(|&li| snap.layers[li].spec.id == *id)
+                    .ok_or_else(|| {
+                        QueryError::bad(
+                            format!("{at}.layer"),
+                            format!("{id:?} is not one of the requested layers"),
+                        )
+                    })?,
+            ),
+            Some(other) => {
+                return Err(QueryError::bad(
+                    format!("{at}.layer"),
+                    format!("expected a layer id, found {other}"),
+                ))
+            }
+        };
+        let radius_m = match o.get("radius_m") {
+            None | Some(Value::Null) => None,
+            Some(r) => Some(r.as_f64().ok_or_else(|| {
+                QueryError::bad(
+                    format!("{at}.radius_m"),
+                    format!("expected a number, found {r}"),
+                )
+            })?),
+        };
+        out.push(AddedSite {
+            position: pos,
+            layer,
+            radius_m,
+        });
+    }
+    Ok(out)
+}
+
 /// `POST /api/coverage` with a JSON body: `layer`, `profile`, `radius_m`, `area` (a code, or a
-/// GeoJSON Polygon / MultiPolygon geometry or Feature), `cell_m`, `suggest`, `add` (`[[lon, lat], ...]`),
-/// `remove` (feature ids), `candidates` (`[[lon, lat], ...]`), `format`.
+/// GeoJSON Polygon / MultiPolygon geometry or Feature), `cell_m`, `suggest`, `add` (`[[lon, lat], ...]`
+/// or `{"position", "layer" | "radius_m"}`), `remove` (feature ids), `candidates` (`[[lon, lat], ...]`),
+/// `format`. The body is read on the heavy pool too: a posted outline of many vertices is
+/// validated there, not on the runtime.
 pub async fn post_coverage(
     State(st): State<AppState>,
     p: Params,
@@ -130,7 +207,20 @@ pub async fn post_coverage(
 ) -> Result<Response, AppError> {
     p.finish()?;
     let snap = st.snapshot();
-    let v: Value = serde_json::from_slice(&body)
+    let (body, ct) = st
+        .pool
+        .run(move |deadline| {
+            let (req, format) = read_post(&snap, &body)?;
+            deadline.check()?;
+            render(&snap, &req, format, deadline)
+        })
+        .await?;
+    Ok(typed(body, ct))
+}
+
+/// The POST body as a request.
+fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), QueryError> {
+    let v: Value = serde_json::from_slice(body)
         .map_err(|e| QueryError::bad("body", format!("is not valid JSON: {e}")))?;
     let obj = v
         .as_object()
@@ -182,6 +272,7 @@ pub async fn post_coverage(
         &snap,
         &text("layer")?.ok_or_else(|| QueryError::bad("layer", "is required"))?,
     )?;
+    let layers_for_add = layers.clone();
     let prof = profile(text("profile")?.as_deref().unwrap_or("layer"))?;
     let area = match obj.get("area") {
         None | Some(Value::Null) => AreaSpec::Code("320507".into()),
@@ -191,6 +282,13 @@ pub async fn post_coverage(
             } else {
                 Value::Object(o.clone())
             };
+            let vertices = count_positions(geom.get("coordinates").unwrap_or(&Value::Null));
+            if vertices > MAX_AREA_VERTICES {
+                return Err(QueryError::bad(
+                    "area",
+                    format!("the outline has {vertices} vertices; at most {MAX_AREA_VERTICES}"),
+                ));
+            }
             let g = crate::load::geometry::read_geometry(&geom, crate::crs::Crs::Wgs84)
                 .map_err(|e| QueryError::bad("area", format!("{}: {}", e.field, e.reason)))?;
             match g {
@@ -203,8 +301,7 @@ pub async fn post_coverage(
                             "must be a Polygon or MultiPolygon, found {}",
                             crate::snapshot::geometry_name(&other)
                         ),
-                    )
-                    .into())
+                    ))
                 }
             }
         }
@@ -215,11 +312,22 @@ pub async fn post_coverage(
         let ids = r
             .as_array()
             .ok_or_else(|| QueryError::bad("remove", "must be an array of feature ids"))?;
+        if ids.len() > MAX_REMOVE {
+            return Err(QueryError::bad(
+                "remove",
+                format!("{} ids given; at most {MAX_REMOVE}", ids.len()),
+            )
+            .into());
+        }
+        let mut seen = std::collections::HashSet::new();
         for id in ids {
             let id = id
                 .as_str()
                 .map(str::to_string)
                 .unwrap_or_else(|| id.to_string());
+            if !seen.insert(id.clone()) {
+                continue;
+            }
             let found: Vec<(usize, usize)> = layers
                 .iter()
                 .filter_map(|&li| snap.layers[li].position(&id).map(|i| (li, i)))
@@ -237,31 +345,47 @@ pub async fn post_coverage(
     let req = CoverageRequest {
         layers,
         profile: prof,
-        radius_m: radius(num("radius_m")?)?,
+        radius_m: num("radius_m")?,
         area,
         cell_m: num("cell_m")?.unwrap_or(100.0),
         suggest: suggest_count(num("suggest")?)?,
         add: obj
             .get("add")
-            .map(|v| positions(v, "add"))
+            .map(|v| added_sites(&snap, &layers_for_add, v))
             .transpose()?
             .unwrap_or_default(),
         remove,
         candidates: obj
             .get("candidates")
-            .map(|v| positions(v, "candidates"))
+            .map(|v| positions(v, "candidates", MAX_CANDIDATES))
             .transpose()?,
     };
     let format = format_of(text("format")?.as_deref())?;
-    answer(&snap, &req, format)
+    Ok((req, format))
 }
 
-fn answer(snap: &Snapshot, req: &CoverageRequest, format: Format) -> Result<Response, AppError> {
-    let cov = coverage(snap, req)?;
+/// Positions in a GeoJSON coordinates array, counted without reading them.
+fn count_positions(v: &Value) -> usize {
+    match v {
+        Value::Array(a) if a.first().is_some_and(Value::is_number) => 1,
+        Value::Array(a) => a.iter().map(count_positions).sum(),
+        _ => 0,
+    }
+}
+
+/// Run the analysis and serialise it (on the heavy pool: a whole-district gap layer is
+/// megabytes of JSON).
+fn render(
+    snap: &Snapshot,
+    req: &CoverageRequest,
+    format: Format,
+    deadline: &crate::query::deadline::Deadline,
+) -> Result<(String, &'static str), QueryError> {
+    let cov = coverage_until(snap, req, deadline)?;
     Ok(match format {
-        Format::Json => axum::Json(to_json(&cov)).into_response(),
-        Format::GeoJson => typed(gaps_json(&cov).to_string(), "application/geo+json"),
-        Format::Csv => typed(to_csv(&cov), "text/csv; charset=utf-8"),
+        Format::Json => (to_json(&cov).to_string(), "application/json"),
+        Format::GeoJson => (gaps_json(&cov).to_string(), "application/geo+json"),
+        Format::Csv => (to_csv(&cov), "text/csv; charset=utf-8"),
     })
 }
 

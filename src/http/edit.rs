@@ -1,57 +1,25 @@
 //! Edits over OGC API - Features Part 4: `POST .../items`, `PUT` / `PATCH` / `DELETE
 //! .../items/{id}`. A bearer token is required (401 without, 403 with a wrong one; no tokens
-//! configured means read-only, 403). Edits are serialised, validated like the loader, durable
+//! configured means read-only, 403), checked by [`crate::http::auth`] before the body is
+//! read. Edits are serialised, validated like the loader, run on the heavy pool, durable
 //! before the answer, audited, and swapped in whole.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use crate::edit::{apply, EditError, EditOp};
+use crate::http::auth::Editor;
 use crate::http::error::AppError;
 use crate::http::ogcapi::base_url;
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::query::QueryError;
 
-/// Who is editing: the token's name, or the refusal.
-fn authorise(st: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
-    if st.tokens.is_empty() || st.data_dir.is_none() {
-        return Err(AppError::Forbidden(
-            "this server is read-only: no edit tokens are configured".into(),
-        ));
-    }
-    let Some(auth) = headers.get(header::AUTHORIZATION) else {
-        return Err(AppError::Unauthorized(
-            "an edit needs an Authorization: Bearer <token> header".into(),
-        ));
-    };
-    let given = auth
-        .to_str()
-        .ok()
-        .and_then(|s| s.strip_prefix("Bearer "))
-        .map(str::trim)
-        .unwrap_or("");
-    if given.is_empty() {
-        return Err(AppError::Unauthorized(
-            "the Authorization header must be \"Bearer <token>\"".into(),
-        ));
-    }
-    st.tokens
-        .iter()
-        .find(|t| constant_time_eq(t.secret.as_bytes(), given.as_bytes()))
-        .map(|t| t.name.clone())
-        .ok_or_else(|| AppError::Forbidden("the token is not allowed to edit".into()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The body as JSON, when its content type says JSON (else 415).
-pub(crate) fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, AppError> {
+/// 415 unless the content type says JSON.
+pub(crate) fn json_content_type(headers: &HeaderMap) -> Result<(), AppError> {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -65,50 +33,45 @@ pub(crate) fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, AppE
             "content type {ct:?} is not application/geo+json or application/json"
         )));
     }
+    Ok(())
+}
+
+/// The body as JSON, when its content type says JSON (else 415).
+pub(crate) fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, AppError> {
+    json_content_type(headers)?;
     serde_json::from_slice(body)
         .map_err(|e| QueryError::bad("body", format!("is not valid JSON: {e}")).into())
 }
 
-impl From<EditError> for AppError {
-    fn from(e: EditError) -> Self {
-        match e {
-            EditError::NoLayer(_) | EditError::NoFeature(..) => {
-                AppError::Query(QueryError::NotFound(e.to_string()))
-            }
-            EditError::Exists(..) => AppError::Conflict(e.to_string()),
-            EditError::Invalid { field, reason } => AppError::Query(QueryError::bad(field, reason)),
-            EditError::Storage(detail) => AppError::Internal(detail),
-        }
-    }
-}
-
 async fn run(
     st: AppState,
-    headers: HeaderMap,
+    Editor(who): Editor,
     layer: String,
     op: EditOp,
     kind: &'static str,
 ) -> Result<(String, Option<Value>), AppError> {
-    let who = authorise(&st, &headers)?;
     let (Some(dir), Some(audit)) = (st.data_dir.clone(), st.audit_log.clone()) else {
         return Err(AppError::Forbidden("this server is read-only".into()));
     };
     let _w = st.writer.lock().await;
     let snap = st.snapshot();
     let layer2 = layer.clone();
-    let applied = tokio::task::spawn_blocking(move || {
-        apply(&dir, &snap, &layer2, op, |id, before, after| {
-            let entry = json!({
-                "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                "token": who, "op": kind, "layer": layer2, "id": id,
-                "before": before, "after": after,
-            });
-            crate::store::append_line(&audit, &entry.to_string())
-                .map_err(|e| EditError::Storage(format!("audit log: {e}")))
+    // An edit is not stopped part way (the deadline is not checked inside): once it has a
+    // permit it writes, or refuses, whole.
+    let applied = st
+        .pool
+        .run(move |_| {
+            Ok(apply(&dir, &snap, &layer2, op, |id, before, after| {
+                let entry = json!({
+                    "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    "token": who, "op": kind, "layer": layer2, "id": id,
+                    "before": before, "after": after,
+                });
+                crate::store::append_line(&audit, &entry.to_string())
+                    .map_err(|e| EditError::Storage(format!("audit log: {e}")))
+            }))
         })
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("edit task: {e}")))??;
+        .await??;
     let after = applied.after.is_some().then(|| {
         let l = applied.snapshot.layer(&layer).and_then(|l| {
             l.position(&applied.id)
@@ -124,6 +87,7 @@ async fn run(
 /// `POST /ogcapi/collections/{layer}/items`: 201 with a Location header.
 pub async fn create(
     State(st): State<AppState>,
+    Extension(who): Extension<Editor>,
     Path(layer): Path<String>,
     p: Params,
     headers: HeaderMap,
@@ -132,7 +96,7 @@ pub async fn create(
     p.finish()?;
     let v = json_body(&headers, &body)?;
     let base = base_url(&headers);
-    let (id, after) = run(st, headers, layer.clone(), EditOp::Create(v), "create").await?;
+    let (id, after) = run(st, who, layer.clone(), EditOp::Create(v), "create").await?;
     let location = format!("{base}/ogcapi/collections/{layer}/items/{id}");
     Ok((
         StatusCode::CREATED,
@@ -145,6 +109,7 @@ pub async fn create(
 /// `PUT /ogcapi/collections/{layer}/items/{id}`: replace whole.
 pub async fn replace(
     State(st): State<AppState>,
+    Extension(who): Extension<Editor>,
     Path((layer, id)): Path<(String, String)>,
     p: Params,
     headers: HeaderMap,
@@ -152,13 +117,14 @@ pub async fn replace(
 ) -> Result<Response, AppError> {
     p.finish()?;
     let v = json_body(&headers, &body)?;
-    let (_, after) = run(st, headers, layer, EditOp::Replace(id, v), "replace").await?;
+    let (_, after) = run(st, who, layer, EditOp::Replace(id, v), "replace").await?;
     Ok(axum::Json(after.unwrap_or(Value::Null)).into_response())
 }
 
 /// `PATCH /ogcapi/collections/{layer}/items/{id}`: merge properties, replace geometry.
 pub async fn patch(
     State(st): State<AppState>,
+    Extension(who): Extension<Editor>,
     Path((layer, id)): Path<(String, String)>,
     p: Params,
     headers: HeaderMap,
@@ -166,18 +132,18 @@ pub async fn patch(
 ) -> Result<Response, AppError> {
     p.finish()?;
     let v = json_body(&headers, &body)?;
-    let (_, after) = run(st, headers, layer, EditOp::Patch(id, v), "patch").await?;
+    let (_, after) = run(st, who, layer, EditOp::Patch(id, v), "patch").await?;
     Ok(axum::Json(after.unwrap_or(Value::Null)).into_response())
 }
 
 /// `DELETE /ogcapi/collections/{layer}/items/{id}`: 204.
 pub async fn delete(
     State(st): State<AppState>,
+    Extension(who): Extension<Editor>,
     Path((layer, id)): Path<(String, String)>,
     p: Params,
-    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     p.finish()?;
-    run(st, headers, layer, EditOp::Delete(id), "delete").await?;
+    run(st, who, layer, EditOp::Delete(id), "delete").await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

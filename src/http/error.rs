@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use crate::edit::EditError;
+use crate::pool::PoolError;
 use crate::query::QueryError;
 
 /// An error answer.
@@ -26,6 +28,14 @@ pub enum AppError {
     Conflict(String),
     /// The body's content type is not one we read.
     UnsupportedMedia(String),
+    /// Load shedding: too much heavy work queued, or too many requests at once. Not the
+    /// input's fault: the same request succeeds later.
+    Overloaded {
+        /// What is busy.
+        message: String,
+        /// Seconds to wait, sent as `Retry-After`.
+        retry_after_s: u64,
+    },
     /// Something failed on our side; the detail goes to the log only.
     Internal(String),
 }
@@ -34,6 +44,61 @@ impl From<QueryError> for AppError {
     fn from(e: QueryError) -> Self {
         AppError::Query(e)
     }
+}
+
+impl From<PoolError> for AppError {
+    fn from(e: PoolError) -> Self {
+        match e {
+            PoolError::Query(q) => AppError::Query(q),
+            e @ PoolError::Overloaded { retry_after_s, .. } => AppError::Overloaded {
+                message: e.to_string(),
+                retry_after_s,
+            },
+            PoolError::Failed(detail) => AppError::Internal(detail),
+        }
+    }
+}
+
+impl From<EditError> for AppError {
+    fn from(e: EditError) -> Self {
+        match e {
+            EditError::NoLayer(_) | EditError::NoFeature(..) => {
+                AppError::Query(QueryError::NotFound(e.to_string()))
+            }
+            EditError::Exists(..) => AppError::Conflict(e.to_string()),
+            EditError::Invalid { field, reason } => AppError::Query(QueryError::bad(field, reason)),
+            EditError::Storage(detail) => AppError::Internal(detail),
+        }
+    }
+}
+
+/// The code of an answer the protective layers made themselves (a body limit's 413, a
+/// timeout's 408), by its status, for [`json_error`].
+pub(crate) fn code_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "timeout",
+        409 => "conflict",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "unprocessable",
+        503 => "overloaded",
+        s if s >= 500 => "internal",
+        _ => "error",
+    }
+}
+
+/// The JSON error body `{"error":{"code","message"}}` with its status.
+pub(crate) fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": {"code": code, "message": message}})),
+    )
+        .into_response()
 }
 
 impl AppError {
@@ -66,6 +131,11 @@ impl AppError {
                 "unsupported_media_type",
                 m.clone(),
             ),
+            AppError::Overloaded { message, .. } => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                message.clone(),
+            ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -81,14 +151,14 @@ impl IntoResponse for AppError {
             tracing::error!("internal error: {detail}");
         }
         let (status, code, message) = self.parts();
-        let mut res = (
-            status,
-            Json(json!({"error": {"code": code, "message": message}})),
-        )
-            .into_response();
+        let mut res = json_error(status, code, &message);
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let AppError::Overloaded { retry_after_s, .. } = &self {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_s));
         }
         res
     }

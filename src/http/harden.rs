@@ -10,7 +10,8 @@ use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{BoxError, Router};
 use http_body_util::BodyExt;
-use serde_json::json;
+
+use crate::http::error::AppError;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -41,29 +42,8 @@ impl Default for Hardening {
     }
 }
 
-fn error_code(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "bad_request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not_found",
-        405 => "method_not_allowed",
-        408 => "timeout",
-        413 => "payload_too_large",
-        415 => "unsupported_media_type",
-        422 => "unprocessable",
-        503 => "overloaded",
-        s if s >= 500 => "internal",
-        _ => "error",
-    }
-}
-
 fn json_error(status: StatusCode, message: String) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": {"code": error_code(status), "message": message}})),
-    )
-        .into_response()
+    crate::http::error::json_error(status, crate::http::error::code_for(status), &message)
 }
 
 /// Give every 4xx/5xx that is not already our JSON a JSON body: a layer's or extractor's own
@@ -105,29 +85,23 @@ async fn json_errors(res: Response) -> Response {
 
 async fn shed(err: BoxError) -> Response {
     if err.is::<tower::load_shed::error::Overloaded>() {
-        json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the server is at its concurrency limit; retry shortly".into(),
-        )
+        AppError::Overloaded {
+            message: "the server is at its concurrency limit; retry shortly".into(),
+            retry_after_s: 1,
+        }
+        .into_response()
     } else {
-        tracing::error!("middleware error: {err}");
-        json_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error; it has been logged".into(),
-        )
+        AppError::Internal(format!("middleware error: {err}")).into_response()
     }
 }
 
 fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a handler panicked");
-    json_error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "internal error; it has been logged".into(),
-    )
+    AppError::Internal("a handler panicked".into()).into_response()
 }
 
-/// Wrap the router in the protective layers.
-pub fn harden(router: Router, h: &Hardening) -> Router {
+/// Wrap the router in the protective layers; `state` holds the edit tokens, checked ahead of
+/// the body limit ([`crate::http::auth`]).
+pub fn harden(router: Router, h: &Hardening, state: crate::http::AppState) -> Router {
     let cors = if h.cors_origins.is_empty() {
         None
     } else {
@@ -156,6 +130,10 @@ pub fn harden(router: Router, h: &Hardening) -> Router {
     // Innermost first: each `layer` call wraps what is already there.
     router
         .layer(RequestBodyLimitLayer::new(h.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::http::auth::require_token,
+        ))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             h.timeout,

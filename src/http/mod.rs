@@ -1,6 +1,7 @@
 //! The HTTP face: `app(state) -> Router`. Handlers only extract parameters, call
 //! [`crate::query`], and serialise; [`error`] is the only place statuses are chosen.
 
+pub mod auth;
 pub mod coverage;
 pub mod edit;
 pub mod error;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub writer: Arc<tokio::sync::Mutex<()>>,
     /// The last reload.
     pub last_reload: Arc<RwLock<Option<ReloadStatus>>>,
+    /// Where heavy queries run (coverage, reviews, edits, reloads, searches past budget).
+    pub pool: crate::pool::Pool,
 }
 
 impl AppState {
@@ -80,7 +83,14 @@ impl AppState {
             tokens: Arc::new(Vec::new()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
             last_reload: Arc::new(RwLock::new(None)),
+            pool: crate::pool::Pool::default(),
         }
+    }
+
+    /// Run heavy queries on `pool` (sized by `--heavy-workers` and `--heavy-queue`).
+    pub fn with_pool(mut self, pool: crate::pool::Pool) -> Self {
+        self.pool = pool;
+        self
     }
 
     /// Allow edits of the files in `data_dir` by `tokens`, audited to `audit_log`.
@@ -128,18 +138,23 @@ impl AppState {
             Some(dir) => {
                 let dir = dir.clone();
                 let old = self.snapshot();
-                let loaded = tokio::task::spawn_blocking(move || crate::load::load_dir(&dir)).await;
+                // On the heavy pool (a permit, never shed, stopped only by shutdown), so a
+                // reload cannot take the cores that requests need.
+                let loaded = self
+                    .pool
+                    .run_unbounded(move |_| Ok(crate::load::load_dir(&dir)))
+                    .await;
                 match loaded {
                     Ok(Ok(snap)) if !snap.report.has_errors() => {
                         // What changed is worked out before the new data is served, so that
                         // whoever sees the new data also sees its report (set just below).
                         let new = Arc::new(snap);
                         let diff_of = new.clone();
-                        let changes = tokio::task::spawn_blocking(move || {
-                            crate::reload::diff(&old, &diff_of)
-                        })
-                        .await
-                        .unwrap_or_default();
+                        let changes = self
+                            .pool
+                            .run_unbounded(move |d| Ok(crate::reload::diff(&old, &diff_of, d)))
+                            .await
+                            .unwrap_or_default();
                         match self.snapshot.write() {
                             Ok(mut g) => *g = new,
                             Err(p) => *p.into_inner() = new,
@@ -202,7 +217,9 @@ pub fn app(state: AppState) -> Router {
 
 /// The whole service: JSON API, OGC API - Features, and the static front end, behind the
 /// protective layers of `hardening`.
-pub fn app_with(state: AppState, hardening: &harden::Hardening) -> Router {
+pub fn app_with(mut state: AppState, hardening: &harden::Hardening) -> Router {
+    // Heavy queries end at the request timeout, inside their loops.
+    state.pool = state.pool.with_timeout(hardening.timeout);
     let api = Router::new()
         .route("/healthz", get(layers::healthz))
         .route("/api/layers", get(layers::layers))
@@ -243,6 +260,6 @@ pub fn app_with(state: AppState, hardening: &harden::Hardening) -> Router {
     let router = api
         .nest_service("/vendor/maplibre-gl", vendor)
         .fallback_service(web)
-        .with_state(state);
-    harden::harden(router, hardening)
+        .with_state(state.clone());
+    harden::harden(router, hardening, state)
 }

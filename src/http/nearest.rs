@@ -11,10 +11,13 @@ use crate::http::error::AppError;
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::index::geodesy::FromPoint;
+use crate::query::deadline::{Stop, Work};
 use crate::query::features::PropertyFilter;
 use crate::query::hours::{local_now, parse_moment};
+use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::nearest::{
-    check_filters, nearest, resolve_layers, within, Area, Filters, Hit, MAX_K, MAX_RADIUS_M,
+    check_filters, nearest_with, resolve_layers, within_with, Area, Filters, Hit, MAX_K,
+    MAX_RADIUS_M,
 };
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
@@ -39,8 +42,9 @@ fn coordinate(p: &mut Params, name: &str) -> Result<f64, QueryError> {
     }
 }
 
-/// Read `lon`, `lat` and `crs`, and return the point in WGS84.
-fn query_point(p: &mut Params) -> Result<([f64; 2], Crs), QueryError> {
+/// Read `lon`, `lat` and `crs`, and return the point in WGS84. A `crs=EPSG:n` is converted
+/// on the transform thread ([`crate::crs::client`]), never on the runtime.
+async fn query_point(p: &mut Params) -> Result<([f64; 2], Crs), AppError> {
     let lon = coordinate(p, "lon")?;
     let lat = coordinate(p, "lat")?;
     let crs = match p.take("crs") {
@@ -51,23 +55,37 @@ fn query_point(p: &mut Params) -> Result<([f64; 2], Crs), QueryError> {
     };
     if crs.is_geographic_degrees() {
         if !(-180.0..=180.0).contains(&lon) {
-            return Err(QueryError::bad(
-                "lon",
-                format!("{lon} is outside -180..180"),
-            ));
+            return Err(QueryError::bad("lon", format!("{lon} is outside -180..180")).into());
         }
         if !(-90.0..=90.0).contains(&lat) {
-            return Err(QueryError::bad("lat", format!("{lat} is outside -90..90")));
+            return Err(QueryError::bad("lat", format!("{lat} is outside -90..90")).into());
         }
     }
-    let (x, y) = crs
-        .to_wgs84(lon, lat)
-        .map_err(|e| QueryError::bad("crs", e.to_string()))?;
+    use crate::crs::client::ClientError;
+    let (x, y) = match crs {
+        Crs::Epsg(code) => match crate::crs::client::to_wgs84(code, lon, lat).await {
+            Ok(xy) => xy,
+            Err(ClientError::Crs(e)) => return Err(QueryError::bad("crs", e.to_string()).into()),
+            Err(ClientError::Busy) => {
+                return Err(AppError::Overloaded {
+                    message: "too many crs=EPSG:n conversions waiting; retry shortly".into(),
+                    retry_after_s: 1,
+                })
+            }
+            Err(ClientError::Gone) => {
+                return Err(AppError::Internal("the transform thread is gone".into()))
+            }
+        },
+        other => other
+            .to_wgs84(lon, lat)
+            .map_err(|e| QueryError::bad("crs", e.to_string()))?,
+    };
     if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
         return Err(QueryError::bad(
             "lon",
             format!("({lon}, {lat}) in {crs} is not a position on Earth"),
-        ));
+        )
+        .into());
     }
     Ok(([x, y], crs))
 }
@@ -361,20 +379,37 @@ pub async fn nearest_handler(
 ) -> Result<axum::response::Response, AppError> {
     let snap = st.snapshot();
     let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
-    let (point, crs) = query_point(&mut p)?;
+    let (point, crs) = query_point(&mut p).await?;
     let k = p.int_in("k", 1, MAX_K, 5)?;
     let max_m = distance_param(&mut p, "max_m")?;
     let f = filters(&snap, &layers, &mut p)?;
     let now = local_now();
-    let hits = nearest(
+    let cap = max_m.unwrap_or(f64::INFINITY);
+    // Microseconds on ordinary inputs, so on the runtime; a search that visits more than
+    // its budget (a filter matching almost nothing on a big layer) moves to the heavy pool.
+    let cheap = nearest_with(
         &snap,
         &layers,
         point,
         k,
-        max_m.unwrap_or(f64::INFINITY),
+        cap,
         &f,
         now,
+        &mut Work::budget(CHEAP_VISIT_BUDGET),
     );
+    let hits = match cheap {
+        Ok(h) => h,
+        Err(Stop::Query(e)) => return Err(e.into()),
+        Err(Stop::OverBudget) => {
+            let (s2, l2, f2) = (snap.clone(), layers.clone(), f.clone());
+            st.pool
+                .run(move |d| {
+                    nearest_with(&s2, &l2, point, k, cap, &f2, now, &mut Work::until(d))
+                        .map_err(Stop::into_query)
+                })
+                .await?
+        }
+    };
     #[derive(serde::Serialize)]
     struct Query {
         lon: f64,
@@ -442,7 +477,7 @@ pub async fn within_handler(
             (Area::Bbox(b), None)
         }
         None => {
-            let (point, _) = query_point(&mut p)?;
+            let (point, _) = query_point(&mut p).await?;
             let radius_m = distance_param(&mut p, "radius_m")?.ok_or_else(|| {
                 QueryError::bad(
                     "radius_m",
@@ -462,7 +497,29 @@ pub async fn within_handler(
     let offset = p.int_in("offset", 0, usize::MAX, 0)?;
     let f = filters(&snap, &layers, &mut p)?;
     let now = local_now();
-    let (total, hits) = within(&snap, &layers, area, &f, now, offset, limit);
+    let cheap = within_with(
+        &snap,
+        &layers,
+        area,
+        &f,
+        now,
+        offset,
+        limit,
+        &mut Work::budget(CHEAP_VISIT_BUDGET),
+    );
+    let (total, hits) = match cheap {
+        Ok(r) => r,
+        Err(Stop::Query(e)) => return Err(e.into()),
+        Err(Stop::OverBudget) => {
+            let (s2, l2, f2) = (snap.clone(), layers.clone(), f.clone());
+            st.pool
+                .run(move |d| {
+                    within_with(&s2, &l2, area, &f2, now, offset, limit, &mut Work::until(d))
+                        .map_err(Stop::into_query)
+                })
+                .await?
+        }
+    };
     let features: Vec<Value> = hits
         .iter()
         .map(|(h, d)| hit_json(&snap, h, point.unwrap_or([0.0, 0.0]), *d))

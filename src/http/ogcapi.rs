@@ -11,7 +11,9 @@ use crate::http::error::AppError;
 use crate::http::geojson::feature_json;
 use crate::http::params::Params;
 use crate::http::AppState;
+use crate::query::deadline::Deadline;
 use crate::query::features::{items, property_names, ItemsQuery, PropertyFilter};
+use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::QueryError;
 use crate::snapshot::{Layer, Snapshot};
 
@@ -210,8 +212,35 @@ pub async fn items_handler(
     let snap = st.snapshot();
     let l = layer(&snap, &id)?;
     let q = items_query(l, Params::parse(raw.as_deref().unwrap_or(""))?)?;
-    let page = items(l, &q);
-    let b = base_url(&headers);
+    let base = base_url(&headers);
+    // A page of an ordinary layer is microseconds: on the runtime. A big layer (filters
+    // scan it) or a big page (its JSON is megabytes) goes to the heavy pool.
+    let cheap = l.features.len() <= CHEAP_VISIT_BUDGET && q.limit <= CHEAP_PAGE;
+    let body = if cheap {
+        items_page(&snap, &id, &q, &base, &Deadline::none())?
+    } else {
+        st.pool
+            .run(move |d| items_page(&snap, &id, &q, &base, d))
+            .await?
+    };
+    Ok(typed(body, "application/geo+json"))
+}
+
+/// Pages larger than this run on the heavy pool.
+const CHEAP_PAGE: usize = 1000;
+
+/// One page of items as GeoJSON, with its links.
+fn items_page(
+    snap: &Snapshot,
+    id: &str,
+    q: &ItemsQuery,
+    b: &str,
+    deadline: &Deadline,
+) -> Result<Value, QueryError> {
+    let l = layer(snap, id)?;
+    deadline.check()?;
+    let page = items(l, q);
+    deadline.check()?;
     let here = format!("{b}/ogcapi/collections/{id}/items");
     let link = |offset: usize| {
         let mut pairs: Vec<(String, String)> = Vec::new();
@@ -247,17 +276,14 @@ pub async fn items_handler(
         .iter()
         .map(|&i| feature_json(l, i, None))
         .collect();
-    Ok(typed(
-        json!({
-            "type": "FeatureCollection",
-            "numberMatched": page.number_matched,
-            "numberReturned": features.len(),
-            "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            "links": links,
-            "features": features,
-        }),
-        "application/geo+json",
-    ))
+    Ok(json!({
+        "type": "FeatureCollection",
+        "numberMatched": page.number_matched,
+        "numberReturned": features.len(),
+        "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "links": links,
+        "features": features,
+    }))
 }
 
 /// `GET /ogcapi/collections/{layer}/items/{id}`

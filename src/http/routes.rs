@@ -7,12 +7,12 @@ use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::http::edit::json_body;
+use crate::http::edit::json_content_type;
 use crate::http::error::AppError;
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::query::routes::{
-    draft, line, review, summaries, Finding, Review, ReviewParams, Village, FINDING_CODES,
+    draft, line, review_until, summaries, Finding, Review, ReviewParams, Village, FINDING_CODES,
 };
 use crate::query::QueryError;
 
@@ -61,7 +61,11 @@ pub async fn review_line(
     p.finish()?;
     let snap = st.snapshot();
     let l = line(&snap, &id)?;
-    Ok(Json(to_json(&review(&snap, &l, &params, None)?)))
+    let v = st
+        .pool
+        .run(move |d| Ok(to_json(&review_until(&snap, &l, &params, None, d)?)))
+        .await?;
+    Ok(Json(v))
 }
 
 /// `POST /api/routes/review[?compare={id}]` with a draft FeatureCollection.
@@ -74,20 +78,35 @@ pub async fn review_draft(
     let params = params(&mut p)?;
     let compare = p.take("compare");
     p.finish()?;
-    let v = json_body(&headers, &body)?;
-    let mut d = draft(&v)?;
+    json_content_type(&headers)?;
     let snap = st.snapshot();
     let base = match &compare {
         None => None,
         Some(id) => Some(line(&snap, id).map_err(|e| QueryError::bad("compare", e.to_string()))?),
     };
-    if let Some(b) = &base {
-        if d.school_location.is_none() {
-            d.school_location = b.school_location;
-            d.school = d.school.or_else(|| b.school.clone());
-        }
-    }
-    Ok(Json(to_json(&review(&snap, &d, &params, base.as_ref())?)))
+    // Parsing a draft measures its length (a geodesic per vertex): heavy work too.
+    let v = st
+        .pool
+        .run(move |deadline| {
+            let v: Value = serde_json::from_slice(&body)
+                .map_err(|e| QueryError::bad("body", format!("is not valid JSON: {e}")))?;
+            let mut d = draft(&v)?;
+            if let Some(b) = &base {
+                if d.school_location.is_none() {
+                    d.school_location = b.school_location;
+                    d.school = d.school.or_else(|| b.school.clone());
+                }
+            }
+            Ok(to_json(&review_until(
+                &snap,
+                &d,
+                &params,
+                base.as_ref(),
+                deadline,
+            )?))
+        })
+        .await?;
+    Ok(Json(v))
 }
 
 fn codes() -> Value {

@@ -104,3 +104,88 @@ mod tests {
         assert!(s.check().is_err());
     }
 }
+
+/// Why a budgeted search stopped early.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    /// It visited more features than its budget: run it again on the heavy pool.
+    OverBudget,
+    /// The query refused or timed out.
+    Query(QueryError),
+}
+
+impl From<QueryError> for Stop {
+    fn from(e: QueryError) -> Self {
+        Stop::Query(e)
+    }
+}
+
+/// The work a search may do: features visited against a budget, and a deadline checked
+/// every 256 visits. A cheap request runs on the async runtime with a budget and no
+/// deadline; past its budget it moves to the heavy pool with a deadline and no budget.
+#[derive(Debug)]
+pub struct Work<'a> {
+    budget: usize,
+    visited: usize,
+    deadline: Option<&'a Deadline>,
+}
+
+impl<'a> Work<'a> {
+    /// No budget, no deadline.
+    pub fn unlimited() -> Self {
+        Work {
+            budget: usize::MAX,
+            visited: 0,
+            deadline: None,
+        }
+    }
+
+    /// At most `budget` visits (then [`Stop::OverBudget`]).
+    pub fn budget(budget: usize) -> Self {
+        Work {
+            budget,
+            visited: 0,
+            deadline: None,
+        }
+    }
+
+    /// No budget; stop at `deadline`.
+    pub fn until(deadline: &'a Deadline) -> Self {
+        Work {
+            budget: usize::MAX,
+            visited: 0,
+            deadline: Some(deadline),
+        }
+    }
+
+    /// Count one visited feature.
+    #[inline]
+    pub fn visit(&mut self) -> Result<(), Stop> {
+        self.visited += 1;
+        if self.visited > self.budget {
+            return Err(Stop::OverBudget);
+        }
+        if self.visited % 256 == 0 {
+            if let Some(d) = self.deadline {
+                d.check()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Features visited so far.
+    pub fn visited(&self) -> usize {
+        self.visited
+    }
+}
+
+impl Stop {
+    /// The error of a search run without a budget (on the heavy pool), where only the
+    /// query's own refusal or its deadline can stop it.
+    pub fn into_query(self) -> QueryError {
+        match self {
+            Stop::Query(e) => e,
+            Stop::OverBudget => QueryError::Timeout { after_s: 0.0 },
+        }
+    }
+}

@@ -5,6 +5,7 @@
 use chrono::NaiveDateTime;
 
 use crate::model::{LayerKind, NURSING_AMENITIES, STATION_SERVICES};
+use crate::query::deadline::{Stop, Work};
 use crate::query::features::{value_matches, PropertyFilter};
 use crate::query::hours::open_at;
 use crate::query::QueryError;
@@ -157,23 +158,42 @@ pub fn nearest(
     filters: &Filters,
     now: NaiveDateTime,
 ) -> Vec<Hit> {
+    let mut work = Work::unlimited();
+    nearest_with(snap, layers, point, k, max_m, filters, now, &mut work).unwrap_or_default()
+}
+
+/// [`nearest`] within `work`: every feature the search looks at (passing the filters or
+/// not) is one visit, so a filter that matches nothing cannot scan a big layer for free.
+#[allow(clippy::too_many_arguments)]
+pub fn nearest_with(
+    snap: &Snapshot,
+    layers: &[usize],
+    point: [f64; 2],
+    k: usize,
+    max_m: f64,
+    filters: &Filters,
+    now: NaiveDateTime,
+    work: &mut Work,
+) -> Result<Vec<Hit>, Stop> {
     let mut hits: Vec<Hit> = Vec::with_capacity(k * layers.len());
     for &li in layers {
         let layer = &snap.layers[li];
-        hits.extend(
-            layer
-                .index
-                .nearest(point)
-                .take_while(|&(_, d)| d <= max_m)
-                .filter(|&(i, _)| passes(layer, i, filters))
-                .take(k)
-                .map(|(i, d)| Hit {
+        let mut kept = 0;
+        for (i, d) in layer.index.nearest(point) {
+            if d > max_m || kept == k {
+                break;
+            }
+            work.visit()?;
+            if passes(layer, i, filters) {
+                kept += 1;
+                hits.push(Hit {
                     layer: li,
                     feature: i,
                     distance_m: d,
                     open: open_state(layer, i, now),
-                }),
-        );
+                });
+            }
+        }
     }
     hits.sort_by(|a, b| {
         a.distance_m
@@ -181,7 +201,7 @@ pub fn nearest(
             .then((a.layer, a.feature).cmp(&(b.layer, b.feature)))
     });
     hits.truncate(k);
-    hits
+    Ok(hits)
 }
 
 /// Where to look for `within`.
@@ -209,23 +229,43 @@ pub fn within(
     offset: usize,
     limit: usize,
 ) -> (usize, Vec<(Hit, bool)>) {
+    let mut work = Work::unlimited();
+    within_with(snap, layers, area, filters, now, offset, limit, &mut work).unwrap_or_default()
+}
+
+/// [`within`] within `work` (one visit per feature found in the area).
+#[allow(clippy::too_many_arguments)]
+pub fn within_with(
+    snap: &Snapshot,
+    layers: &[usize],
+    area: Area,
+    filters: &Filters,
+    now: NaiveDateTime,
+    offset: usize,
+    limit: usize,
+    work: &mut Work,
+) -> Result<(usize, Vec<(Hit, bool)>), Stop> {
     let mut all: Vec<(Hit, bool)> = Vec::new();
     for &li in layers {
         let layer = &snap.layers[li];
-        let found: Vec<(usize, Option<f64>)> = match area {
-            Area::Circle { centre, radius_m } => layer
-                .index
-                .nearest(centre)
-                .take_while(|&(_, d)| d <= radius_m)
-                .map(|(i, d)| (i, Some(d)))
-                .collect(),
-            Area::Bbox(b) => layer
-                .index
-                .intersecting([b[0], b[1]], [b[2], b[3]])
-                .into_iter()
-                .map(|i| (i, None))
-                .collect(),
-        };
+        let mut found: Vec<(usize, Option<f64>)> = Vec::new();
+        match area {
+            Area::Circle { centre, radius_m } => {
+                for (i, d) in layer.index.nearest(centre) {
+                    if d > radius_m {
+                        break;
+                    }
+                    work.visit()?;
+                    found.push((i, Some(d)));
+                }
+            }
+            Area::Bbox(b) => {
+                for i in layer.index.intersecting([b[0], b[1]], [b[2], b[3]]) {
+                    work.visit()?;
+                    found.push((i, None));
+                }
+            }
+        }
         all.extend(
             found
                 .into_iter()
@@ -247,5 +287,5 @@ pub fn within(
         all.sort_by(|a, b| a.0.distance_m.total_cmp(&b.0.distance_m));
     }
     let total = all.len();
-    (total, all.into_iter().skip(offset).take(limit).collect())
+    Ok((total, all.into_iter().skip(offset).take(limit).collect()))
 }

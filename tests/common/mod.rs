@@ -2,6 +2,8 @@
 //! every index and distance figure is checked against.
 #![allow(dead_code)]
 
+pub mod server;
+
 use geo::{Contains, Coord, Distance, Geodesic, Geometry, LineString, Point, Polygon};
 
 /// splitmix64: tiny, seeded, reproducible.

@@ -32,26 +32,81 @@ pub struct Grid {
     pub zone: Vec<u16>,
 }
 
-impl Grid {
-    /// An empty grid (every cell [`OUTSIDE`]) covering `bbox` `[minlon, minlat, maxlon, maxlat]`,
-    /// or the number of cells it would need when that exceeds `max_cells`.
-    pub fn over(bbox: [f64; 4], cell_m: f64, max_cells: usize) -> Result<Grid, usize> {
+/// The shape a grid over a box would have, worked out before anything is allocated (so a
+/// request's cost can be checked first).
+#[derive(Debug, Clone, Copy)]
+pub struct Dims {
+    /// Lower-left corner, `[lon, lat]`.
+    pub origin: [f64; 2],
+    /// Cell width, degrees of longitude.
+    pub dlon: f64,
+    /// Cell height, degrees of latitude.
+    pub dlat: f64,
+    /// Columns.
+    pub nx: usize,
+    /// Rows.
+    pub ny: usize,
+}
+
+impl Dims {
+    /// The grid of `cell_m` cells over `bbox` `[minlon, minlat, maxlon, maxlat]`.
+    pub fn of(bbox: [f64; 4], cell_m: f64) -> Dims {
         let centre = [(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0];
         let frame = LocalFrame::new(centre);
         let dlon = cell_m / frame.m_per_deg_lon();
         let dlat = cell_m / frame.m_per_deg_lat();
+        // `as usize` saturates: a huge box gives a huge count, never a wrapped small one.
         let nx = (((bbox[2] - bbox[0]) / dlon).ceil() as usize).max(1);
         let ny = (((bbox[3] - bbox[1]) / dlat).ceil() as usize).max(1);
-        let n = nx.saturating_mul(ny);
-        if n > max_cells {
-            return Err(n);
-        }
-        Ok(Grid {
+        Dims {
             origin: [bbox[0], bbox[1]],
             dlon,
             dlat,
             nx,
             ny,
+        }
+    }
+
+    /// Cells, saturating.
+    pub fn cells(&self) -> usize {
+        self.nx.saturating_mul(self.ny)
+    }
+
+    /// Rows of this grid a `[lon, lat]` latitude range spans (each edge is filed in every
+    /// row it spans: the scanline work of an outline is the sum over its edges).
+    pub fn rows_spanned(&self, lat_a: f64, lat_b: f64) -> u64 {
+        let slab = |y: f64| {
+            ((y - self.origin[1]) / self.dlat)
+                .floor()
+                .clamp(0.0, (self.ny - 1) as f64) as u64
+        };
+        slab(lat_a.max(lat_b)) - slab(lat_a.min(lat_b)) + 1
+    }
+
+    /// Scanline work of an outline: its edges times the rows each spans.
+    pub fn scan_work(&self, area: &MultiPolygon<f64>) -> u64 {
+        area.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .flat_map(|ring| ring.0.windows(2).map(|w| self.rows_spanned(w[0].y, w[1].y)))
+            .fold(0u64, u64::saturating_add)
+    }
+}
+
+impl Grid {
+    /// An empty grid (every cell [`OUTSIDE`]) covering `bbox` `[minlon, minlat, maxlon, maxlat]`,
+    /// or the number of cells it would need when that exceeds `max_cells`.
+    pub fn over(bbox: [f64; 4], cell_m: f64, max_cells: usize) -> Result<Grid, usize> {
+        let d = Dims::of(bbox, cell_m);
+        let n = d.cells();
+        if n > max_cells {
+            return Err(n);
+        }
+        Ok(Grid {
+            origin: [bbox[0], bbox[1]],
+            dlon: d.dlon,
+            dlat: d.dlat,
+            nx: d.nx,
+            ny: d.ny,
             cell_m,
             zone: vec![OUTSIDE; n],
         })

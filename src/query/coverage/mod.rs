@@ -15,12 +15,21 @@ pub mod grid;
 pub mod reach;
 pub mod suggest;
 
-use geo::{BoundingRect, MultiPolygon, Point};
+use std::collections::HashSet;
 
+use geo::{BoundingRect, CoordsIter, MultiPolygon, Point};
+
+use crate::index::geodesy::LocalFrame;
 use crate::model::LayerKind;
+use crate::query::deadline::Deadline;
+use crate::query::limits::{
+    MAX_ADD, MAX_ADD_WORK, MAX_AREA_SPAN_M, MAX_AREA_VERTICES, MAX_CANDIDATES,
+    MAX_COVERAGE_RADIUS_M, MAX_REMOVE, MAX_SCAN_WORK, MAX_SUGGEST_WORK, MAX_WORKING_BYTES,
+    MIN_RADIUS_M,
+};
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
-use grid::{Edges, Grid, NO_ZONE, OUTSIDE};
+use grid::{Dims, Edges, Grid, NO_ZONE, OUTSIDE};
 use reach::Reach;
 
 /// Largest grid over the area's bounding box, in cells: the district's box at 20 m holds
@@ -91,12 +100,35 @@ pub struct CoverageRequest {
     pub cell_m: f64,
     /// How many new sites to suggest.
     pub suggest: usize,
-    /// Hypothetical new facilities (points, reach of the first layer's radius).
-    pub add: Vec<[f64; 2]>,
+    /// Hypothetical new facilities.
+    pub add: Vec<AddedSite>,
     /// Facilities to leave out, as (layer index, feature index).
     pub remove: Vec<(usize, usize)>,
     /// Candidate sites for suggestions; `None`: cell centres of the area.
     pub candidates: Option<Vec<[f64; 2]>>,
+}
+
+/// A hypothetical new facility: a point, with the reach of its own `radius_m`, else of its
+/// `layer`'s radius, else of the first requested layer's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AddedSite {
+    /// `[lon, lat]`.
+    pub position: [f64; 2],
+    /// The facility layer it belongs to (a snapshot index among the request's layers).
+    pub layer: Option<usize>,
+    /// Its own radius, metres.
+    pub radius_m: Option<f64>,
+}
+
+impl AddedSite {
+    /// A site of the first layer's radius.
+    pub fn at(position: [f64; 2]) -> Self {
+        AddedSite {
+            position,
+            layer: None,
+            radius_m: None,
+        }
+    }
 }
 
 /// Totals for an area or a zone.
@@ -344,6 +376,149 @@ fn resolve_area(
 
 /// Run the analysis.
 pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, QueryError> {
+    coverage_until(snap, req, &Deadline::none())
+}
+
+fn check_radius(param: &str, r: f64) -> Result<(), QueryError> {
+    if r.is_finite() && (MIN_RADIUS_M..=MAX_COVERAGE_RADIUS_M).contains(&r) {
+        Ok(())
+    } else {
+        Err(QueryError::bad(
+            param,
+            format!("{r} is outside {MIN_RADIUS_M}..={MAX_COVERAGE_RADIUS_M} metres"),
+        ))
+    }
+}
+
+fn at_most(param: &str, n: usize, max: usize, what: &str) -> Result<(), QueryError> {
+    if n > max {
+        Err(QueryError::bad(
+            param,
+            format!("{n} {what} given; at most {max}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Cells in a disc of `radius_m` on a grid of `cell_m` cells, and the rows it spans.
+fn disc(radius_m: f64, cell_m: f64) -> (u64, u64) {
+    let r = radius_m / cell_m;
+    let rows = (2.0 * r).ceil() as u64 + 1;
+    let cells = (std::f64::consts::PI * (r + 1.0) * (r + 1.0)).ceil() as u64;
+    (cells, rows)
+}
+
+/// Every cost limit of [`crate::query::limits`] that a coverage request can reach, checked
+/// before any work or allocation. Returns the grid's shape.
+fn check_cost(
+    req: &CoverageRequest,
+    area: &MultiPolygon<f64>,
+    outlines: &[&MultiPolygon<f64>],
+    radius_for: &dyn Fn(usize) -> f64,
+    facilities: usize,
+    people: usize,
+) -> Result<Dims, QueryError> {
+    let Some(b) = area.bounding_rect() else {
+        return Err(QueryError::bad("area", "the area is empty"));
+    };
+    let bbox = [b.min().x, b.min().y, b.max().x, b.max().y];
+    if let AreaSpec::Polygon(m) = &req.area {
+        let n = m.coords_count();
+        at_most("area", n, MAX_AREA_VERTICES, "vertices")?;
+        let mid = LocalFrame::new([(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0]);
+        let span = ((bbox[2] - bbox[0]) * mid.m_per_deg_lon())
+            .max((bbox[3] - bbox[1]) * mid.m_per_deg_lat());
+        if span > MAX_AREA_SPAN_M {
+            return Err(QueryError::bad(
+                "area",
+                format!(
+                    "the area spans {:.0} km; at most {:.0} km",
+                    span / 1000.0,
+                    MAX_AREA_SPAN_M / 1000.0
+                ),
+            ));
+        }
+    }
+    let dims = Dims::of(bbox, req.cell_m);
+    let cells = dims.cells();
+    if cells > MAX_CELLS {
+        return Err(QueryError::bad("cell_m", format!("{} m cells would make a grid of {cells} cells, above the limit of {MAX_CELLS}; use larger cells or a smaller area", req.cell_m)));
+    }
+    let scan: u64 = outlines
+        .iter()
+        .map(|o| dims.scan_work(o))
+        .fold(dims.scan_work(area), u64::saturating_add);
+    if scan > MAX_SCAN_WORK {
+        return Err(QueryError::bad(
+            if matches!(req.area, AreaSpec::Polygon(_)) { "area" } else { "cell_m" },
+            format!("the outlines' scanline work at {} m cells is {scan} edge-rows; at most {MAX_SCAN_WORK} (fewer vertices or larger cells)", req.cell_m),
+        ));
+    }
+    let first = req
+        .layers
+        .first()
+        .map(|&li| radius_for(li))
+        .unwrap_or(1000.0);
+    let mut add_work = 0u64;
+    for (i, a) in req.add.iter().enumerate() {
+        let r = a.radius_m.or(a.layer.map(radius_for)).unwrap_or(first);
+        check_radius(&format!("add[{i}].radius_m"), r)?;
+        add_work = add_work.saturating_add(disc(r, req.cell_m).0);
+    }
+    if add_work > MAX_ADD_WORK {
+        return Err(QueryError::bad(
+            "add",
+            format!("the added sites reach {add_work} cells at {} m; at most {MAX_ADD_WORK} (fewer sites, smaller radii or larger cells)", req.cell_m),
+        ));
+    }
+    let candidates = match &req.candidates {
+        Some(c) => c.len(),
+        None => cells.min(suggest::MAX_GRID_CANDIDATES),
+    };
+    if req.suggest > 0 {
+        let (disc_cells, rows) = disc(first, req.cell_m);
+        let per_round = (candidates as u64)
+            .saturating_mul(rows)
+            .saturating_add(cells as u64)
+            .saturating_add((suggest::EXACT_EVALUATIONS as u64 + 1).saturating_mul(disc_cells));
+        let work = per_round.saturating_mul(req.suggest as u64);
+        if work > MAX_SUGGEST_WORK {
+            return Err(QueryError::bad(
+                "suggest",
+                format!("{} suggestions over {candidates} candidates with a {first} m radius at {} m cells is {work} units of work; at most {MAX_SUGGEST_WORK} (fewer suggestions or candidates, or larger cells)", req.suggest, req.cell_m),
+            ));
+        }
+    }
+    // Per cell: zone (2 B), covered (1 B), the suggestions' prefix sums (4 B), the gaps'
+    // labels and runs (up to 16 B); per candidate: the R-tree, gains and ranks (~96 B); per
+    // facility or site: its reach (~256 B); per person: ~64 B; per scanned edge-row: 32 B.
+    let bytes = (cells as u64)
+        .saturating_mul(24)
+        .saturating_add((candidates as u64).saturating_mul(96))
+        .saturating_add(((facilities + req.add.len()) as u64).saturating_mul(256))
+        .saturating_add((people as u64).saturating_mul(64))
+        .saturating_add(scan.saturating_mul(32));
+    if bytes > MAX_WORKING_BYTES {
+        return Err(QueryError::bad(
+            "cell_m",
+            format!(
+                "this analysis would need about {} MB of working memory; at most {} MB (larger cells, a smaller area or fewer candidates)",
+                bytes >> 20,
+                MAX_WORKING_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(dims)
+}
+
+/// [`coverage`], stopping with [`QueryError::Timeout`] once `deadline` passes. Every limit
+/// of [`crate::query::limits`] is checked first, before any allocation.
+pub fn coverage_until(
+    snap: &Snapshot,
+    req: &CoverageRequest,
+    deadline: &Deadline,
+) -> Result<Coverage, QueryError> {
     if !(CELL_M_RANGE.0..=CELL_M_RANGE.1).contains(&req.cell_m) {
         return Err(QueryError::bad(
             "cell_m",
@@ -353,18 +528,58 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
             ),
         ));
     }
+    if let Some(r) = req.radius_m {
+        check_radius("radius_m", r)?;
+    }
+    if req.suggest > MAX_SUGGEST {
+        return Err(QueryError::bad(
+            "suggest",
+            format!("{} is above {MAX_SUGGEST}", req.suggest),
+        ));
+    }
+    at_most("add", req.add.len(), MAX_ADD, "sites")?;
+    at_most("remove", req.remove.len(), MAX_REMOVE, "ids")?;
+    if let Some(c) = &req.candidates {
+        at_most("candidates", c.len(), MAX_CANDIDATES, "candidates")?;
+    }
+    for (i, a) in req.add.iter().enumerate() {
+        if let Some(li) = a.layer {
+            if !req.layers.contains(&li) {
+                return Err(QueryError::bad(
+                    format!("add[{i}].layer"),
+                    "is not one of the requested layers",
+                ));
+            }
+        }
+    }
     let (area, zones) = resolve_area(snap, &req.area)?;
+    let radius_for = |li: usize| {
+        req.radius_m
+            .or(req.profile.radius_m)
+            .unwrap_or(snap.layers[li].spec.service_radius_m)
+    };
+    let water = water_outlines(snap);
+    let outlines: Vec<&MultiPolygon<f64>> =
+        water.iter().chain(zones.iter().map(|z| &z.2)).collect();
+    let facilities: usize = req
+        .layers
+        .iter()
+        .map(|&li| snap.layers[li].features.len())
+        .sum();
+    let people: usize = snap
+        .layers
+        .iter()
+        .filter(|l| l.spec.kind == LayerKind::Demand)
+        .map(|l| l.features.len())
+        .sum();
+    check_cost(req, &area, &outlines, &radius_for, facilities, people)?;
     let Some(b) = area.bounding_rect() else {
         return Err(QueryError::bad("area", "the area is empty"));
     };
     let mut grid = Grid::over([b.min().x, b.min().y, b.max().x, b.max().y], req.cell_m, MAX_CELLS).map_err(|n| {
         QueryError::bad("cell_m", format!("{} m cells would make a grid of {n} cells, above the limit of {MAX_CELLS}; use larger cells or a smaller area", req.cell_m))
     })?;
-    let radius_for = |li: usize| {
-        req.radius_m
-            .or(req.profile.radius_m)
-            .unwrap_or(snap.layers[li].spec.service_radius_m)
-    };
+    let removed: HashSet<(usize, usize)> = req.remove.iter().copied().collect();
     let radii_m: Vec<(String, f64)> = req
         .layers
         .iter()
@@ -379,36 +594,48 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
     // townships in) and its people; the other marks every cell a facility reaches, on
     // or off the area (what is off it is never read).
     let mut zone = std::mem::take(&mut grid.zone);
-    let (people, (reaches, covered)) = std::thread::scope(|s| {
-        let marks = s.spawn(|| {
+    let removed = &removed;
+    let (people, marks) = std::thread::scope(|s| {
+        let marks = s.spawn(|| -> Result<(Vec<Reach>, Vec<bool>), QueryError> {
             let existing = req.layers.iter().flat_map(|&li| {
                 let l = &snap.layers[li];
                 (0..l.features.len())
-                    .filter(move |&i| !req.remove.contains(&(li, i)))
+                    .filter(move |&i| !removed.contains(&(li, i)))
                     .map(move |i| Reach::new(l.geometry(i).clone(), radius_for(li)))
             });
-            let added = req
-                .add
-                .iter()
-                .map(|p| Reach::new(geo::Geometry::Point(Point::new(p[0], p[1])), new_radius));
+            let added = req.add.iter().map(|a| {
+                let r = a.radius_m.or(a.layer.map(radius_for)).unwrap_or(new_radius);
+                Reach::new(
+                    geo::Geometry::Point(Point::new(a.position[0], a.position[1])),
+                    r,
+                )
+            });
             let reaches: Vec<Reach> = existing.chain(added).collect();
             let mut covered = vec![false; grid.nx * grid.ny];
-            for r in &reaches {
+            for (n, r) in reaches.iter().enumerate() {
+                if n % 64 == 0 {
+                    deadline.check()?;
+                }
                 r.cells(&grid, |c| covered[c] = true);
             }
-            (reaches, covered)
+            Ok((reaches, covered))
         });
-        let people = lay_out(snap, &grid, &mut zone, &area, &zones);
+        let people = lay_out(snap, &grid, &mut zone, &area, &water, &zones, deadline);
         let marks = marks
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (people, marks)
     });
+    let people = people?;
+    let (reaches, covered) = marks?;
     grid.zone = zone;
-    let people_covered = people
-        .iter()
-        .map(|p| reaches.iter().any(|r| r.covers(p.position)))
-        .collect();
+    let mut people_covered = Vec::with_capacity(people.len());
+    for (n, p) in people.iter().enumerate() {
+        if n % 64 == 0 {
+            deadline.check()?;
+        }
+        people_covered.push(reaches.iter().any(|r| r.covers(p.position)));
+    }
     let mut st = State {
         grid,
         covered,
@@ -425,8 +652,14 @@ pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, Quer
             tally,
         })
         .collect();
-    let gaps = gaps_of(&st, &zones);
-    let suggestions = suggest::greedy(&mut st, req.suggest, new_radius, req.candidates.as_deref());
+    let gaps = gaps_of(&st, &zones, deadline)?;
+    let suggestions = suggest::greedy(
+        &mut st,
+        req.suggest,
+        new_radius,
+        req.candidates.as_deref(),
+        deadline,
+    )?;
     Ok(Coverage {
         profile: req.profile,
         radius_override_m: req.radius_m,
@@ -448,16 +681,14 @@ fn lay_out(
     grid: &Grid,
     zone: &mut [u16],
     area: &MultiPolygon<f64>,
+    water: &[MultiPolygon<f64>],
     zones: &[Township],
-) -> Vec<Person> {
+    deadline: &Deadline,
+) -> Result<Vec<Person>, QueryError> {
+    deadline.check()?;
     let area_edges = grid.edges(area);
-    let water: Vec<Edges> = snap
-        .layers
-        .iter()
-        .filter(|l| l.spec.kind == LayerKind::Water)
-        .flat_map(|l| (0..l.features.len()).filter_map(move |i| as_multi(l.geometry(i))))
-        .map(|w| grid.edges(&w))
-        .collect();
+    let water: Vec<Edges> = water.iter().map(|w| grid.edges(w)).collect();
+    deadline.check()?;
     let zone_edges: Vec<Edges> = zones.iter().map(|z| grid.edges(&z.2)).collect();
     grid.scan_edges(&area_edges, |c| zone[c] = NO_ZONE);
     for w in &water {
@@ -470,6 +701,7 @@ fn lay_out(
             }
         });
     }
+    deadline.check()?;
     let mut people = Vec::new();
     for l in snap
         .layers
@@ -477,6 +709,9 @@ fn lay_out(
         .filter(|l| l.spec.kind == LayerKind::Demand)
     {
         for i in 0..l.features.len() {
+            if i % 256 == 0 {
+                deadline.check()?;
+            }
             let geo::Geometry::Point(pt) = l.geometry(i) else {
                 continue;
             };
@@ -498,14 +733,39 @@ fn lay_out(
             });
         }
     }
-    people
+    Ok(people)
 }
 
-fn gaps_of(st: &State, zones: &[(String, String, MultiPolygon<f64>)]) -> Vec<Gap> {
+/// The water outlines of the snapshot.
+fn water_outlines(snap: &Snapshot) -> Vec<MultiPolygon<f64>> {
+    snap.layers
+        .iter()
+        .filter(|l| l.spec.kind == LayerKind::Water)
+        .flat_map(|l| (0..l.features.len()).filter_map(move |i| as_multi(l.geometry(i))))
+        .collect()
+}
+
+fn gaps_of(
+    st: &State,
+    zones: &[(String, String, MultiPolygon<f64>)],
+    deadline: &Deadline,
+) -> Result<Vec<Gap>, QueryError> {
+    deadline.check()?;
     let shapes = gaps::dissolve(&st.grid, |c| st.grid.zone[c] != OUTSIDE && !st.covered[c]);
+    // Uncovered people by the cell they live in, so each gap looks up its own cells' people
+    // instead of scanning everyone (gaps x people was the cost before).
+    let mut by_cell: std::collections::HashMap<usize, (u64, u64)> = Default::default();
+    for (i, p) in st.people.iter().enumerate() {
+        if let (false, Some(c)) = (st.people_covered[i], p.cell) {
+            let e = by_cell.entry(c).or_default();
+            e.0 = e.0.saturating_add(p.population);
+            e.1 = e.1.saturating_add(p.children);
+        }
+    }
     shapes
         .into_iter()
         .map(|g| {
+            deadline.check()?;
             let mut counts = vec![0usize; zones.len()];
             for c in g.cells(st.grid.nx) {
                 if let Some(n) = counts.get_mut(st.grid.zone[c] as usize) {
@@ -518,20 +778,21 @@ fn gaps_of(st: &State, zones: &[(String, String, MultiPolygon<f64>)]) -> Vec<Gap
                 .filter(|(_, &n)| n > 0)
                 .max_by_key(|(_, &n)| n)
                 .map(|(i, _)| zones[i].1.clone());
-            let (mut population, mut children) = (0, 0);
-            for (i, p) in st.people.iter().enumerate() {
-                if !st.people_covered[i] && p.cell.is_some_and(|c| g.holds(st.grid.nx, c)) {
-                    population += p.population;
-                    children += p.children;
+            let (mut population, mut children) = (0u64, 0u64);
+            // Over all gaps, each uncovered cell is looked at once.
+            for c in g.cells(st.grid.nx) {
+                if let Some(&(p, ch)) = by_cell.get(&c) {
+                    population += p;
+                    children += ch;
                 }
             }
-            Gap {
+            Ok(Gap {
                 area_m2: g.cell_count() as f64 * st.grid.cell_area_m2(),
                 polygon: g.polygon,
                 population,
                 children,
                 township,
-            }
+            })
         })
         .collect()
 }

@@ -14,15 +14,17 @@ use super::grid::OUTSIDE;
 use super::reach::Reach;
 use super::{State, Suggestion};
 use crate::index::geodesy::{distance_m, LocalFrame};
+use crate::query::deadline::Deadline;
+use crate::query::QueryError;
 
 /// Candidates, best by population then estimated area, whose area gain is measured exactly.
 pub const EXACT_EVALUATIONS: usize = 32;
 /// Candidate cell centres kept from the grid, at most (a coarser stride beyond).
-pub const MAX_CANDIDATES: usize = 60_000;
+pub const MAX_GRID_CANDIDATES: usize = 60_000;
 
 fn grid_candidates(st: &State) -> Vec<[f64; 2]> {
     let inside = st.grid.zone.iter().filter(|&&z| z != OUTSIDE).count();
-    let stride = ((inside as f64 / MAX_CANDIDATES as f64).sqrt().ceil() as usize).max(1);
+    let stride = ((inside as f64 / MAX_GRID_CANDIDATES as f64).sqrt().ceil() as usize).max(1);
     let mut out = Vec::new();
     for row in (0..st.grid.ny).step_by(stride) {
         for col in (0..st.grid.nx).step_by(stride) {
@@ -84,9 +86,10 @@ pub(crate) fn greedy(
     k: usize,
     radius_m: f64,
     candidates: Option<&[[f64; 2]]>,
-) -> Vec<Suggestion> {
+    deadline: &Deadline,
+) -> Result<Vec<Suggestion>, QueryError> {
     if k == 0 {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let cands: Vec<[f64; 2]> = match candidates {
         Some(c) => c.to_vec(),
@@ -105,8 +108,12 @@ pub(crate) fn greedy(
     for rank in 1..=k {
         // Population gain of each candidate: exact geodesic test, the same one Reach makes,
         // on the candidates in each uncovered person's reach box only.
+        deadline.check()?;
         let mut pop = vec![0u64; cands.len()];
         for (i, p) in st.people.iter().enumerate() {
+            if i % 64 == 0 {
+                deadline.check()?;
+            }
             if st.people_covered[i] || p.population == 0 {
                 continue;
             }
@@ -116,18 +123,19 @@ pub(crate) fn greedy(
             );
             for c in tree.locate_in_envelope(&AABB::from_corners(reach.min, reach.max)) {
                 if distance_m(*c.geom(), p.position) <= radius_m {
-                    pop[c.data] += p.population;
+                    pop[c.data] = pop[c.data].saturating_add(p.population);
                 }
             }
         }
         let pre = uncovered_prefix(st);
-        let mut ranked: Vec<(u64, u32, usize)> = (0..cands.len())
-            .filter(|&ci| !used[ci])
-            .map(|ci| {
-                let est = estimated_area_gain(st, &pre, cands[ci], radius_m);
-                (pop[ci], est, ci)
-            })
-            .collect();
+        let mut ranked: Vec<(u64, u32, usize)> = Vec::with_capacity(cands.len());
+        for ci in (0..cands.len()).filter(|&ci| !used[ci]) {
+            if ci % 256 == 0 {
+                deadline.check()?;
+            }
+            let est = estimated_area_gain(st, &pre, cands[ci], radius_m);
+            ranked.push((pop[ci], est, ci));
+        }
         if ranked.is_empty() {
             break;
         }
@@ -143,6 +151,7 @@ pub(crate) fn greedy(
             if best.is_some_and(|(bp, _, _)| p < bp) {
                 break;
             }
+            deadline.check()?;
             let reach = Reach::new(
                 geo::Geometry::Point(Point::new(cands[ci][0], cands[ci][1])),
                 radius_m,
@@ -170,7 +179,7 @@ pub(crate) fn greedy(
             covered_population_share: total.population_share(),
         });
     }
-    out
+    Ok(out)
 }
 
 fn area_gain(st: &State, reach: &Reach) -> usize {

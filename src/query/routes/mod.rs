@@ -11,14 +11,19 @@
 //! -> findings. A segment between two vertices is the straight line in `[lon, lat]`, as the
 //! index and a web map draw it.
 
+pub mod path;
+
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
-use crate::index::geodesy::{distance_m, lerp, nearest_t, LocalFrame};
+use crate::index::geodesy::{distance_m, LocalFrame};
 use crate::model::LayerKind;
+use crate::query::deadline::Deadline;
+use crate::query::limits::MAX_LINE_LENGTH_M;
 use crate::query::QueryError;
 use crate::snapshot::{Layer, Snapshot};
+pub use path::{distance_to_path_m, length_m, project, self_intersections, PathIndex};
 
 /// A stop farther than this from the line is reported (`stop_off_line`).
 pub const STOP_OFF_LINE_M: f64 = 50.0;
@@ -462,126 +467,6 @@ pub fn summaries(snap: &Snapshot) -> Vec<LineSummary> {
         .collect()
 }
 
-/// Length along a path on the ground, metres: Karney geodesics per segment.
-pub fn length_m(parts: &[Vec<[f64; 2]>]) -> f64 {
-    parts
-        .iter()
-        .flat_map(|p| p.windows(2))
-        .map(|w| distance_m(w[0], w[1]))
-        .sum()
-}
-
-/// Where `p` projects onto the path: `(along_m, offset_m, point)`.
-pub fn project(parts: &[Vec<[f64; 2]>], p: [f64; 2]) -> (f64, f64, [f64; 2]) {
-    let frame = LocalFrame::new(p);
-    let mut before = 0.0;
-    let mut best = (0.0, f64::INFINITY, p);
-    for part in parts {
-        if part.len() == 1 {
-            let d = distance_m(p, part[0]);
-            if d < best.1 {
-                best = (before, d, part[0]);
-            }
-        }
-        for w in part.windows(2) {
-            let c = lerp(w[0], w[1], nearest_t(&frame, w[0], w[1]));
-            let d = distance_m(p, c);
-            if d < best.1 {
-                best = (before + distance_m(w[0], c), d, c);
-            }
-            before += distance_m(w[0], w[1]);
-        }
-    }
-    best
-}
-
-/// Ground distance from `p` to the nearest point of the path, metres.
-pub fn distance_to_path_m(parts: &[Vec<[f64; 2]>], p: [f64; 2]) -> f64 {
-    project(parts, p).1
-}
-
-/// Where segments `a-b` and `c-d` meet, if they do (in `[lon, lat]`, where segments are drawn
-/// straight; intersection is affine-invariant, so no metric frame is needed).
-fn segments_meet(a: [f64; 2], b: [f64; 2], c: [f64; 2], d: [f64; 2]) -> Option<[f64; 2]> {
-    let cross = |o: [f64; 2], p: [f64; 2], q: [f64; 2]| {
-        (p[0] - o[0]) * (q[1] - o[1]) - (p[1] - o[1]) * (q[0] - o[0])
-    };
-    let (d1, d2) = (cross(c, d, a), cross(c, d, b));
-    let (d3, d4) = (cross(a, b, c), cross(a, b, d));
-    let on = |o: [f64; 2], p: [f64; 2], q: [f64; 2]| {
-        q[0] >= o[0].min(p[0])
-            && q[0] <= o[0].max(p[0])
-            && q[1] >= o[1].min(p[1])
-            && q[1] <= o[1].max(p[1])
-    };
-    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
-        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
-    {
-        let t = d3 / (d3 - d4);
-        return Some(lerp(c, d, t));
-    }
-    if d1 == 0.0 && on(c, d, a) {
-        return Some(a);
-    }
-    if d2 == 0.0 && on(c, d, b) {
-        return Some(b);
-    }
-    if d3 == 0.0 && on(a, b, c) {
-        return Some(c);
-    }
-    if d4 == 0.0 && on(a, b, d) {
-        return Some(d);
-    }
-    None
-}
-
-/// Places where the path crosses or touches itself (adjacent segments sharing their vertex
-/// excepted).
-pub fn self_intersections(parts: &[Vec<[f64; 2]>]) -> Vec<[f64; 2]> {
-    // (part, index in part, a, b, bbox) of every segment of non-zero length.
-    let segs: Vec<(usize, usize, [f64; 2], [f64; 2])> = parts
-        .iter()
-        .enumerate()
-        .flat_map(|(pi, part)| {
-            part.windows(2)
-                .enumerate()
-                .filter(|(_, w)| w[0] != w[1])
-                .map(move |(si, w)| (pi, si, w[0], w[1]))
-        })
-        .collect();
-    let mut out = Vec::new();
-    for (i, &(pi, si, a, b)) in segs.iter().enumerate() {
-        let (minx, maxx) = (a[0].min(b[0]), a[0].max(b[0]));
-        let (miny, maxy) = (a[1].min(b[1]), a[1].max(b[1]));
-        for &(pj, sj, c, d) in &segs[i + 1..] {
-            if c[0].max(d[0]) < minx
-                || c[0].min(d[0]) > maxx
-                || c[1].max(d[1]) < miny
-                || c[1].min(d[1]) > maxy
-            {
-                continue;
-            }
-            let Some(x) = segments_meet(a, b, c, d) else {
-                continue;
-            };
-            if pi == pj {
-                let n = parts[pi].len();
-                // Neighbours (possibly across zero-length segments) meeting at their shared vertex.
-                let between = &parts[pi][si + 1..=sj];
-                if between.iter().all(|v| *v == b) && x == b {
-                    continue;
-                }
-                let closed = parts[pi][0] == parts[pi][n - 1];
-                if closed && si == 0 && sj + 2 == n && x == a {
-                    continue;
-                }
-            }
-            out.push(x);
-        }
-    }
-    out
-}
-
 fn demand_layer(snap: &Snapshot) -> Option<&Layer> {
     layers_of(snap, LayerKind::Demand).next()
 }
@@ -606,13 +491,20 @@ fn village(layer: &Layer, i: usize, distance_m: f64, stop: &str) -> Option<Villa
 
 /// Served villages (within `walk_m` of a stop, by the demand index) and unserved villages of
 /// the corridor (by a box query around the line, then exact distances).
-fn catchment(snap: &Snapshot, line: &Line, params: &ReviewParams) -> (Vec<Village>, Vec<Village>) {
+fn catchment(
+    snap: &Snapshot,
+    line: &Line,
+    path: &PathIndex,
+    params: &ReviewParams,
+    deadline: &Deadline,
+) -> Result<(Vec<Village>, Vec<Village>), QueryError> {
     let Some(layer) = demand_layer(snap) else {
-        return (vec![], vec![]);
+        return Ok((vec![], vec![]));
     };
     // Nearest stop of every village that has one within walk_m.
     let mut best: BTreeMap<usize, (f64, &str)> = BTreeMap::new();
     for s in &line.stops {
+        deadline.check()?;
         for (i, d) in layer.index.nearest(s.position) {
             if d > params.walk_m {
                 break;
@@ -649,7 +541,10 @@ fn catchment(snap: &Snapshot, line: &Line, params: &ReviewParams) -> (Vec<Villag
         let dlat = params.corridor_m * 1.01 / frame.m_per_deg_lat();
         let lo = [min[0] - dlon, (min[1] - dlat).max(-90.0)];
         let hi = [max[0] + dlon, (max[1] + dlat).min(90.0)];
-        for i in layer.index.intersecting(lo, hi) {
+        for (n, i) in layer.index.intersecting(lo, hi).into_iter().enumerate() {
+            if n % 256 == 0 {
+                deadline.check()?;
+            }
             if best.contains_key(&i) {
                 continue;
             }
@@ -657,7 +552,7 @@ fn catchment(snap: &Snapshot, line: &Line, params: &ReviewParams) -> (Vec<Villag
                 continue;
             };
             let pos = [p.x(), p.y()];
-            if distance_to_path_m(&line.parts, pos) > params.corridor_m {
+            if path.within(pos, params.corridor_m).is_none() {
                 continue;
             }
             let (d, s) = line
@@ -677,30 +572,7 @@ fn catchment(snap: &Snapshot, line: &Line, params: &ReviewParams) -> (Vec<Villag
             .then(a.distance_m.total_cmp(&b.distance_m))
             .then(a.id.cmp(&b.id))
     });
-    (served, unserved)
-}
-
-/// Length of `line` lying within [`SHARED_TOLERANCE_M`] of `other`, sampled every
-/// [`SHARED_STEP_M`] metres.
-pub fn shared_length_m(line: &[Vec<[f64; 2]>], other: &[Vec<[f64; 2]>]) -> f64 {
-    let mut shared = 0.0;
-    for part in line {
-        for w in part.windows(2) {
-            let len = distance_m(w[0], w[1]);
-            if len == 0.0 {
-                continue;
-            }
-            let n = (len / SHARED_STEP_M).ceil().max(1.0) as usize;
-            let step = len / n as f64;
-            for k in 0..n {
-                let mid = lerp(w[0], w[1], (k as f64 + 0.5) / n as f64);
-                if distance_to_path_m(other, mid) <= SHARED_TOLERANCE_M {
-                    shared += step;
-                }
-            }
-        }
-    }
-    shared
+    Ok((served, unserved))
 }
 
 fn run_time_min(length_m: f64, stops: usize, p: &ReviewParams) -> f64 {
@@ -715,17 +587,35 @@ pub fn review(
     params: &ReviewParams,
     compare: Option<&Line>,
 ) -> Result<Review, QueryError> {
+    review_until(snap, line, params, compare, &Deadline::none())
+}
+
+/// [`review`], stopping with [`QueryError::Timeout`] once `deadline` passes.
+///
+/// # Cost
+/// With `n` vertices, `s` stops, `v` villages in the corridor and `o` vertices in the other
+/// lines: `(n + o) log n` to index, `s log n` to project the stops, `s^2` for duplicates
+/// (`s` <= 500), `v log n` for the corridor, `(L / 10 m + n) log o` for shared length (`L`
+/// the length, at most [`MAX_LINE_LENGTH_M`]), and the self-intersection sweep.
+pub fn review_until(
+    snap: &Snapshot,
+    line: &Line,
+    params: &ReviewParams,
+    compare: Option<&Line>,
+    deadline: &Deadline,
+) -> Result<Review, QueryError> {
     params.validate()?;
     let mut line = line.clone();
     line.stops.sort_by_key(|s| s.seq);
     let length = length_m(&line.parts);
+    let path = PathIndex::new(&line.parts);
     let mut findings = Vec::new();
 
     let stops: Vec<StopReview> = line
         .stops
         .iter()
         .map(|s| {
-            let (along_m, offset_m, _) = project(&line.parts, s.position);
+            let (along_m, offset_m, _) = path.project(s.position);
             StopReview {
                 stop: s.clone(),
                 along_m,
@@ -798,7 +688,8 @@ pub fn review(
             }
         }
     }
-    for x in self_intersections(&line.parts) {
+    deadline.check()?;
+    for x in self_intersections(&line.parts, deadline)? {
         findings.push(Finding {
             severity: Severity::Warning,
             code: "self_intersection",
@@ -852,7 +743,7 @@ pub fn review(
         }
     }
 
-    let (served, unserved) = catchment(snap, &line, params);
+    let (served, unserved) = catchment(snap, &line, &path, params, deadline)?;
     for v in unserved.iter().filter(|v| v.children > 0) {
         findings.push(Finding {
             severity: Severity::Warning,
@@ -870,7 +761,13 @@ pub fn review(
         if other.id == line.id {
             continue;
         }
-        let m = shared_length_m(&line.parts, &other.parts);
+        let m = path::shared_length_m(
+            &line.parts,
+            &PathIndex::new(&other.parts),
+            SHARED_TOLERANCE_M,
+            SHARED_STEP_M,
+            deadline,
+        )?;
         if m > 0.0 {
             findings.push(Finding {
                 severity: Severity::Info,
@@ -886,7 +783,7 @@ pub fn review(
     let diff = match compare {
         None => None,
         Some(base) => {
-            let base_review = review(snap, base, params, None)?;
+            let base_review = review_until(snap, base, params, None, deadline)?;
             let had: HashMap<&str, &Village> = base_review
                 .served
                 .iter()
@@ -1027,6 +924,14 @@ pub fn draft(v: &Value) -> Result<Line, QueryError> {
                         "{at}: the line has {count} positions; at most {MAX_VERTICES}"
                     )));
                 }
+                let length = length_m(&parts);
+                if length > MAX_LINE_LENGTH_M {
+                    return Err(bad(format!(
+                        "{at}: the line is {:.1} km long; a draft is at most {:.0} km (a school line is tens of km)",
+                        length / 1000.0,
+                        MAX_LINE_LENGTH_M / 1000.0
+                    )));
+                }
                 line = Some((i, parts, props));
             }
             "Point" => {
@@ -1054,7 +959,9 @@ pub fn draft(v: &Value) -> Result<Line, QueryError> {
                     position: pos,
                 });
                 if stops.len() > MAX_STOPS {
-                    return Err(bad(format!("more than {MAX_STOPS} stops")));
+                    return Err(bad(format!(
+                        "{at}: the draft has more than {MAX_STOPS} stops; at most {MAX_STOPS}"
+                    )));
                 }
             }
             other => {
