@@ -202,6 +202,7 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
                 audit_log,
                 tokens,
             );
+            let state = state.with_skip_invalid(skip_invalid);
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr)

@@ -75,7 +75,7 @@ impl From<EditError> for AppError {
             EditError::NoLayer(_) | EditError::NoFeature(..) => {
                 AppError::Query(QueryError::NotFound(e.to_string()))
             }
-            EditError::Exists(..) => AppError::Conflict(e.to_string()),
+            EditError::Exists(..) | EditError::Conflict(_) => AppError::Conflict(e.to_string()),
             EditError::Invalid { field, reason } => AppError::Query(QueryError::bad(field, reason)),
             EditError::Storage(detail) => AppError::Internal(detail),
         }
@@ -95,9 +95,9 @@ async fn run(
     };
     let _w = st.writer.lock().await;
     let snap = st.snapshot();
-    let layer2 = layer.clone();
+    let (layer2, skip) = (layer.clone(), st.skip_invalid);
     let applied = tokio::task::spawn_blocking(move || {
-        apply(&dir, &snap, &layer2, op, |id, before, after| {
+        apply(&dir, &snap, &layer2, op, skip, |id, before, after| {
             let entry = json!({
                 "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 "token": who, "op": kind, "layer": layer2, "id": id,
