@@ -224,7 +224,8 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             );
             let state = nestmap::AppState::new(snap, web, vendor)
                 .with_editing(data.clone(), audit_log, tokens)
-                .with_pool(pool.clone());
+                .with_pool(pool.clone())
+                .with_skip_invalid(skip_invalid);
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             let served = rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&addr)

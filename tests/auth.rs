@@ -77,16 +77,20 @@ fn troublesome(auth: Option<&str>) -> Vec<(&'static str, Request<Body>)> {
         ),
         (
             "broken JSON (400 with a token)",
-            with(Request::patch("/ogcapi/collections/nursing_rooms/items/nr-1"))
-                .header("content-type", "application/merge-patch+json")
-                .body(Body::from("{not json"))
-                .unwrap(),
+            with(Request::patch(
+                "/ogcapi/collections/nursing_rooms/items/nr-1",
+            ))
+            .header("content-type", "application/merge-patch+json")
+            .body(Body::from("{not json"))
+            .unwrap(),
         ),
         (
             "delete of an unknown feature (404 with a token)",
-            with(Request::delete("/ogcapi/collections/nursing_rooms/items/none"))
-                .body(Body::empty())
-                .unwrap(),
+            with(Request::delete(
+                "/ogcapi/collections/nursing_rooms/items/none",
+            ))
+            .body(Body::empty())
+            .unwrap(),
         ),
     ]
 }
@@ -119,7 +123,10 @@ async fn issue13_a_read_only_server_refuses_edits_with_403_before_any_other_refu
         let (s, v) = send(&app, req).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{what}: {v}");
         assert!(
-            v["error"]["message"].as_str().unwrap_or("").contains("read-only"),
+            v["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("read-only"),
             "{what}: {v}"
         );
     }

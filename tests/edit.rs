@@ -1,5 +1,9 @@
 //! Issue 7: authenticated, validated, durable edits stored in each layer's own CRS, an audit
 //! log naming the token, atomic swaps for readers, and reloads that keep serving on a bad file.
+//! Issue 13.4: an edit rewrites only its own feature's line; under `--skip-invalid` an old
+//! refused feature blocks no edit and no reload; PATCH takes in an unreloaded hand edit.
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -494,4 +498,422 @@ async fn the_audit_line_is_written_before_the_layer_file() {
     assert_eq!(s, StatusCode::CREATED);
     let audit = std::fs::read_to_string(dir.join("audit.jsonl")).unwrap();
     assert_eq!(audit.lines().count(), 1);
+}
+
+/// Editing state over `dir` whatever its problems, with `--skip-invalid` on or off.
+fn state_skipping(dir: &Path, skip_invalid: bool) -> nestmap::AppState {
+    let snap = nestmap::load::load_dir(dir).unwrap();
+    nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into())
+        .with_editing(dir.to_path_buf(), dir.join("audit.jsonl"), editor())
+        .with_skip_invalid(skip_invalid)
+}
+
+/// `/api/layers`: the nursing rooms' count and the `skipped` list.
+async fn rooms_and_skipped(app: &axum::Router) -> (u64, Vec<String>) {
+    let (_, v, _) = send(app, "GET", "/api/layers", None, None).await;
+    let rooms = v["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "nursing_rooms")
+        .unwrap()["count"]
+        .as_u64()
+        .unwrap();
+    let skipped = v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    (rooms, skipped)
+}
+
+/// Feature `id` as the file holds it (the sample's nursing rooms are WGS84, so it serves as
+/// a POST or PUT body as it is).
+fn stored_room(path: &Path, id: &str) -> Value {
+    let lines = common::lines_of(path);
+    common::feature_on(&lines[common::line_of(&lines, id)]).unwrap()
+}
+
+#[tokio::test]
+async fn an_edit_rewrites_only_its_own_line_of_a_generated_file() {
+    let dir = common::sample_copy("edit", "layout");
+    let path = dir.join("nursing_rooms.geojson");
+    let app = nestmap::app(state(&dir, editor()));
+    let start = common::lines_of(&path);
+    let compact = |line: &str| {
+        let f = common::feature_on(line).expect("a feature on the line");
+        assert_eq!(
+            line.trim_end_matches(','),
+            f.to_string(),
+            "one compact line"
+        );
+        f
+    };
+
+    // Create: one line more, after the last feature, which gains the separator ",\n".
+    let before = common::lines_of(&path);
+    let n = before.len();
+    let mut new = stored_room(&path, "nr-01");
+    new["id"] = json!("nr-new");
+    let (s, v, _) = send(&app, "POST", ITEMS, T, Some(new)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let after = common::lines_of(&path);
+    assert_eq!(after.len(), n + 1);
+    assert_eq!(
+        after[..n - 2],
+        before[..n - 2],
+        "header and untouched features"
+    );
+    assert_eq!(after[n - 2], format!("{},", before[n - 2]));
+    assert_eq!(compact(&after[n - 1])["id"], "nr-new");
+    assert_eq!(after[n], before[n - 1], "trailer");
+
+    // Replace and patch: the same number of lines, only the edited one differs.
+    let mut replaced = stored_room(&path, "nr-03");
+    replaced["properties"]["venue_type"] = json!("hospital");
+    let patch = json!({"properties": {"opening_hours": "Mo-Fr 08:00-20:00", "area_m2": null}});
+    for (method, id, body) in [("PUT", "nr-03", replaced), ("PATCH", "nr-05", patch)] {
+        let before = common::lines_of(&path);
+        let k = common::line_of(&before, id);
+        let (s, v, _) = send(&app, method, &format!("{ITEMS}/{id}"), T, Some(body)).await;
+        assert_eq!(s, StatusCode::OK, "{method}: {v}");
+        let after = common::lines_of(&path);
+        assert_eq!(after.len(), before.len(), "{method}");
+        for (i, (a, b)) in after.iter().zip(&before).enumerate() {
+            if i != k {
+                assert_eq!(a, b, "{method}: line {i} changed");
+            }
+        }
+        assert!(after[k].ends_with(','), "{method}: the separator stays");
+        let (old, edited) = (compact(&before[k]), compact(&after[k]));
+        assert_eq!(edited["id"], id);
+        if method == "PATCH" {
+            // Only what the patch names changed; every other member is as stored.
+            let mut want = old.clone();
+            want["properties"]["opening_hours"] = json!("Mo-Fr 08:00-20:00");
+            want["properties"]
+                .as_object_mut()
+                .unwrap()
+                .remove("area_m2");
+            assert_eq!(edited, want);
+        } else {
+            assert_eq!(edited["properties"]["venue_type"], "hospital");
+        }
+    }
+
+    // Delete, in the middle and the last: one line fewer, the others as they were.
+    for id in ["nr-07", "nr-new"] {
+        let before = common::lines_of(&path);
+        let k = common::line_of(&before, id);
+        let (s, _, _) = send(&app, "DELETE", &format!("{ITEMS}/{id}"), T, None).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{id}");
+        let mut want = before.clone();
+        want.remove(k);
+        if id == "nr-new" {
+            // The new last feature gives its separator back.
+            want[k - 1] = want[k - 1].trim_end_matches(',').to_string();
+        }
+        assert_eq!(common::lines_of(&path), want, "delete {id}");
+    }
+    // Against the start: nr-07's line gone, nr-03's and nr-05's edited, every other line
+    // as it was; and the file still loads clean.
+    let end = common::lines_of(&path);
+    let mut want = start.clone();
+    want.remove(common::line_of(&start, "nr-07"));
+    assert_eq!(end.len(), want.len());
+    let edited = [
+        common::line_of(&end, "nr-03"),
+        common::line_of(&end, "nr-05"),
+    ];
+    for (i, (a, b)) in end.iter().zip(&want).enumerate() {
+        if !edited.contains(&i) {
+            assert_eq!(a, b, "line {i}");
+        }
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.ends_with("\n]}\n"), "the trailer is kept");
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    assert!(!snap.report.has_errors(), "{:?}", snap.report.problems);
+    assert_eq!(
+        snap.layer("nursing_rooms").unwrap().features.len(),
+        start.len() - 3
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Nursing rooms `a`, `bad` (refused: its opening hours do not parse) and `b`, one a line.
+fn dir_with_a_refused_room(name: &str) -> PathBuf {
+    let dir = fresh_dir(name);
+    let mut bad = room("bad", 120.625, 31.435);
+    bad["properties"]["opening_hours"] = json!("Mo-Fx 25:00");
+    let lines: Vec<String> = [room("a", 120.62, 31.43), bad, room("b", 120.63, 31.44)]
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    std::fs::write(
+        dir.join("nursing_rooms.geojson"),
+        format!(
+            "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n",
+            lines.join(",\n")
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn under_skip_invalid_an_old_refused_feature_blocks_no_edit() {
+    let dir = dir_with_a_refused_room("skip-edit");
+    let path = dir.join("nursing_rooms.geojson");
+    let bad_line = common::lines_of(&path)[2].clone();
+
+    // Without --skip-invalid, as before: any problem of the file refuses the edit, and
+    // the refusal names the feature that has it.
+    let strict = nestmap::app(state_skipping(&dir, false));
+    let file = std::fs::read(&path).unwrap();
+    let (s, v, _) = send(&strict, "POST", ITEMS, T, Some(room("c", 120.61, 31.42))).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("features[1] (id \"bad\")") && msg.contains("opening_hours"),
+        "{msg}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), file);
+
+    let app = nestmap::app(state_skipping(&dir, true));
+    let (rooms, skipped) = rooms_and_skipped(&app).await;
+    assert_eq!(rooms, 2);
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(
+        skipped[0].contains("features[1] (id \"bad\")"),
+        "{skipped:?}"
+    );
+
+    // Create, replace, patch and delete go through; the refused one stays refused, listed
+    // at its new position, byte for byte as it was in the file.
+    let mut replaced = room("b", 120.635, 31.445);
+    replaced["properties"]["venue_type"] = json!("hospital");
+    let edits = [
+        (
+            "POST",
+            ITEMS.to_string(),
+            Some(room("c", 120.61, 31.42)),
+            3,
+            1,
+        ),
+        ("PUT", format!("{ITEMS}/b"), Some(replaced), 3, 1),
+        (
+            "PATCH",
+            format!("{ITEMS}/c"),
+            Some(json!({"properties": {"opening_hours": "24/7"}})),
+            3,
+            1,
+        ),
+        ("DELETE", format!("{ITEMS}/a"), None, 2, 0),
+    ];
+    for (method, uri, body, count, at) in edits {
+        let (s, v, _) = send(&app, method, &uri, T, body).await;
+        assert!(s.is_success(), "{method} {uri}: {s} {v}");
+        let (rooms, skipped) = rooms_and_skipped(&app).await;
+        assert_eq!(rooms, count, "{method} {uri}");
+        assert_eq!(skipped.len(), 1, "{method} {uri}: {skipped:?}");
+        assert!(
+            skipped[0].contains(&format!("features[{at}] (id \"bad\")"))
+                && skipped[0].contains("opening_hours"),
+            "{method} {uri}: {skipped:?}"
+        );
+        let lines = common::lines_of(&path);
+        assert_eq!(lines[common::line_of(&lines, "bad")], bad_line);
+    }
+
+    // What the edit writes is still judged: an invalid feature is refused, naming its own
+    // field and nothing of the old one.
+    let file = std::fs::read(&path).unwrap();
+    let mut invalid = room("d", 120.6, 31.4);
+    invalid["properties"]["venue_type"] = json!("castle");
+    let (s, v, _) = send(&app, "POST", ITEMS, T, Some(invalid)).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("venue_type") && !msg.contains("bad"), "{msg}");
+    let (s, v, _) = send(&app, "POST", ITEMS, T, Some(room("bad", 120.6, 31.4))).await;
+    assert_eq!(
+        s,
+        StatusCode::CONFLICT,
+        "the refused feature's id is taken: {v}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), file);
+
+    // The refused feature can be mended by an edit: then nothing is skipped.
+    let (s, v, _) = send(
+        &app,
+        "PATCH",
+        &format!("{ITEMS}/bad"),
+        T,
+        Some(json!({"properties": {"opening_hours": "Mo-Fr 09:00-17:00"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["properties"]["opening_hours"], "Mo-Fr 09:00-17:00");
+    assert_eq!(rooms_and_skipped(&app).await, (3, vec![]));
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    assert!(!snap.report.has_errors(), "{:?}", snap.report.problems);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn under_skip_invalid_an_edit_of_a_shared_id_goes_to_the_served_feature() {
+    // Two features share the id "x": the first is refused for its hours, so the second is
+    // served, and an edit of "x" goes to it; the refused one stays as it was.
+    let dir = fresh_dir("skip-dup");
+    let path = dir.join("nursing_rooms.geojson");
+    let mut first = room("x", 120.62, 31.43);
+    first["properties"]["opening_hours"] = json!("Mo-Fx 25:00");
+    let lines = [first, room("x", 120.63, 31.44)].map(|f| f.to_string());
+    std::fs::write(
+        &path,
+        format!(
+            "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n",
+            lines.join(",\n")
+        ),
+    )
+    .unwrap();
+    let app = nestmap::app(state_skipping(&dir, true));
+    let (s, v, _) = send(
+        &app,
+        "PATCH",
+        &format!("{ITEMS}/x"),
+        T,
+        Some(json!({"properties": {"opening_hours": "24/7"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let now = common::lines_of(&path);
+    assert_eq!(
+        now[1],
+        format!("{},", lines[0]),
+        "the refused one is untouched"
+    );
+    assert_eq!(
+        common::feature_on(&now[2]).unwrap()["properties"]["opening_hours"],
+        "24/7"
+    );
+    let (s, v, _) = send(&app, "GET", &format!("{ITEMS}/x"), None, None).await;
+    assert_eq!(
+        (s, &v["properties"]["opening_hours"]),
+        (StatusCode::OK, &json!("24/7"))
+    );
+    // Deleting "x" deletes the served one; the refused one is left, still refused.
+    let (s, _, _) = send(&app, "DELETE", &format!("{ITEMS}/x"), T, None).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(common::lines_of(&path)[1], lines[0]);
+    let (rooms, skipped) = rooms_and_skipped(&app).await;
+    assert_eq!(rooms, 0);
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].contains("features[0] (id \"x\")"), "{skipped:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_reload_honours_skip_invalid() {
+    for skip_invalid in [false, true] {
+        let dir = fresh_dir(&format!("skip-reload-{skip_invalid}"));
+        let st = state_skipping(&dir, skip_invalid);
+        let app = nestmap::app(st.clone());
+        assert_eq!(rooms_and_skipped(&app).await, (2, vec![]));
+        // The new file: three rooms, one of them refused.
+        let refused = dir_with_a_refused_room(&format!("skip-reload-src-{skip_invalid}"));
+        std::fs::copy(
+            refused.join("nursing_rooms.geojson"),
+            dir.join("nursing_rooms.geojson"),
+        )
+        .unwrap();
+        let status = st.reload().await;
+        let (rooms, skipped) = rooms_and_skipped(&app).await;
+        if skip_invalid {
+            // The rest is served (a and b), the refused one listed as at the start.
+            assert!(status.ok, "{:?}", status.problems);
+            assert_eq!(rooms, 2);
+            assert_eq!(skipped.len(), 1, "{skipped:?}");
+            assert!(skipped[0].contains("(id \"bad\")"), "{skipped:?}");
+        } else {
+            // As before: refused, the old data keeps serving, and the reason is given.
+            assert!(!status.ok);
+            assert!(
+                status.problems[0].contains("(id \"bad\")"),
+                "{:?}",
+                status.problems
+            );
+            assert_eq!((rooms, skipped), (2, vec![]));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&refused);
+    }
+}
+
+#[tokio::test]
+async fn patch_takes_in_a_hand_edit_that_was_not_reloaded() {
+    let dir = common::sample_copy("edit", "hand");
+    let path = dir.join("nursing_rooms.geojson");
+    let app = nestmap::app(state(&dir, editor()));
+    // A planner edits nr-04's address in the file and does not reload.
+    let address = "示例地址：手工修改 1 号";
+    common::hand_edit(&path, "nr-04", |f| {
+        f["properties"]["address"] = json!(address);
+    });
+    let (_, served, _) = send(&app, "GET", &format!("{ITEMS}/nr-04"), None, None).await;
+    assert_ne!(served["properties"]["address"], address, "not reloaded yet");
+
+    // Then someone patches another property of nr-04: both changes are kept.
+    let (s, v, _) = send(
+        &app,
+        "PATCH",
+        &format!("{ITEMS}/nr-04"),
+        T,
+        Some(json!({"properties": {"opening_hours": "Mo-Fr 07:30-19:30"}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["properties"]["address"], address, "the answer: {v}");
+    assert_eq!(v["properties"]["opening_hours"], "Mo-Fr 07:30-19:30");
+    let lines = common::lines_of(&path);
+    let stored = common::feature_on(&lines[common::line_of(&lines, "nr-04")]).unwrap();
+    assert_eq!(
+        stored["properties"]["address"], address,
+        "the file: {stored}"
+    );
+    assert_eq!(stored["properties"]["opening_hours"], "Mo-Fr 07:30-19:30");
+    let (_, v, _) = send(&app, "GET", &format!("{ITEMS}/nr-04"), None, None).await;
+    assert_eq!(v["properties"]["address"], address);
+
+    // A patched geometry arrives in WGS84 and is stored in the layer's CRS (GCJ-02 here);
+    // the rest of the stored feature is as it was.
+    let stations = dir.join("service_stations.geojson");
+    let lines = common::lines_of(&stations);
+    let before = common::feature_on(&lines[common::line_of(&lines, "ss-02")]).unwrap();
+    let (s, v, _) = send(
+        &app,
+        "PATCH",
+        "/ogcapi/collections/service_stations/items/ss-02",
+        T,
+        Some(json!({"geometry": {"type": "Point", "coordinates": [120.62, 31.43]}})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let back = &v["geometry"]["coordinates"];
+    assert!(
+        (back[0].as_f64().unwrap() - 120.62).abs() < 1e-8
+            && (back[1].as_f64().unwrap() - 31.43).abs() < 1e-8,
+        "{back}"
+    );
+    let lines = common::lines_of(&stations);
+    let after = common::feature_on(&lines[common::line_of(&lines, "ss-02")]).unwrap();
+    let g = wgs84_to_gcj02(120.62, 31.43);
+    let c = &after["geometry"]["coordinates"];
+    assert!(
+        (c[0].as_f64().unwrap() - g.0).abs() < 1e-9 && (c[1].as_f64().unwrap() - g.1).abs() < 1e-9,
+        "{c}"
+    );
+    assert_eq!(after["properties"], before["properties"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }

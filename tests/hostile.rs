@@ -942,14 +942,34 @@ fn expensive_cases() -> Vec<Case> {
     };
     let grid = |n: usize| -> Vec<[f64; 2]> {
         (0..n)
-            .map(|i| [120.5 + (i % 100) as f64 * 0.004, 31.3 + (i / 100) as f64 * 0.0004])
+            .map(|i| {
+                [
+                    120.5 + (i % 100) as f64 * 0.004,
+                    31.3 + (i / 100) as f64 * 0.0004,
+                ]
+            })
             .collect()
     };
-    let globe: Vec<[f64; 2]> = [[0.0, 0.0], [170.0, 0.0], [0.0, 10.0], [170.0, 10.0], [0.0, 20.0], [170.0, 20.0]].into();
+    let globe: Vec<[f64; 2]> = [
+        [0.0, 0.0],
+        [170.0, 0.0],
+        [0.0, 10.0],
+        [170.0, 10.0],
+        [0.0, 20.0],
+        [170.0, 20.0],
+    ]
+    .into();
     let long: Vec<[f64; 2]> = (0..19_000)
-        .map(|i| [if i % 2 == 0 { 0.0 } else { 170.0 }, (i as f64 * 0.001) % 80.0])
+        .map(|i| {
+            [
+                if i % 2 == 0 { 0.0 } else { 170.0 },
+                (i as f64 * 0.001) % 80.0,
+            ]
+        })
         .collect();
-    let many: Vec<[f64; 2]> = (0..20_001).map(|i| [120.6, 31.4 + i as f64 * 1e-6]).collect();
+    let many: Vec<[f64; 2]> = (0..20_001)
+        .map(|i| [120.6, 31.4 + i as f64 * 1e-6])
+        .collect();
     let two = vec![[120.6, 31.4], [120.61, 31.41]];
     let stops: Vec<[f64; 2]> = (0..501).map(|i| [120.6, 31.4 + i as f64 * 1e-5]).collect();
     let ring: Vec<[f64; 2]> = (0..=100_001)
@@ -963,25 +983,73 @@ fn expensive_cases() -> Vec<Case> {
         .map(|i| json!({"position": [120.5 + (i % 40) as f64 * 0.01, 31.3 + (i / 40) as f64 * 0.01], "radius_m": 5000}))
         .collect();
     vec![
-        review("draft zig-zagging across the globe", draft(globe, two.clone())),
-        review("draft of 19,000 vertices across the globe", draft(long, two.clone())),
+        review(
+            "draft zig-zagging across the globe",
+            draft(globe, two.clone()),
+        ),
+        review(
+            "draft of 19,000 vertices across the globe",
+            draft(long, two.clone()),
+        ),
         review("draft of 20,001 vertices", draft(many, two.clone())),
         review("draft of 501 stops", draft(two.clone(), stops)),
-        coverage("10,001 candidates", json!({"layer": "nursing_rooms", "suggest": 1, "candidates": grid(10_001)})),
-        coverage("1,001 added sites", json!({"layer": "nursing_rooms", "add": grid(1001)})),
-        coverage("10,001 removed ids", json!({"layer": "nursing_rooms", "remove": ids})),
-        coverage("an added site of 0.5 m", json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "radius_m": 0.5}]})),
-        coverage("an added site of 6 km", json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "radius_m": 6000}]})),
-        coverage("an added site of an unrequested layer", json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "layer": "pocket_parks"}]})),
-        coverage("an added site with an unknown field", json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "size": 3}]})),
-        coverage("1,000 sites of 5 km at 20 m cells", json!({"layer": "nursing_rooms", "add": far_sites, "cell_m": 20})),
-        coverage("an area 3,000 km wide", json!({"layer": "nursing_rooms", "cell_m": 5000,
-            "area": {"type": "Polygon", "coordinates": [[[100.0, 20.0], [130.0, 20.0], [130.0, 40.0], [100.0, 40.0], [100.0, 20.0]]]}})),
-        coverage("an area of 100,002 vertices", json!({"layer": "nursing_rooms", "area": {"type": "Polygon", "coordinates": [ring]}})),
-        coverage("20 suggestions of 5 km over 10,000 candidates at 10 m", json!({"layer": "nursing_rooms", "area": "320507001", "cell_m": 10, "radius_m": 5000, "suggest": 20, "candidates": grid(10_000)})),
-        coverage("radius_m of 0.001 m", json!({"layer": "nursing_rooms", "radius_m": 0.001})),
-        Case::get("crs=EPSG:999999 (no such system)", "/api/nearest?layer=nursing_rooms&lon=500000&lat=3500000&crs=EPSG:999999"),
-        Case::get("crs=EPSG:4979 (geographic 3D)", "/api/nearest?layer=nursing_rooms&lon=120.6&lat=31.4&crs=EPSG:4979"),
+        coverage(
+            "10,001 candidates",
+            json!({"layer": "nursing_rooms", "suggest": 1, "candidates": grid(10_001)}),
+        ),
+        coverage(
+            "1,001 added sites",
+            json!({"layer": "nursing_rooms", "add": grid(1001)}),
+        ),
+        coverage(
+            "10,001 removed ids",
+            json!({"layer": "nursing_rooms", "remove": ids}),
+        ),
+        coverage(
+            "an added site of 0.5 m",
+            json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "radius_m": 0.5}]}),
+        ),
+        coverage(
+            "an added site of 6 km",
+            json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "radius_m": 6000}]}),
+        ),
+        coverage(
+            "an added site of an unrequested layer",
+            json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "layer": "pocket_parks"}]}),
+        ),
+        coverage(
+            "an added site with an unknown field",
+            json!({"layer": "nursing_rooms", "add": [{"position": [120.6, 31.4], "size": 3}]}),
+        ),
+        coverage(
+            "1,000 sites of 5 km at 20 m cells",
+            json!({"layer": "nursing_rooms", "add": far_sites, "cell_m": 20}),
+        ),
+        coverage(
+            "an area 3,000 km wide",
+            json!({"layer": "nursing_rooms", "cell_m": 5000,
+            "area": {"type": "Polygon", "coordinates": [[[100.0, 20.0], [130.0, 20.0], [130.0, 40.0], [100.0, 40.0], [100.0, 20.0]]]}}),
+        ),
+        coverage(
+            "an area of 100,002 vertices",
+            json!({"layer": "nursing_rooms", "area": {"type": "Polygon", "coordinates": [ring]}}),
+        ),
+        coverage(
+            "20 suggestions of 5 km over 10,000 candidates at 10 m",
+            json!({"layer": "nursing_rooms", "area": "320507001", "cell_m": 10, "radius_m": 5000, "suggest": 20, "candidates": grid(10_000)}),
+        ),
+        coverage(
+            "radius_m of 0.001 m",
+            json!({"layer": "nursing_rooms", "radius_m": 0.001}),
+        ),
+        Case::get(
+            "crs=EPSG:999999 (no such system)",
+            "/api/nearest?layer=nursing_rooms&lon=500000&lat=3500000&crs=EPSG:999999",
+        ),
+        Case::get(
+            "crs=EPSG:4979 (geographic 3D)",
+            "/api/nearest?layer=nursing_rooms&lon=120.6&lat=31.4&crs=EPSG:4979",
+        ),
     ]
 }
 

@@ -1,5 +1,6 @@
 //! The real `nestmap serve` process and its signals: SIGHUP reloads the data directory (a bad
-//! file keeps the old data serving, and says why at `/api/layers`); SIGTERM stops accepting,
+//! file keeps the old data serving, and says why at `/api/layers`; under `--skip-invalid` a
+//! refused feature is skipped as at the start, and blocks no edit); SIGTERM stops accepting,
 //! lets an in-flight request finish, and closes what is left when the grace period ends.
 
 mod common;
@@ -607,4 +608,119 @@ fn the_reload_report_gives_the_changes_and_coverage_shares_before_and_after() {
         assert!(a.0 != b.0 && a.1 != b.1, "the edit changes coverage: {c}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `/api/layers`' `skipped` list.
+fn skipped(addr: &str) -> Vec<String> {
+    let (_, v) = get(addr, "/api/layers").expect("layers answer");
+    v["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect()
+}
+
+fn edit(addr: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+    let ct = if method == "PATCH" {
+        "application/merge-patch+json"
+    } else {
+        "application/geo+json"
+    };
+    let headers = [
+        ("Content-Type", ct),
+        ("Authorization", "Bearer hup-s3cret-77"),
+    ];
+    request(addr, method, path, &headers, body).expect("an answer")
+}
+
+#[test]
+fn under_skip_invalid_sighup_skips_a_refused_feature_and_edits_go_on() {
+    const ITEMS: &str = "/ogcapi/collections/nursing_rooms/items";
+    for skip_invalid in [true, false] {
+        let dir = data_copy(&format!("hup-skip-{skip_invalid}"));
+        let audit = dir.join("audit.jsonl");
+        let mut flags = vec!["--audit-log".as_ref(), audit.as_os_str()];
+        if skip_invalid {
+            flags.push("--skip-invalid".as_ref());
+        }
+        let server = start_with(&dir, 5, &flags, Some("planner:hup-s3cret-77"));
+        let before = layer_count(&server.addr, "nursing_rooms").unwrap();
+
+        // A hand edit breaks nr-02's opening hours; then SIGHUP.
+        let path = dir.join("nursing_rooms.geojson");
+        let broken = common::hand_edit(&path, "nr-02", |f| {
+            f["properties"]["opening_hours"] = Value::from("Mo-Fx 25:00");
+        });
+        signal(&server, "-HUP");
+        eventually("the reload is reported", || {
+            get(&server.addr, "/api/layers").is_some_and(|(_, v)| !v["reload"].is_null())
+        });
+        let (_, v) = get(&server.addr, "/api/layers").unwrap();
+        let why = "nursing_rooms.geojson: features[1] (id \"nr-02\"): field \"opening_hours\"";
+        let log = std::fs::read_to_string(&server.log).unwrap();
+        if !skip_invalid {
+            // As before: refused, the old data serves (nr-02 too), and /api/layers says why.
+            assert_eq!(v["reload"]["ok"], false, "{v}");
+            assert!(
+                v["reload"]["problems"][0].as_str().unwrap().contains(why),
+                "{v}"
+            );
+            assert_eq!(layer_count(&server.addr, "nursing_rooms"), Some(before));
+            assert!(skipped(&server.addr).is_empty());
+            assert!(
+                log.contains("reload refused, old data still served"),
+                "{log}"
+            );
+            assert_eq!(get(&server.addr, &format!("{ITEMS}/nr-02")).unwrap().0, 200);
+            let _ = std::fs::remove_dir_all(&dir);
+            continue;
+        }
+        // Taken: the rest is served, the refused one logged and listed as at the start.
+        assert_eq!(v["reload"]["ok"], true, "{v}");
+        assert_eq!(layer_count(&server.addr, "nursing_rooms"), Some(before - 1));
+        let listed = skipped(&server.addr);
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert!(listed[0].contains(why), "{listed:?}");
+        assert!(
+            log.lines()
+                .any(|l| l.contains("skipped: ") && l.contains(why)),
+            "{log}"
+        );
+        assert_eq!(get(&server.addr, &format!("{ITEMS}/nr-02")).unwrap().0, 404);
+
+        // Edits to the layer go on: the refused feature is not theirs to answer for, and
+        // stays as the hand edit left it.
+        let (status, v) = edit(
+            &server.addr,
+            "POST",
+            ITEMS,
+            &room(&dir, "nr-hup", 120.64, 31.42),
+        );
+        assert_eq!(status, 201, "{v}");
+        let (status, v) = edit(
+            &server.addr,
+            "PATCH",
+            &format!("{ITEMS}/nr-03"),
+            r#"{"properties": {"opening_hours": "Mo-Fr 08:00-18:00"}}"#,
+        );
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["properties"]["opening_hours"], "Mo-Fr 08:00-18:00");
+        assert_eq!(layer_count(&server.addr, "nursing_rooms"), Some(before));
+        assert_eq!(skipped(&server.addr), listed);
+        let lines = common::lines_of(&path);
+        assert_eq!(lines[common::line_of(&lines, "nr-02")], broken);
+
+        // Mending it by an edit serves it again; nothing is skipped any more.
+        let (status, v) = edit(
+            &server.addr,
+            "PATCH",
+            &format!("{ITEMS}/nr-02"),
+            r#"{"properties": {"opening_hours": "24/7"}}"#,
+        );
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(layer_count(&server.addr, "nursing_rooms"), Some(before + 1));
+        assert!(skipped(&server.addr).is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

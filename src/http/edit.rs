@@ -55,13 +55,13 @@ async fn run(
     };
     let _w = st.writer.lock().await;
     let snap = st.snapshot();
-    let layer2 = layer.clone();
+    let (layer2, skip) = (layer.clone(), st.skip_invalid);
     // An edit is not stopped part way (the deadline is not checked inside): once it has a
     // permit it writes, or refuses, whole.
     let applied = st
         .pool
         .run(move |_| {
-            Ok(apply(&dir, &snap, &layer2, op, |id, before, after| {
+            Ok(apply(&dir, &snap, &layer2, op, skip, |id, before, after| {
                 let entry = json!({
                     "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     "token": who, "op": kind, "layer": layer2, "id": id,

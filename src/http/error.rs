@@ -65,7 +65,7 @@ impl From<EditError> for AppError {
             EditError::NoLayer(_) | EditError::NoFeature(..) => {
                 AppError::Query(QueryError::NotFound(e.to_string()))
             }
-            EditError::Exists(..) => AppError::Conflict(e.to_string()),
+            EditError::Exists(..) | EditError::Conflict(_) => AppError::Conflict(e.to_string()),
             EditError::Invalid { field, reason } => AppError::Query(QueryError::bad(field, reason)),
             EditError::Storage(detail) => AppError::Internal(detail),
         }

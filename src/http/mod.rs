@@ -68,6 +68,9 @@ pub struct AppState {
     pub last_reload: Arc<RwLock<Option<ReloadStatus>>>,
     /// Where heavy queries run (coverage, reviews, edits, reloads, searches past budget).
     pub pool: crate::pool::Pool,
+    /// `serve --skip-invalid`: reloads serve the valid features and edits are judged on what
+    /// they change (see [`crate::edit`]); off: any refused feature refuses a reload or edit.
+    pub skip_invalid: bool,
 }
 
 impl AppState {
@@ -84,12 +87,19 @@ impl AppState {
             writer: Arc::new(tokio::sync::Mutex::new(())),
             last_reload: Arc::new(RwLock::new(None)),
             pool: crate::pool::Pool::default(),
+            skip_invalid: false,
         }
     }
 
     /// Run heavy queries on `pool` (sized by `--heavy-workers` and `--heavy-queue`).
     pub fn with_pool(mut self, pool: crate::pool::Pool) -> Self {
         self.pool = pool;
+        self
+    }
+
+    /// Serve the valid features when some are refused, on reloads and edits as at the start.
+    pub fn with_skip_invalid(mut self, on: bool) -> Self {
+        self.skip_invalid = on;
         self
     }
 
@@ -124,7 +134,9 @@ impl AppState {
     }
 
     /// Reload the data directory: a bad file keeps the old data serving, and the reason is
-    /// kept for `/api/layers`; a good one is swapped in with a report of what changed.
+    /// kept for `/api/layers`; a good one is swapped in with a report of what changed. Under
+    /// `skip_invalid`, refused features do not refuse the reload: the rest is served, and each
+    /// skipped one is logged and listed at `/api/layers`, as at the start.
     pub async fn reload(&self) -> ReloadStatus {
         let _w = self.writer.lock().await;
         let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -136,16 +148,19 @@ impl AppState {
                 changes: vec![],
             },
             Some(dir) => {
-                let dir = dir.clone();
+                let src = dir.clone();
                 let old = self.snapshot();
                 // On the heavy pool (a permit, never shed, stopped only by shutdown), so a
                 // reload cannot take the cores that requests need.
                 let loaded = self
                     .pool
-                    .run_unbounded(move |_| Ok(crate::load::load_dir(&dir)))
+                    .run_unbounded(move |_| Ok(crate::load::load_dir(&src)))
                     .await;
                 match loaded {
-                    Ok(Ok(snap)) if !snap.report.has_errors() => {
+                    Ok(Ok(snap)) if self.skip_invalid || !snap.report.has_errors() => {
+                        for p in &snap.report.problems {
+                            tracing::warn!("skipped: {}", dir.join(p.to_string()).display());
+                        }
                         // What changed is worked out before the new data is served, so that
                         // whoever sees the new data also sees its report (set just below).
                         let new = Arc::new(snap);

@@ -225,3 +225,48 @@ pub fn sample_copy(test: &str, case: &str) -> std::path::PathBuf {
     }
     dir
 }
+
+/// The lines of a text file (a layer file as `nestmap generate` writes it: a header line,
+/// one feature per line, each but the last followed by a comma, and a trailer line).
+pub fn lines_of(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// The feature on a line of a one-feature-per-line layer file (its trailing comma dropped),
+/// when the line holds one.
+pub fn feature_on(line: &str) -> Option<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(line.strip_suffix(',').unwrap_or(line))
+        .ok()
+        .filter(|f| f["type"] == "Feature")
+}
+
+/// The index of the line holding feature `id`.
+pub fn line_of(lines: &[String], id: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| feature_on(l).is_some_and(|f| f["id"] == id))
+        .unwrap_or_else(|| panic!("no line holds feature {id:?}"))
+}
+
+/// Edit feature `id` of a one-feature-per-line layer file by hand, as a planner with a text
+/// editor would: only its line changes. Returns the new line.
+pub fn hand_edit(
+    path: &std::path::Path,
+    id: &str,
+    edit: impl FnOnce(&mut serde_json::Value),
+) -> String {
+    let mut lines = lines_of(path);
+    let k = line_of(&lines, id);
+    let mut f = feature_on(&lines[k]).unwrap();
+    edit(&mut f);
+    let comma = if lines[k].ends_with(',') { "," } else { "" };
+    lines[k] = format!("{f}{comma}");
+    let text = std::fs::read_to_string(path).unwrap();
+    let end = if text.ends_with('\n') { "\n" } else { "" };
+    std::fs::write(path, lines.join("\n") + end).unwrap();
+    lines[k].clone()
+}
