@@ -1410,3 +1410,90 @@ async fn sample_polygons_bearing_and_nav_point_at_the_nearest_point_on_the_groun
         }
     }
 }
+
+/// Issue 13: `open=now` and every feature's `open_now` come from one instant. The server's
+/// clock is set here and moves five hours at every reading, so an answer that read it twice
+/// (once for the filter, once for `open_now`) shows features kept as open at the first
+/// reading but closed at the second. Every answer must be the brute force filtered by the
+/// hours (evaluated here) at the moment it echoes, with each `open_now` those hours there.
+#[tokio::test]
+async fn issue13_open_now_and_each_open_now_are_one_instant() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let dir = sample_dir();
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    // Monday 17:45, then 22:45, Tuesday 03:45, ...: offices, malls and parks close between.
+    let base = t("2026-11-23T17:45");
+    let readings = std::sync::Arc::new(AtomicI64::new(0));
+    let counter = readings.clone();
+    let clock = nestmap::query::hours::Clock::from_fn(move || {
+        base + chrono::TimeDelta::hours(5 * counter.fetch_add(1, Ordering::SeqCst))
+    });
+    let app = nestmap::app(
+        nestmap::AppState::new(
+            nestmap::load::load_dir(&dir).unwrap(),
+            "web".into(),
+            "node_modules/maplibre-gl/dist".into(),
+        )
+        .with_clock(clock),
+    );
+    let layers = ["nursing_rooms", "service_stations", "pocket_parks"];
+    let flat = flatten(&snap, &dir, &layers);
+    let p = [120.62, 31.43];
+    let moment = |v: &Value, at: &str| {
+        NaiveDateTime::parse_from_str(
+            v.pointer(at).unwrap().as_str().unwrap(),
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        .unwrap_or_else(|e| panic!("{at} in {v}: {e}"))
+    };
+    let mut closed_later = 0;
+    for (path, k, echo) in [
+        ("nearest", "k=100", "/query/evaluated_at"),
+        ("within", "radius_m=50000&limit=1000", "/filters/open"),
+    ] {
+        for open in ["&open=now", ""] {
+            let uri = format!(
+                "/api/{path}?layer={}&lon={}&lat={}&{k}{open}",
+                layers.join(","),
+                p[0],
+                p[1]
+            );
+            let (s, v) = get(&app, &uri).await;
+            assert_eq!(s, StatusCode::OK, "{uri}: {v}");
+            if path == "within" && open.is_empty() {
+                // Nothing echoes the moment here; the filtered case covers `within`.
+                continue;
+            }
+            let at = moment(&v, echo);
+            if !open.is_empty() && path == "nearest" {
+                assert_eq!(
+                    moment(&v, "/filters/open"),
+                    at,
+                    "{uri}: filter and open_now"
+                );
+            }
+            let keep = |pr: &Value| open.is_empty() || oracle_open(pr, at) == Some(true);
+            let (want_k, max_m) = if path == "nearest" {
+                (100, f64::INFINITY)
+            } else {
+                (1000, 50_000.0)
+            };
+            let got = flat.hits(&v);
+            let want = flat.brute(p, want_k, max_m, &keep);
+            assert_same_ranking(&got, &want, &flat.geoms, p, 0.5);
+            for (f, (i, _)) in v["features"].as_array().unwrap().iter().zip(&got) {
+                let want = oracle_open(&flat.props[*i], at);
+                assert_eq!(
+                    f["properties"]["open_now"],
+                    json!(want),
+                    "{uri}: {:?} open_now at {at}",
+                    flat.keys[*i]
+                );
+                let later = oracle_open(&flat.props[*i], at + chrono::TimeDelta::hours(5));
+                closed_later += (want == Some(true) && later == Some(false)) as usize;
+            }
+        }
+    }
+    // Not vacuous: a second reading of the clock would have found some of them closed.
+    assert!(closed_later >= 10, "{closed_later}");
+}

@@ -65,6 +65,8 @@ pub struct AppState {
     pub writer: Arc<tokio::sync::Mutex<()>>,
     /// The last reload.
     pub last_reload: Arc<RwLock<Option<ReloadStatus>>>,
+    /// Where `open=now` and `open_now` take the time from, read once per request.
+    pub clock: crate::query::hours::Clock,
 }
 
 impl AppState {
@@ -80,7 +82,14 @@ impl AppState {
             tokens: Arc::new(Vec::new()),
             writer: Arc::new(tokio::sync::Mutex::new(())),
             last_reload: Arc::new(RwLock::new(None)),
+            clock: crate::query::hours::Clock::system(),
         }
+    }
+
+    /// Take "now" from `clock` instead of the system clock (tests set the moment).
+    pub fn with_clock(mut self, clock: crate::query::hours::Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Allow edits of the files in `data_dir` by `tokens`, audited to `audit_log`.

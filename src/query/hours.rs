@@ -2,6 +2,8 @@
 //! (Asia/Shanghai, UTC+8 all year, no daylight saving since 1991) with China's public
 //! holidays (`PH`) from the opening-hours crate's embedded calendar.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours};
@@ -20,6 +22,41 @@ pub fn parse_hours(s: &str) -> Result<OpeningHours, String> {
 /// The local time now in Suzhou.
 pub fn local_now() -> NaiveDateTime {
     Utc::now().with_timezone(&shanghai()).naive_local()
+}
+
+/// Where a request's "now" comes from: Suzhou's local time from the system clock, or a clock
+/// a test sets. A request reads it once, so that `open=now` and every feature's `open_now`
+/// are one instant.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> NaiveDateTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock: [`local_now`].
+    pub fn system() -> Self {
+        Clock(Arc::new(local_now))
+    }
+
+    /// A clock reading `f` (local Suzhou time).
+    pub fn from_fn(f: impl Fn() -> NaiveDateTime + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(f))
+    }
+
+    /// The local time now by this clock.
+    pub fn now(&self) -> NaiveDateTime {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clock")
+    }
 }
 
 /// Read an `open` parameter: `now`, a local date-time (`2026-10-01T12:00`, seconds optional),
