@@ -1497,3 +1497,100 @@ async fn issue13_open_now_and_each_open_now_are_one_instant() {
     // Not vacuous: a second reading of the clock would have found some of them closed.
     assert!(closed_later >= 10, "{closed_later}");
 }
+
+/// Issue 13: `has` names a value the chosen layers know, whatever the layers. Known are the
+/// schema's lists (nursing rooms' amenities, stations' services) and, for the free-text
+/// `facilities` of parks and communities, the values their features carry (read here from
+/// the files). Before, `has=teleporter` was refused on nursing rooms but answered 200 with
+/// nothing once a park or community layer was among the layers.
+#[tokio::test]
+async fn issue13_has_an_unknown_value_is_refused_with_parks_and_communities_too() {
+    let dir = sample_dir();
+    let app = app_on(&dir);
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let schema = |layer: &str| -> Vec<String> {
+        let list: &[&str] = match layer {
+            "nursing_rooms" => nestmap::model::NURSING_AMENITIES,
+            "service_stations" => nestmap::model::STATION_SERVICES,
+            _ => &[],
+        };
+        list.iter().map(|s| s.to_string()).collect()
+    };
+    let field = |layer: &str| match layer {
+        "nursing_rooms" => "amenities",
+        "service_stations" => "services",
+        _ => "facilities",
+    };
+    let p = [120.62, 31.43];
+    for layers in [
+        &["pocket_parks"][..],
+        &["child_friendly_communities"],
+        &["nursing_rooms", "pocket_parks"],
+        &["service_stations", "child_friendly_communities"],
+        &[
+            "pocket_parks",
+            "child_friendly_communities",
+            "nursing_rooms",
+        ],
+    ] {
+        let flat = flatten(&snap, &dir, layers);
+        // What the files carry, layer by layer, and what the schema lists.
+        let mut known: std::collections::BTreeSet<String> = Default::default();
+        for (key, props) in flat.keys.iter().zip(&flat.props) {
+            for v in props[field(&key.0)].as_array().into_iter().flatten() {
+                known.insert(v.as_str().unwrap().to_string());
+            }
+        }
+        for l in layers.iter() {
+            known.extend(schema(l));
+        }
+        assert!(known.len() >= 5, "{layers:?}: {known:?}");
+        for path in ["nearest?k=5", "within?radius_m=50000"] {
+            let uri = format!(
+                "/api/{path}&layer={}&lon={}&lat={}&has=teleporter",
+                layers.join(","),
+                p[0],
+                p[1]
+            );
+            let (s, v) = get(&app, &uri).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {v}");
+            assert_eq!(v["error"]["code"], "invalid_parameter", "{uri}");
+            let msg = v["error"]["message"].as_str().unwrap();
+            assert!(msg.starts_with("parameter \"has\""), "{uri}: {msg}");
+            assert!(msg.contains("\"teleporter\""), "{uri}: {msg}");
+            let listed: std::collections::BTreeSet<String> = msg
+                .split_once("known: ")
+                .unwrap_or_else(|| panic!("{uri}: {msg}"))
+                .1
+                .split(", ")
+                .map(str::to_string)
+                .collect();
+            assert_eq!(listed, known, "{uri}: {msg}");
+        }
+        // Every known value is accepted, and finds what the brute force finds.
+        for h in &known {
+            let uri = format!(
+                "/api/nearest?layer={}&lon={}&lat={}&k=100&{}",
+                layers.join(","),
+                p[0],
+                p[1],
+                encode(&[("has", h)])
+            );
+            let keys = flat.keys.clone();
+            let has = |pr: &Value, layer: &str| {
+                pr[field(layer)]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == h.as_str()))
+            };
+            let (s, v) = get(&app, &uri).await;
+            assert_eq!(s, StatusCode::OK, "{uri}: {v}");
+            let got = flat.hits(&v);
+            let want: Vec<(usize, f64)> = oracle_scan(p, &flat.geoms)
+                .into_iter()
+                .filter(|&(i, _)| has(&flat.props[i], &keys[i].0))
+                .take(100)
+                .collect();
+            assert_same_ranking(&got, &want, &flat.geoms, p, 0.5);
+        }
+    }
+}

@@ -4,7 +4,9 @@
 
 use chrono::NaiveDateTime;
 
-use crate::model::{LayerKind, NURSING_AMENITIES, STATION_SERVICES};
+use serde_json::Value;
+
+use crate::model::{FieldType, LayerKind};
 use crate::query::features::{value_matches, PropertyFilter};
 use crate::query::hours::open_at;
 use crate::query::QueryError;
@@ -71,35 +73,59 @@ pub fn resolve_layers(snap: &Snapshot, ids: &str) -> Result<Vec<usize>, QueryErr
     Ok(out)
 }
 
-/// Check the filters against the chosen layers: `has` values must be amenities or services
-/// those layers know; property filters must name properties they carry.
+/// Check the filters against the chosen layers: `has` values must be known to one of them
+/// (listed by its kind's schema, such as nursing rooms' amenities, or, for a free-text list
+/// such as the `facilities` of parks and communities, carried by one of its features);
+/// property filters must name properties they carry.
 pub fn check_filters(snap: &Snapshot, layers: &[usize], f: &Filters) -> Result<(), QueryError> {
-    let kinds: Vec<LayerKind> = layers.iter().map(|&i| snap.layers[i].spec.kind).collect();
-    let mut known: Vec<&str> = Vec::new();
-    if kinds.contains(&LayerKind::NursingRooms) {
-        known.extend(NURSING_AMENITIES);
-    }
-    if kinds.contains(&LayerKind::ServiceStations) {
-        known.extend(STATION_SERVICES);
-    }
-    let free_text = kinds.iter().any(|k| {
-        matches!(
-            k,
-            LayerKind::PocketParks | LayerKind::ChildFriendlyCommunities
-        )
-    });
-    for h in &f.has {
-        if !known.contains(&h.as_str()) && !free_text {
-            let hint = if known.is_empty() {
-                "these layers list no amenities".to_string()
-            } else {
-                format!("known: {}", known.join(", "))
+    // Per chosen layer with a `has` list: its property name and the schema's values, if any.
+    let lists: Vec<(&Layer, &str, Option<&[&str]>)> = layers
+        .iter()
+        .filter_map(|&i| {
+            let l = &*snap.layers[i];
+            let name = has_field(l.spec.kind)?;
+            let schema = l.spec.kind.fields().iter().find(|fd| fd.name == name);
+            let values = match schema.map(|fd| fd.ty) {
+                Some(FieldType::EnumList(values)) => Some(values),
+                _ => None,
             };
-            return Err(QueryError::bad(
-                "has",
-                format!("unknown amenity {h:?}; {hint}"),
-            ));
+            Some((l, name, values))
+        })
+        .collect();
+    let known_to = |h: &str, (l, name, values): &(&Layer, &str, Option<&[&str]>)| match values {
+        Some(values) => values.contains(&h),
+        None => l
+            .features
+            .iter()
+            .any(|ft| ft.properties.get(name).is_some_and(|v| value_matches(v, h))),
+    };
+    if let Some(h) = f.has.iter().find(|h| !lists.iter().any(|x| known_to(h, x))) {
+        let mut known: Vec<&str> = Vec::new();
+        let mut carried = std::collections::BTreeSet::new();
+        for (l, name, values) in &lists {
+            match values {
+                Some(values) => known.extend(*values),
+                None => carried.extend(
+                    l.features
+                        .iter()
+                        .filter_map(|ft| ft.properties.get(name)?.as_array())
+                        .flatten()
+                        .filter_map(Value::as_str),
+                ),
+            }
         }
+        known.extend(carried);
+        let mut seen = std::collections::HashSet::new();
+        known.retain(|v| seen.insert(*v));
+        let hint = if known.is_empty() {
+            "these layers list no amenities".to_string()
+        } else {
+            format!("known: {}", known.join(", "))
+        };
+        return Err(QueryError::bad(
+            "has",
+            format!("unknown amenity {h:?}; {hint}"),
+        ));
     }
     for pf in &f.properties {
         let carried = layers.iter().any(|&i| {
