@@ -1483,3 +1483,75 @@ async fn suggested_sites_are_cell_centres_in_the_area() {
         }
     }
 }
+
+/// Issue 13: coverage's `radius_m` is 1-5000 m as the README says, over GET, POST and in the
+/// library (`query::coverage::coverage`), and each bound itself is answered with the brute
+/// force at that radius. Before, `radius_m=0.001` was accepted.
+#[tokio::test]
+async fn issue13_coverage_radius_m_outside_1_to_5000_is_refused() {
+    use nestmap::query::coverage::{coverage, profile, AreaSpec, CoverageRequest};
+    let layers = ["rooms", "parks", "lines"];
+    let w = world(41);
+    let app = app(world(41).snap);
+    let base = "/api/coverage?layer=rooms,parks,lines&area=999001&cell_m=400";
+    for bad in ["0.001", "0.999", "0", "-3", "5000.001", "1e9", "NaN", "inf"] {
+        let (s, v) = get(&app, &format!("{base}&radius_m={bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "radius_m={bad}: {v}");
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with("parameter \"radius_m\""), "{bad}: {msg}");
+        if let Ok(x) = bad.parse::<f64>() {
+            if x.is_finite() {
+                let (s, v) = post(
+                    &app,
+                    json!({"layer": layers, "area": "999001", "cell_m": 400, "radius_m": x}),
+                )
+                .await;
+                assert_eq!(s, StatusCode::BAD_REQUEST, "POST radius_m {x}: {v}");
+                assert!(v["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("parameter \"radius_m\""));
+            }
+        }
+    }
+    // The library refuses them too, naming the parameter.
+    let snap = world(41).snap;
+    let ids: Vec<usize> = layers
+        .iter()
+        .map(|id| snap.layers.iter().position(|l| l.spec.id == *id).unwrap())
+        .collect();
+    let req = |r: f64| CoverageRequest {
+        layers: ids.clone(),
+        profile: profile("layer").unwrap(),
+        radius_m: Some(r),
+        area: AreaSpec::Code("999001".into()),
+        cell_m: 400.0,
+        suggest: 0,
+        add: vec![],
+        remove: vec![],
+        candidates: None,
+    };
+    for r in [0.001, 0.0, -1.0, 5000.5, f64::NAN, f64::INFINITY] {
+        match coverage(&snap, &req(r)) {
+            Err(nestmap::query::QueryError::BadParam { param, .. }) => {
+                assert_eq!(param, "radius_m", "{r}")
+            }
+            other => panic!("radius_m {r}: {:?}", other.map(|c| c.total)),
+        }
+    }
+    // The bounds are inside: answered, and equal to the brute force at that radius.
+    for r in [1.0, 5000.0] {
+        let (s, v) = get(&app, &format!("{base}&radius_m={r}")).await;
+        assert_eq!(s, StatusCode::OK, "radius_m={r}: {v}");
+        let input = world_input(
+            &w,
+            multi(w.area.clone()),
+            world_zones(&w),
+            &layers,
+            |_| r,
+            &[],
+        );
+        assert_truth(&v, &input, &truth(&input, 400.0), &format!("radius_m {r}"));
+        assert!(coverage(&snap, &req(r)).is_ok(), "{r}");
+    }
+}

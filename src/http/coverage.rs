@@ -19,9 +19,6 @@ use crate::query::nearest::resolve_layers;
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
 
-/// Largest radius for coverage, metres (walking catchments; larger is not a walk).
-pub const MAX_COVERAGE_RADIUS_M: f64 = 5000.0;
-
 #[derive(Clone, Copy, PartialEq)]
 enum Format {
     Json,
@@ -38,18 +35,6 @@ fn format_of(s: Option<&str>) -> Result<Format, QueryError> {
             "format",
             format!("{other:?} is not json, csv or geojson"),
         )),
-    }
-}
-
-fn radius(v: Option<f64>) -> Result<Option<f64>, QueryError> {
-    match v {
-        Some(r) if !(r.is_finite() && r > 0.0 && r <= MAX_COVERAGE_RADIUS_M) => {
-            Err(QueryError::bad(
-                "radius_m",
-                format!("{r} is not a radius above 0 and at most {MAX_COVERAGE_RADIUS_M} m"),
-            ))
-        }
-        other => Ok(other),
     }
 }
 
@@ -72,7 +57,7 @@ pub async fn get_coverage(State(st): State<AppState>, mut p: Params) -> Result<R
         .ok_or_else(|| QueryError::bad("layer", "is required"))?;
     let layers = resolve_layers(&snap, &layer)?;
     let prof = profile(p.take("profile").as_deref().unwrap_or("layer"))?;
-    let radius_m = radius(p.parse_opt::<f64>("radius_m", "a number of metres")?)?;
+    let radius_m = p.parse_opt::<f64>("radius_m", "a number of metres")?;
     let area = AreaSpec::Code(p.take("area").unwrap_or_else(|| "320507".into()));
     let cell_m = p
         .parse_opt::<f64>("cell_m", "a number of metres")?
@@ -237,7 +222,7 @@ pub async fn post_coverage(
     let req = CoverageRequest {
         layers,
         profile: prof,
-        radius_m: radius(num("radius_m")?)?,
+        radius_m: num("radius_m")?,
         area,
         cell_m: num("cell_m")?.unwrap_or(100.0),
         suggest: suggest_count(num("suggest")?)?,

@@ -344,6 +344,15 @@ fn resolve_area(
 
 /// Run the analysis.
 pub fn coverage(snap: &Snapshot, req: &CoverageRequest) -> Result<Coverage, QueryError> {
+    use crate::query::limits::{MAX_COVERAGE_RADIUS_M, MIN_RADIUS_M};
+    if let Some(r) = req.radius_m {
+        if !(MIN_RADIUS_M..=MAX_COVERAGE_RADIUS_M).contains(&r) {
+            return Err(QueryError::bad(
+                "radius_m",
+                format!("{r} is outside {MIN_RADIUS_M}..{MAX_COVERAGE_RADIUS_M} metres"),
+            ));
+        }
+    }
     if !(CELL_M_RANGE.0..=CELL_M_RANGE.1).contains(&req.cell_m) {
         return Err(QueryError::bad(
             "cell_m",
