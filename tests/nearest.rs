@@ -1594,3 +1594,120 @@ async fn issue13_has_an_unknown_value_is_refused_with_parks_and_communities_too(
         }
     }
 }
+
+/// Issue 13: `within` evaluates the opening hours of the features on the returned page
+/// only (for `open_now`), unless the `open` filter needs them to filter. Counted with
+/// `query::hours::evaluations_on_this_thread`; each page is checked against the brute
+/// force (every feature's distance, the hours evaluated here). Before, every match was
+/// evaluated before paging.
+#[test]
+fn issue13_within_evaluates_hours_only_for_the_returned_page() {
+    use nestmap::query::hours::evaluations_on_this_thread as evaluations;
+    use nestmap::query::nearest::{within, Area};
+    let mut r = Rng::new(1313);
+    let centre = [120.62, 31.43];
+    let geoms: Vec<Geometry<f64>> = (0..3000)
+        .map(|_| random_point(&mut r, centre, 0.05))
+        .collect();
+    let snap = random_snapshot(geoms.clone(), &mut r);
+    let l = &snap.layers[0];
+    let now = t("2026-11-23T19:30");
+    let hours_at = |i: usize, at: NaiveDateTime| {
+        l.features[i]
+            .properties
+            .get("opening_hours")
+            .and_then(Value::as_str)
+            .and_then(|s| {
+                use opening_hours::localization::Country;
+                use opening_hours::{Context, OpeningHours, RuleKind};
+                let oh = s
+                    .parse::<OpeningHours>()
+                    .unwrap()
+                    .with_context(Context::default().with_holidays(Country::CN.holidays()));
+                match oh.state(at).0 {
+                    RuleKind::Open => Some(true),
+                    RuleKind::Closed => Some(false),
+                    RuleKind::Unknown => None,
+                }
+            })
+    };
+    let with_hours = |ids: &[usize]| {
+        ids.iter()
+            .filter(|&&i| l.features[i].properties.contains_key("opening_hours"))
+            .count() as u64
+    };
+    let bbox = [
+        centre[0] - 0.03,
+        centre[1] - 0.03,
+        centre[0] + 0.04,
+        centre[1] + 0.02,
+    ];
+    let in_box = |i: usize| {
+        let Geometry::Point(p) = &geoms[i] else {
+            unreachable!()
+        };
+        (bbox[0]..=bbox[2]).contains(&p.x()) && (bbox[1]..=bbox[3]).contains(&p.y())
+    };
+    let areas = [
+        (
+            Area::Circle {
+                centre,
+                radius_m: 3000.0,
+            },
+            oracle_scan(centre, &geoms)
+                .into_iter()
+                .filter(|&(_, d)| d <= 3000.0)
+                .map(|(i, _)| i)
+                .collect::<Vec<usize>>(),
+        ),
+        (
+            Area::Bbox(bbox),
+            (0..geoms.len()).filter(|&i| in_box(i)).collect(),
+        ),
+    ];
+    let later = t("2026-11-24T08:15");
+    for (area, inside) in &areas {
+        assert!(inside.len() > 500, "{}", inside.len());
+        for open in [None, Some(later), Some(now)] {
+            let f = Filters {
+                open_at: open,
+                ..Default::default()
+            };
+            let matching: Vec<usize> = inside
+                .iter()
+                .copied()
+                .filter(|&i| open.is_none_or(|at| hours_at(i, at) == Some(true)))
+                .collect();
+            for (offset, limit) in [(0, 10), (137, 25), (matching.len() - 3, 100)] {
+                let before = evaluations();
+                let (total, page) = within(&snap, &[0], *area, &f, now, offset, limit);
+                let spent = evaluations() - before;
+                let want: Vec<usize> = matching.iter().copied().skip(offset).take(limit).collect();
+                assert_eq!(total, matching.len(), "{area:?} {open:?}");
+                let got: Vec<usize> = page.iter().map(|(h, _)| h.feature).collect();
+                if let Area::Circle { centre, .. } = area {
+                    // Nearest first: the brute force's order, near ties (0.5 m) aside.
+                    let d = |i: usize| oracle_distance(*centre, &geoms[i]);
+                    let got: Vec<(usize, f64)> = page
+                        .iter()
+                        .map(|(h, _)| (h.feature, h.distance_m))
+                        .collect();
+                    let want: Vec<(usize, f64)> = want.iter().map(|&i| (i, d(i))).collect();
+                    assert_same_ranking(&got, &want, &geoms, *centre, 0.5);
+                } else {
+                    assert_eq!(got, want, "{area:?} {open:?} offset {offset}");
+                }
+                for (h, _) in &page {
+                    assert_eq!(h.open, hours_at(h.feature, now), "feature {}", h.feature);
+                }
+                // The page's hours, plus the filter's when there is one.
+                let allowed = with_hours(&got) + open.map_or(0, |_| with_hours(inside));
+                assert!(
+                    spent <= allowed,
+                    "{area:?} open {open:?} offset {offset}: {spent} evaluations for a page of {} ({allowed} allowed)",
+                    want.len()
+                );
+            }
+        }
+    }
+}

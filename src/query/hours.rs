@@ -84,8 +84,19 @@ pub fn parse_moment(s: &str, now: NaiveDateTime) -> Result<NaiveDateTime, String
     ))
 }
 
+thread_local! {
+    static EVALUATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many times [`open_at`] has run on this thread: lets a test or a benchmark check which
+/// features a query evaluates the hours of.
+pub fn evaluations_on_this_thread() -> u64 {
+    EVALUATIONS.with(|n| n.get())
+}
+
 /// Whether the hours say open at `t` (local time): `None` when they say unknown.
 pub fn open_at(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
+    EVALUATIONS.with(|n| n.set(n.get() + 1));
     if oh.is_unknown(t) {
         None
     } else {

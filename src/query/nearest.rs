@@ -225,7 +225,8 @@ pub enum Area {
 }
 
 /// Every feature of `layers` inside `area` passing `filters` (distances are to the circle's
-/// centre, or `None` for a box), with the total before paging.
+/// centre, or `None` for a box), with the total before paging; each hit's `open` at `now`
+/// is evaluated for the returned page only.
 pub fn within(
     snap: &Snapshot,
     layers: &[usize],
@@ -262,7 +263,7 @@ pub fn within(
                             layer: li,
                             feature: i,
                             distance_m: d.unwrap_or(f64::NAN),
-                            open: open_state(layer, i, now),
+                            open: None,
                         },
                         d.is_some(),
                     )
@@ -273,5 +274,10 @@ pub fn within(
         all.sort_by(|a, b| a.0.distance_m.total_cmp(&b.0.distance_m));
     }
     let total = all.len();
-    (total, all.into_iter().skip(offset).take(limit).collect())
+    let mut page: Vec<(Hit, bool)> = all.into_iter().skip(offset).take(limit).collect();
+    // The hours are evaluated for the page only (the `open` filter did its own).
+    for (h, _) in &mut page {
+        h.open = open_state(&snap.layers[h.layer], h.feature, now);
+    }
+    (total, page)
 }
