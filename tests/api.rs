@@ -551,3 +551,26 @@ async fn items_prev_links_lead_back() {
         }
     }
 }
+
+/// Issue 13: `/healthz` refuses unknown parameters like every other endpoint (the README:
+/// "Unknown or repeated query parameters are refused, never ignored"). Before, `?foo=1`
+/// answered 200.
+#[tokio::test]
+async fn issue13_healthz_refuses_unknown_parameters() {
+    let app = nestmap::app(state());
+    for (uri, param) in [("/healthz?foo=1", "foo"), ("/healthz?status=ok", "status")] {
+        let (s, _, v) = get(&app, uri).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {v}");
+        assert_eq!(v["error"]["code"], "invalid_parameter", "{uri}");
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(
+            msg.starts_with(&format!("parameter \"{param}\"")),
+            "{uri}: {msg}"
+        );
+    }
+    let (s, _, v) = get(&app, "/healthz").await;
+    assert_eq!(
+        (s, v),
+        (StatusCode::OK, serde_json::json!({"status": "ok"}))
+    );
+}

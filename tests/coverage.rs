@@ -1483,3 +1483,171 @@ async fn suggested_sites_are_cell_centres_in_the_area() {
         }
     }
 }
+
+/// Issue 13: coverage's `radius_m` is 1-5000 m as the README says, over GET, POST and in the
+/// library (`query::coverage::coverage`), and each bound itself is answered with the brute
+/// force at that radius. Before, `radius_m=0.001` was accepted.
+#[tokio::test]
+async fn issue13_coverage_radius_m_outside_1_to_5000_is_refused() {
+    use nestmap::query::coverage::{coverage, profile, AreaSpec, CoverageRequest};
+    let layers = ["rooms", "parks", "lines"];
+    let w = world(41);
+    let app = app(world(41).snap);
+    let base = "/api/coverage?layer=rooms,parks,lines&area=999001&cell_m=400";
+    for bad in ["0.001", "0.999", "0", "-3", "5000.001", "1e9", "NaN", "inf"] {
+        let (s, v) = get(&app, &format!("{base}&radius_m={bad}")).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "radius_m={bad}: {v}");
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with("parameter \"radius_m\""), "{bad}: {msg}");
+        if let Ok(x) = bad.parse::<f64>() {
+            if x.is_finite() {
+                let (s, v) = post(
+                    &app,
+                    json!({"layer": layers, "area": "999001", "cell_m": 400, "radius_m": x}),
+                )
+                .await;
+                assert_eq!(s, StatusCode::BAD_REQUEST, "POST radius_m {x}: {v}");
+                assert!(v["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("parameter \"radius_m\""));
+            }
+        }
+    }
+    // The library refuses them too, naming the parameter.
+    let snap = world(41).snap;
+    let ids: Vec<usize> = layers
+        .iter()
+        .map(|id| snap.layers.iter().position(|l| l.spec.id == *id).unwrap())
+        .collect();
+    let req = |r: f64| CoverageRequest {
+        layers: ids.clone(),
+        profile: profile("layer").unwrap(),
+        radius_m: Some(r),
+        area: AreaSpec::Code("999001".into()),
+        cell_m: 400.0,
+        suggest: 0,
+        add: vec![],
+        remove: vec![],
+        candidates: None,
+    };
+    for r in [0.001, 0.0, -1.0, 5000.5, f64::NAN, f64::INFINITY] {
+        match coverage(&snap, &req(r)) {
+            Err(nestmap::query::QueryError::BadParam { param, .. }) => {
+                assert_eq!(param, "radius_m", "{r}")
+            }
+            other => panic!("radius_m {r}: {:?}", other.map(|c| c.total)),
+        }
+    }
+    // The bounds are inside: answered, and equal to the brute force at that radius.
+    for r in [1.0, 5000.0] {
+        let (s, v) = get(&app, &format!("{base}&radius_m={r}")).await;
+        assert_eq!(s, StatusCode::OK, "radius_m={r}: {v}");
+        let input = world_input(
+            &w,
+            multi(w.area.clone()),
+            world_zones(&w),
+            &layers,
+            |_| r,
+            &[],
+        );
+        assert_truth(&v, &input, &truth(&input, 400.0), &format!("radius_m {r}"));
+        assert!(coverage(&snap, &req(r)).is_ok(), "{r}");
+    }
+}
+
+/// Issue 13: where township outlines overlap, a cell and a person are counted by one rule:
+/// in the first township in catalog order whose outline holds the cell's centre or the
+/// person's position. Two townships overlapping in a band ~4 km wide, in both orders,
+/// against the brute force (which takes the first holding township for both). Before, a
+/// cell in the band was counted in the last township and a person in the first.
+#[tokio::test]
+async fn issue13_overlapping_townships_count_cells_and_people_in_the_first() {
+    use std::sync::Arc;
+    let layers = ["rooms", "parks", "lines"];
+    let (x, y) = (CENTRE[0], CENTRE[1]);
+    let west = rect(x - 0.1, y - 0.1, x + 0.02, y + 0.1);
+    let east = rect(x - 0.02, y - 0.1, x + 0.1, y + 0.1);
+    for seed in [51, 52] {
+        let w = world(seed);
+        for order in [[0, 1], [1, 0]] {
+            let outlines = [&west, &east];
+            let zones: Vec<Zone> = order
+                .iter()
+                .map(|&i| {
+                    (
+                        format!("99900100{i}"),
+                        format!("示例镇 {i}"),
+                        multi(outlines[i].clone()),
+                    )
+                })
+                .collect();
+            let townships = Layer::new(
+                spec("townships", LayerKind::Townships, 1000.0),
+                zones
+                    .iter()
+                    .map(|(code, name, m)| {
+                        (
+                            feature(code.clone(), json!({"name": name, "code": code})),
+                            Geometry::Polygon(m.0[0].clone()),
+                        )
+                    })
+                    .collect(),
+            );
+            let mut snap = world(seed).snap;
+            let at = snap
+                .layers
+                .iter()
+                .position(|l| l.spec.id == "townships")
+                .unwrap();
+            snap.layers[at] = Arc::new(townships);
+            let app = app(snap);
+            let (s, v) = get(
+                &app,
+                "/api/coverage?layer=rooms,parks,lines&area=999001&cell_m=300",
+            )
+            .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let input = world_input(
+                &w,
+                multi(w.area.clone()),
+                zones.clone(),
+                &layers,
+                catalog_radius,
+                &[],
+            );
+            let t = truth(&input, 300.0);
+            let ctx = format!("seed {seed}, order {order:?}");
+            assert_truth(&v, &input, &t, &ctx);
+            // Each cell and each person once: the rows add up to the totals.
+            let rows = v["townships"].as_array().unwrap();
+            for k in [
+                "cells",
+                "covered_cells",
+                "population_total",
+                "covered_population",
+            ] {
+                let sum: u64 = rows.iter().map(|r| r[k].as_u64().unwrap()).sum();
+                assert_eq!(Some(sum), v["totals"][k].as_u64(), "{ctx}: {k}");
+            }
+            // Not vacuous: cells and people lie in the band both outlines hold.
+            let both = |p: [f64; 2]| {
+                let pt = Point::new(p[0], p[1]);
+                west.contains(&pt) && east.contains(&pt)
+            };
+            let band_cells = (0..t.cell.len())
+                .filter(|&c| t.cell[c].is_some() && both(t.grid.centre(c)))
+                .count();
+            let band_people = w
+                .people
+                .iter()
+                .zip(&t.person)
+                .filter(|(p, s)| s.is_some() && both(p.0))
+                .count();
+            assert!(
+                band_cells >= 20 && band_people >= 3,
+                "{ctx}: {band_cells} {band_people}"
+            );
+        }
+    }
+}

@@ -1410,3 +1410,304 @@ async fn sample_polygons_bearing_and_nav_point_at_the_nearest_point_on_the_groun
         }
     }
 }
+
+/// Issue 13: `open=now` and every feature's `open_now` come from one instant. The server's
+/// clock is set here and moves five hours at every reading, so an answer that read it twice
+/// (once for the filter, once for `open_now`) shows features kept as open at the first
+/// reading but closed at the second. Every answer must be the brute force filtered by the
+/// hours (evaluated here) at the moment it echoes, with each `open_now` those hours there.
+#[tokio::test]
+async fn issue13_open_now_and_each_open_now_are_one_instant() {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let dir = sample_dir();
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    // Monday 17:45, then 22:45, Tuesday 03:45, ...: offices, malls and parks close between.
+    let base = t("2026-11-23T17:45");
+    let readings = std::sync::Arc::new(AtomicI64::new(0));
+    let counter = readings.clone();
+    let clock = nestmap::query::hours::Clock::from_fn(move || {
+        base + chrono::TimeDelta::hours(5 * counter.fetch_add(1, Ordering::SeqCst))
+    });
+    let app = nestmap::app(
+        nestmap::AppState::new(
+            nestmap::load::load_dir(&dir).unwrap(),
+            "web".into(),
+            "node_modules/maplibre-gl/dist".into(),
+        )
+        .with_clock(clock),
+    );
+    let layers = ["nursing_rooms", "service_stations", "pocket_parks"];
+    let flat = flatten(&snap, &dir, &layers);
+    let p = [120.62, 31.43];
+    let moment = |v: &Value, at: &str| {
+        NaiveDateTime::parse_from_str(
+            v.pointer(at).unwrap().as_str().unwrap(),
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        .unwrap_or_else(|e| panic!("{at} in {v}: {e}"))
+    };
+    let mut closed_later = 0;
+    for (path, k, echo) in [
+        ("nearest", "k=100", "/query/evaluated_at"),
+        ("within", "radius_m=50000&limit=1000", "/filters/open"),
+    ] {
+        for open in ["&open=now", ""] {
+            let uri = format!(
+                "/api/{path}?layer={}&lon={}&lat={}&{k}{open}",
+                layers.join(","),
+                p[0],
+                p[1]
+            );
+            let (s, v) = get(&app, &uri).await;
+            assert_eq!(s, StatusCode::OK, "{uri}: {v}");
+            if path == "within" && open.is_empty() {
+                // Nothing echoes the moment here; the filtered case covers `within`.
+                continue;
+            }
+            let at = moment(&v, echo);
+            if !open.is_empty() && path == "nearest" {
+                assert_eq!(
+                    moment(&v, "/filters/open"),
+                    at,
+                    "{uri}: filter and open_now"
+                );
+            }
+            let keep = |pr: &Value| open.is_empty() || oracle_open(pr, at) == Some(true);
+            let (want_k, max_m) = if path == "nearest" {
+                (100, f64::INFINITY)
+            } else {
+                (1000, 50_000.0)
+            };
+            let got = flat.hits(&v);
+            let want = flat.brute(p, want_k, max_m, &keep);
+            assert_same_ranking(&got, &want, &flat.geoms, p, 0.5);
+            for (f, (i, _)) in v["features"].as_array().unwrap().iter().zip(&got) {
+                let want = oracle_open(&flat.props[*i], at);
+                assert_eq!(
+                    f["properties"]["open_now"],
+                    json!(want),
+                    "{uri}: {:?} open_now at {at}",
+                    flat.keys[*i]
+                );
+                let later = oracle_open(&flat.props[*i], at + chrono::TimeDelta::hours(5));
+                closed_later += (want == Some(true) && later == Some(false)) as usize;
+            }
+        }
+    }
+    // Not vacuous: a second reading of the clock would have found some of them closed.
+    assert!(closed_later >= 10, "{closed_later}");
+}
+
+/// Issue 13: `has` names a value the chosen layers know, whatever the layers. Known are the
+/// schema's lists (nursing rooms' amenities, stations' services) and, for the free-text
+/// `facilities` of parks and communities, the values their features carry (read here from
+/// the files). Before, `has=teleporter` was refused on nursing rooms but answered 200 with
+/// nothing once a park or community layer was among the layers.
+#[tokio::test]
+async fn issue13_has_an_unknown_value_is_refused_with_parks_and_communities_too() {
+    let dir = sample_dir();
+    let app = app_on(&dir);
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let schema = |layer: &str| -> Vec<String> {
+        let list: &[&str] = match layer {
+            "nursing_rooms" => nestmap::model::NURSING_AMENITIES,
+            "service_stations" => nestmap::model::STATION_SERVICES,
+            _ => &[],
+        };
+        list.iter().map(|s| s.to_string()).collect()
+    };
+    let field = |layer: &str| match layer {
+        "nursing_rooms" => "amenities",
+        "service_stations" => "services",
+        _ => "facilities",
+    };
+    let p = [120.62, 31.43];
+    for layers in [
+        &["pocket_parks"][..],
+        &["child_friendly_communities"],
+        &["nursing_rooms", "pocket_parks"],
+        &["service_stations", "child_friendly_communities"],
+        &[
+            "pocket_parks",
+            "child_friendly_communities",
+            "nursing_rooms",
+        ],
+    ] {
+        let flat = flatten(&snap, &dir, layers);
+        // What the files carry, layer by layer, and what the schema lists.
+        let mut known: std::collections::BTreeSet<String> = Default::default();
+        for (key, props) in flat.keys.iter().zip(&flat.props) {
+            for v in props[field(&key.0)].as_array().into_iter().flatten() {
+                known.insert(v.as_str().unwrap().to_string());
+            }
+        }
+        for l in layers.iter() {
+            known.extend(schema(l));
+        }
+        assert!(known.len() >= 5, "{layers:?}: {known:?}");
+        for path in ["nearest?k=5", "within?radius_m=50000"] {
+            let uri = format!(
+                "/api/{path}&layer={}&lon={}&lat={}&has=teleporter",
+                layers.join(","),
+                p[0],
+                p[1]
+            );
+            let (s, v) = get(&app, &uri).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {v}");
+            assert_eq!(v["error"]["code"], "invalid_parameter", "{uri}");
+            let msg = v["error"]["message"].as_str().unwrap();
+            assert!(msg.starts_with("parameter \"has\""), "{uri}: {msg}");
+            assert!(msg.contains("\"teleporter\""), "{uri}: {msg}");
+            let listed: std::collections::BTreeSet<String> = msg
+                .split_once("known: ")
+                .unwrap_or_else(|| panic!("{uri}: {msg}"))
+                .1
+                .split(", ")
+                .map(str::to_string)
+                .collect();
+            assert_eq!(listed, known, "{uri}: {msg}");
+        }
+        // Every known value is accepted, and finds what the brute force finds.
+        for h in &known {
+            let uri = format!(
+                "/api/nearest?layer={}&lon={}&lat={}&k=100&{}",
+                layers.join(","),
+                p[0],
+                p[1],
+                encode(&[("has", h)])
+            );
+            let keys = flat.keys.clone();
+            let has = |pr: &Value, layer: &str| {
+                pr[field(layer)]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == h.as_str()))
+            };
+            let (s, v) = get(&app, &uri).await;
+            assert_eq!(s, StatusCode::OK, "{uri}: {v}");
+            let got = flat.hits(&v);
+            let want: Vec<(usize, f64)> = oracle_scan(p, &flat.geoms)
+                .into_iter()
+                .filter(|&(i, _)| has(&flat.props[i], &keys[i].0))
+                .take(100)
+                .collect();
+            assert_same_ranking(&got, &want, &flat.geoms, p, 0.5);
+        }
+    }
+}
+
+/// Issue 13: `within` evaluates the opening hours of the features on the returned page
+/// only (for `open_now`), unless the `open` filter needs them to filter. Counted with
+/// `query::hours::evaluations_on_this_thread`; each page is checked against the brute
+/// force (every feature's distance, the hours evaluated here). Before, every match was
+/// evaluated before paging.
+#[test]
+fn issue13_within_evaluates_hours_only_for_the_returned_page() {
+    use nestmap::query::hours::evaluations_on_this_thread as evaluations;
+    use nestmap::query::nearest::{within, Area};
+    let mut r = Rng::new(1313);
+    let centre = [120.62, 31.43];
+    let geoms: Vec<Geometry<f64>> = (0..3000)
+        .map(|_| random_point(&mut r, centre, 0.05))
+        .collect();
+    let snap = random_snapshot(geoms.clone(), &mut r);
+    let l = &snap.layers[0];
+    let now = t("2026-11-23T19:30");
+    let hours_at = |i: usize, at: NaiveDateTime| {
+        l.features[i]
+            .properties
+            .get("opening_hours")
+            .and_then(Value::as_str)
+            .and_then(|s| {
+                use opening_hours::localization::Country;
+                use opening_hours::{Context, OpeningHours, RuleKind};
+                let oh = s
+                    .parse::<OpeningHours>()
+                    .unwrap()
+                    .with_context(Context::default().with_holidays(Country::CN.holidays()));
+                match oh.state(at).0 {
+                    RuleKind::Open => Some(true),
+                    RuleKind::Closed => Some(false),
+                    RuleKind::Unknown => None,
+                }
+            })
+    };
+    let with_hours = |ids: &[usize]| {
+        ids.iter()
+            .filter(|&&i| l.features[i].properties.contains_key("opening_hours"))
+            .count() as u64
+    };
+    let bbox = [
+        centre[0] - 0.03,
+        centre[1] - 0.03,
+        centre[0] + 0.04,
+        centre[1] + 0.02,
+    ];
+    let in_box = |i: usize| {
+        let Geometry::Point(p) = &geoms[i] else {
+            unreachable!()
+        };
+        (bbox[0]..=bbox[2]).contains(&p.x()) && (bbox[1]..=bbox[3]).contains(&p.y())
+    };
+    let areas = [
+        (
+            Area::Circle {
+                centre,
+                radius_m: 3000.0,
+            },
+            oracle_scan(centre, &geoms)
+                .into_iter()
+                .filter(|&(_, d)| d <= 3000.0)
+                .map(|(i, _)| i)
+                .collect::<Vec<usize>>(),
+        ),
+        (
+            Area::Bbox(bbox),
+            (0..geoms.len()).filter(|&i| in_box(i)).collect(),
+        ),
+    ];
+    let later = t("2026-11-24T08:15");
+    for (area, inside) in &areas {
+        assert!(inside.len() > 500, "{}", inside.len());
+        for open in [None, Some(later), Some(now)] {
+            let f = Filters {
+                open_at: open,
+                ..Default::default()
+            };
+            let matching: Vec<usize> = inside
+                .iter()
+                .copied()
+                .filter(|&i| open.is_none_or(|at| hours_at(i, at) == Some(true)))
+                .collect();
+            for (offset, limit) in [(0, 10), (137, 25), (matching.len() - 3, 100)] {
+                let before = evaluations();
+                let (total, page) = within(&snap, &[0], *area, &f, now, offset, limit);
+                let spent = evaluations() - before;
+                let want: Vec<usize> = matching.iter().copied().skip(offset).take(limit).collect();
+                assert_eq!(total, matching.len(), "{area:?} {open:?}");
+                let got: Vec<usize> = page.iter().map(|(h, _)| h.feature).collect();
+                if let Area::Circle { centre, .. } = area {
+                    // Nearest first: the brute force's order, near ties (0.5 m) aside.
+                    let d = |i: usize| oracle_distance(*centre, &geoms[i]);
+                    let got: Vec<(usize, f64)> = page
+                        .iter()
+                        .map(|(h, _)| (h.feature, h.distance_m))
+                        .collect();
+                    let want: Vec<(usize, f64)> = want.iter().map(|&i| (i, d(i))).collect();
+                    assert_same_ranking(&got, &want, &geoms, *centre, 0.5);
+                } else {
+                    assert_eq!(got, want, "{area:?} {open:?} offset {offset}");
+                }
+                for (h, _) in &page {
+                    assert_eq!(h.open, hours_at(h.feature, now), "feature {}", h.feature);
+                }
+                // The page's hours, plus the filter's when there is one.
+                let allowed = with_hours(&got) + open.map_or(0, |_| with_hours(inside));
+                assert!(
+                    spent <= allowed,
+                    "{area:?} open {open:?} offset {offset}: {spent} evaluations for a page of {} ({allowed} allowed)",
+                    want.len()
+                );
+            }
+        }
+    }
+}

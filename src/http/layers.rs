@@ -8,9 +8,10 @@ use crate::http::error::AppError;
 use crate::http::params::Params;
 use crate::http::AppState;
 
-/// `GET /healthz` -> `{"status":"ok"}`.
-pub async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
+/// `GET /healthz` -> `{"status":"ok"}`; unknown parameters are refused, as everywhere.
+pub async fn healthz(p: Params) -> Result<Json<Value>, AppError> {
+    p.finish()?;
+    Ok(Json(json!({"status": "ok"})))
 }
 
 /// `GET /api/layers`: per layer id, titles, kind, geometry type, feature count, bbox,

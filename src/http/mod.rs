@@ -71,6 +71,8 @@ pub struct AppState {
     /// `serve --skip-invalid`: reloads serve the valid features and edits are judged on what
     /// they change (see [`crate::edit`]); off: any refused feature refuses a reload or edit.
     pub skip_invalid: bool,
+    /// Where `open=now` and `open_now` take the time from, read once per request.
+    pub clock: crate::query::hours::Clock,
 }
 
 impl AppState {
@@ -88,6 +90,7 @@ impl AppState {
             last_reload: Arc::new(RwLock::new(None)),
             pool: crate::pool::Pool::default(),
             skip_invalid: false,
+            clock: crate::query::hours::Clock::system(),
         }
     }
 
@@ -100,6 +103,12 @@ impl AppState {
     /// Serve the valid features when some are refused, on reloads and edits as at the start.
     pub fn with_skip_invalid(mut self, on: bool) -> Self {
         self.skip_invalid = on;
+        self
+    }
+
+    /// Take "now" from `clock` instead of the system clock (tests set the moment).
+    pub fn with_clock(mut self, clock: crate::query::hours::Clock) -> Self {
+        self.clock = clock;
         self
     }
 

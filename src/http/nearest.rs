@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::Json;
+use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};
 
 use crate::crs::{wgs84_to_gcj02, Crs};
@@ -13,7 +14,7 @@ use crate::http::AppState;
 use crate::index::geodesy::FromPoint;
 use crate::query::deadline::{Stop, Work};
 use crate::query::features::PropertyFilter;
-use crate::query::hours::{local_now, parse_moment};
+use crate::query::hours::parse_moment;
 use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::nearest::{
     check_filters, nearest_with, resolve_layers, within_with, Area, Filters, Hit, MAX_K,
@@ -104,8 +105,12 @@ fn distance_param(p: &mut Params, name: &str) -> Result<Option<f64>, QueryError>
 }
 
 /// Read `open`, `has` and the remaining parameters as property filters.
-fn filters(snap: &Snapshot, layers: &[usize], p: &mut Params) -> Result<Filters, QueryError> {
-    let now = local_now();
+fn filters(
+    snap: &Snapshot,
+    layers: &[usize],
+    p: &mut Params,
+    now: NaiveDateTime,
+) -> Result<Filters, QueryError> {
     let open_at = match p.take("open") {
         None => None,
         Some(s) => Some(parse_moment(&s, now).map_err(|e| QueryError::bad("open", e))?),
@@ -382,8 +387,9 @@ pub async fn nearest_handler(
     let (point, crs) = query_point(&mut p).await?;
     let k = p.int_in("k", 1, MAX_K, 5)?;
     let max_m = distance_param(&mut p, "max_m")?;
-    let f = filters(&snap, &layers, &mut p)?;
-    let now = local_now();
+    // One reading of the clock: `open=now` and every `open_now` are this instant.
+    let now = st.clock.now();
+    let f = filters(&snap, &layers, &mut p, now)?;
     let cap = max_m.unwrap_or(f64::INFINITY);
     // Microseconds on ordinary inputs, so on the runtime; a search that visits more than
     // its budget (a filter matching almost nothing on a big layer) moves to the heavy pool.
@@ -495,8 +501,9 @@ pub async fn within_handler(
     };
     let limit = p.int_in("limit", 1, 1000, 100)?;
     let offset = p.int_in("offset", 0, usize::MAX, 0)?;
-    let f = filters(&snap, &layers, &mut p)?;
-    let now = local_now();
+    // One reading of the clock: `open=now` and every `open_now` are this instant.
+    let now = st.clock.now();
+    let f = filters(&snap, &layers, &mut p, now)?;
     let cheap = within_with(
         &snap,
         &layers,

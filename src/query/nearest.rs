@@ -4,7 +4,9 @@
 
 use chrono::NaiveDateTime;
 
-use crate::model::{LayerKind, NURSING_AMENITIES, STATION_SERVICES};
+use serde_json::Value;
+
+use crate::model::{FieldType, LayerKind};
 use crate::query::deadline::{Stop, Work};
 use crate::query::features::{value_matches, PropertyFilter};
 use crate::query::hours::open_at;
@@ -72,35 +74,59 @@ pub fn resolve_layers(snap: &Snapshot, ids: &str) -> Result<Vec<usize>, QueryErr
     Ok(out)
 }
 
-/// Check the filters against the chosen layers: `has` values must be amenities or services
-/// those layers know; property filters must name properties they carry.
+/// Check the filters against the chosen layers: `has` values must be known to one of them
+/// (listed by its kind's schema, such as nursing rooms' amenities, or, for a free-text list
+/// such as the `facilities` of parks and communities, carried by one of its features);
+/// property filters must name properties they carry.
 pub fn check_filters(snap: &Snapshot, layers: &[usize], f: &Filters) -> Result<(), QueryError> {
-    let kinds: Vec<LayerKind> = layers.iter().map(|&i| snap.layers[i].spec.kind).collect();
-    let mut known: Vec<&str> = Vec::new();
-    if kinds.contains(&LayerKind::NursingRooms) {
-        known.extend(NURSING_AMENITIES);
-    }
-    if kinds.contains(&LayerKind::ServiceStations) {
-        known.extend(STATION_SERVICES);
-    }
-    let free_text = kinds.iter().any(|k| {
-        matches!(
-            k,
-            LayerKind::PocketParks | LayerKind::ChildFriendlyCommunities
-        )
-    });
-    for h in &f.has {
-        if !known.contains(&h.as_str()) && !free_text {
-            let hint = if known.is_empty() {
-                "these layers list no amenities".to_string()
-            } else {
-                format!("known: {}", known.join(", "))
+    // Per chosen layer with a `has` list: its property name and the schema's values, if any.
+    let lists: Vec<(&Layer, &str, Option<&[&str]>)> = layers
+        .iter()
+        .filter_map(|&i| {
+            let l = &*snap.layers[i];
+            let name = has_field(l.spec.kind)?;
+            let schema = l.spec.kind.fields().iter().find(|fd| fd.name == name);
+            let values = match schema.map(|fd| fd.ty) {
+                Some(FieldType::EnumList(values)) => Some(values),
+                _ => None,
             };
-            return Err(QueryError::bad(
-                "has",
-                format!("unknown amenity {h:?}; {hint}"),
-            ));
+            Some((l, name, values))
+        })
+        .collect();
+    let known_to = |h: &str, (l, name, values): &(&Layer, &str, Option<&[&str]>)| match values {
+        Some(values) => values.contains(&h),
+        None => l
+            .features
+            .iter()
+            .any(|ft| ft.properties.get(name).is_some_and(|v| value_matches(v, h))),
+    };
+    if let Some(h) = f.has.iter().find(|h| !lists.iter().any(|x| known_to(h, x))) {
+        let mut known: Vec<&str> = Vec::new();
+        let mut carried = std::collections::BTreeSet::new();
+        for (l, name, values) in &lists {
+            match values {
+                Some(values) => known.extend(*values),
+                None => carried.extend(
+                    l.features
+                        .iter()
+                        .filter_map(|ft| ft.properties.get(name)?.as_array())
+                        .flatten()
+                        .filter_map(Value::as_str),
+                ),
+            }
         }
+        known.extend(carried);
+        let mut seen = std::collections::HashSet::new();
+        known.retain(|v| seen.insert(*v));
+        let hint = if known.is_empty() {
+            "these layers list no amenities".to_string()
+        } else {
+            format!("known: {}", known.join(", "))
+        };
+        return Err(QueryError::bad(
+            "has",
+            format!("unknown amenity {h:?}; {hint}"),
+        ));
     }
     for pf in &f.properties {
         let carried = layers.iter().any(|&i| {
@@ -219,7 +245,8 @@ pub enum Area {
 }
 
 /// Every feature of `layers` inside `area` passing `filters` (distances are to the circle's
-/// centre, or `None` for a box), with the total before paging.
+/// centre, or `None` for a box), with the total before paging; each hit's `open` at `now`
+/// is evaluated for the returned page only.
 pub fn within(
     snap: &Snapshot,
     layers: &[usize],
@@ -276,7 +303,7 @@ pub fn within_with(
                             layer: li,
                             feature: i,
                             distance_m: d.unwrap_or(f64::NAN),
-                            open: open_state(layer, i, now),
+                            open: None,
                         },
                         d.is_some(),
                     )
@@ -287,5 +314,10 @@ pub fn within_with(
         all.sort_by(|a, b| a.0.distance_m.total_cmp(&b.0.distance_m));
     }
     let total = all.len();
-    Ok((total, all.into_iter().skip(offset).take(limit).collect()))
+    let mut page: Vec<(Hit, bool)> = all.into_iter().skip(offset).take(limit).collect();
+    // The hours are evaluated for the page only (the `open` filter did its own).
+    for (h, _) in &mut page {
+        h.open = open_state(&snap.layers[h.layer], h.feature, now);
+    }
+    Ok((total, page))
 }

@@ -7,8 +7,11 @@
 //! its radius ([`reach::Reach`]: metres on the ground, to the edge of polygons), touching only
 //! the cells near it, never every cell against every facility; villages and communities of
 //! the `demand` layer count as covered when their position is within reach (the area's
-//! layout and the facilities' marks run side by side on two threads). Uncovered cells are
-//! dissolved into gap polygons ([`gaps`]); [`suggest`] picks new sites greedily.
+//! layout and the facilities' marks run side by side on two threads). Each cell and each
+//! person counts in one township: the first in catalog order (layer order, then feature
+//! order) whose outline holds the cell's centre or the person's position, so overlapping
+//! outlines count nothing twice. Uncovered cells are dissolved into gap polygons
+//! ([`gaps`]); [`suggest`] picks new sites greedily.
 
 pub mod gaps;
 pub mod grid;
@@ -674,7 +677,9 @@ pub fn coverage_until(
 }
 
 /// Tag each cell of `zone` with its township, [`NO_ZONE`] or [`OUTSIDE`] (beyond the area's
-/// outline, or on water), and list the people inside the area and not on water. Every
+/// outline, or on water), and list the people inside the area and not on water. A cell
+/// and a person alike belong to the first township in catalog order holding the centre or
+/// the position. Every
 /// outline's edges are filed by grid row once, for the cells and for the people.
 fn lay_out(
     snap: &Snapshot,
@@ -694,9 +699,11 @@ fn lay_out(
     for w in &water {
         grid.scan_edges(w, |c| zone[c] = OUTSIDE);
     }
+    // Where outlines overlap, the first township holding the centre keeps the cell (as the
+    // first holding a person's position gets the person, below).
     for (zi, z) in zone_edges.iter().enumerate() {
         grid.scan_edges(z, |c| {
-            if zone[c] != OUTSIDE {
+            if zone[c] == NO_ZONE {
                 zone[c] = zi as u16;
             }
         });
