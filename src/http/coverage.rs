@@ -240,7 +240,7 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
         .keys()
         .find(|k| !KNOWN.contains(&k.as_str()) && k.as_str() != "format")
     {
-        return Err(QueryError::bad(k.clone(), "unknown field").into());
+        return Err(QueryError::bad(k.clone(), "unknown field"));
     }
     let text = |k: &str| -> Result<Option<String>, QueryError> {
         match obj.get(k) {
@@ -269,7 +269,7 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
         }
     };
     let layers = resolve_layers(
-        &snap,
+        snap,
         &text("layer")?.ok_or_else(|| QueryError::bad("layer", "is required"))?,
     )?;
     let layers_for_add = layers.clone();
@@ -316,8 +316,7 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
             return Err(QueryError::bad(
                 "remove",
                 format!("{} ids given; at most {MAX_REMOVE}", ids.len()),
-            )
-            .into());
+            ));
         }
         let mut seen = std::collections::HashSet::new();
         for id in ids {
@@ -336,8 +335,7 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
                 return Err(QueryError::bad(
                     "remove",
                     format!("no feature {id:?} in the chosen layers"),
-                )
-                .into());
+                ));
             }
             remove.extend(found);
         }
@@ -351,7 +349,7 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
         suggest: suggest_count(num("suggest")?)?,
         add: obj
             .get("add")
-            .map(|v| added_sites(&snap, &layers_for_add, v))
+            .map(|v| added_sites(snap, &layers_for_add, v))
             .transpose()?
             .unwrap_or_default(),
         remove,

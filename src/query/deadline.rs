@@ -165,7 +165,7 @@ impl<'a> Work<'a> {
         if self.visited > self.budget {
             return Err(Stop::OverBudget);
         }
-        if self.visited % 256 == 0 {
+        if self.visited.is_multiple_of(256) {
             if let Some(d) = self.deadline {
                 d.check()?;
             }

@@ -34,6 +34,9 @@ struct Seg {
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, Seg>;
 
+/// `(along_m, offset_m, point)`.
+type Projection = (f64, f64, [f64; 2]);
+
 /// The segments of a path in an R-tree of their `[lon, lat]` boxes (a straight segment
 /// lies inside its box, so a box query that holds every point within `r` of a position
 /// finds every segment within `r`).
@@ -118,7 +121,7 @@ impl PathIndex {
         let limit = distance_m(p, first);
         let mut r = 64.0_f64.min(limit.max(1.0));
         loop {
-            let mut best: Option<(usize, (f64, f64, [f64; 2]))> = None;
+            let mut best: Option<(usize, Projection)> = None;
             for s in self.near(p, r) {
                 let hit = Self::on(s, &frame, p);
                 let better = match &best {
@@ -433,7 +436,7 @@ mod tests {
                 }
             })
             .collect();
-        let got = self_intersections(&[part.clone()], &Deadline::none()).unwrap();
+        let got = self_intersections(std::slice::from_ref(&part), &Deadline::none()).unwrap();
         assert_eq!(got.len(), MAX_CROSSINGS_REPORTED);
         let past = Deadline::after(std::time::Duration::ZERO);
         assert!(self_intersections(&[part], &past).is_err());
