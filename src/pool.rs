@@ -68,6 +68,7 @@ pub enum PoolError {
 pub struct Pool {
     permits: Arc<Semaphore>,
     waiting: Arc<AtomicUsize>,
+    started: Arc<AtomicUsize>,
     shutdown: Arc<AtomicBool>,
     config: PoolConfig,
 }
@@ -103,6 +104,7 @@ impl Pool {
         Pool {
             permits: Arc::new(Semaphore::new(permits)),
             waiting: Arc::new(AtomicUsize::new(0)),
+            started: Arc::new(AtomicUsize::new(0)),
             shutdown: Arc::new(AtomicBool::new(false)),
             config: PoolConfig { permits, ..config },
         }
@@ -117,6 +119,11 @@ impl Pool {
             },
             ..self.clone()
         }
+    }
+
+    /// How many pieces of work have started on the pool (for tests and logs).
+    pub fn started(&self) -> usize {
+        self.started.load(Ordering::Relaxed)
     }
 
     /// The configuration.
@@ -184,6 +191,7 @@ impl Pool {
         drop(counted);
         deadline.check()?;
         let d = deadline.clone();
+        self.started.fetch_add(1, Ordering::Relaxed);
         let handle = tokio::task::spawn_blocking(move || {
             let _permit = permit;
             work(&d)

@@ -495,9 +495,17 @@ async fn bad_input_is_a_400_naming_the_parameter() {
         );
     }
     // A grid beyond the documented cell limit.
-    let big = json!({"type": "Polygon", "coordinates": [[[119.0, 30.0], [122.0, 30.0], [122.0, 32.0], [119.0, 32.0], [119.0, 30.0]]]});
+    // (About 130 km square: inside the 200 km span limit, far beyond the cells.)
+    let big = json!({"type": "Polygon", "coordinates": [[[120.0, 31.0], [121.4, 31.0], [121.4, 32.2], [120.0, 32.2], [120.0, 31.0]]]});
+    // Issue 13: 287 km across, beyond the span limit.
+    let wide = json!({"type": "Polygon", "coordinates": [[[119.0, 30.0], [122.0, 30.0], [122.0, 32.0], [119.0, 32.0], [119.0, 30.0]]]});
     let bowtie = json!({"type": "Polygon", "coordinates": [[[120.6, 31.4], [120.61, 31.41], [120.61, 31.4], [120.6, 31.41], [120.6, 31.4]]]});
     let posts = [
+        (
+            json!({"layer": "rooms", "area": wide, "cell_m": 1000}),
+            "area",
+            "spans 287 km; at most 200 km",
+        ),
         (
             json!({"layer": "rooms", "area": big, "cell_m": 10}),
             "cell_m",

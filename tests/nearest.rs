@@ -1711,3 +1711,98 @@ fn issue13_within_evaluates_hours_only_for_the_returned_page() {
         }
     }
 }
+
+/// Issue 13: a search that visits more than its budget (a filter that matches one feature of
+/// a big layer) moves to the heavy pool, and still gives the brute-force answer; an
+/// ordinary search stays on the runtime.
+#[tokio::test]
+async fn issue13_a_search_past_its_budget_moves_to_the_pool_and_equals_brute_force() {
+    let mut r = Rng::new(1313);
+    let n = 3 * nestmap::query::limits::CHEAP_VISIT_BUDGET / 2;
+    let geoms: Vec<Geometry<f64>> = (0..n)
+        .map(|_| random_point(&mut r, [120.62, 31.42], 0.3))
+        .collect();
+    let snap = random_snapshot(geoms, &mut r);
+    let q = [120.62, 31.42];
+    // The feature the filter keeps: one far from the query.
+    let l = &snap.layers[0];
+    let far = (0..n)
+        .max_by(|&a, &b| {
+            let (pa, pb) = (l.geometry(a), l.geometry(b));
+            common::oracle_distance(q, pa).total_cmp(&common::oracle_distance(q, pb))
+        })
+        .unwrap();
+    let want_id = l.features[far].id.clone();
+    let want_m = common::oracle_distance(q, l.geometry(far));
+    let want_name = l.features[far]
+        .properties
+        .get("name")
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    let state = nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into());
+    let pool = state.pool.clone();
+    let app = nestmap::app(state);
+    let before = pool.started();
+    let name: String = want_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let (s, v) = get(
+        &app,
+        &format!(
+            "/api/nearest?layer=rooms&lon={}&lat={}&k=3&name={name}",
+            q[0], q[1]
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ids: Vec<&str> = v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![want_id.as_str()]);
+    let got_m = v["features"][0]["properties"]["distance_m"]
+        .as_f64()
+        .unwrap();
+    assert!((got_m - want_m).abs() <= 0.1, "{got_m} vs {want_m}");
+    assert_eq!(
+        pool.started(),
+        before + 1,
+        "the search past its budget did not move to the pool"
+    );
+    // The same filter within a radius holding everything: the pool too, the same one feature.
+    let (s, v) = get(
+        &app,
+        &format!(
+            "/api/within?layer=rooms&lon={}&lat={}&radius_m=50000&name={name}",
+            q[0], q[1]
+        ),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["numberMatched"], 1);
+    assert_eq!(v["features"][0]["id"], want_id.as_str());
+    assert_eq!(pool.started(), before + 2);
+    // An ordinary nearest: on the runtime.
+    let (s, _) = get(
+        &app,
+        &format!("/api/nearest?layer=rooms&lon={}&lat={}&k=5", q[0], q[1]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        pool.started(),
+        before + 2,
+        "an ordinary search went to the pool"
+    );
+}
