@@ -172,3 +172,53 @@ async fn unknown_paths_and_static_misses_are_json_404s() {
     assert!(s.is_client_error(), "{s}");
     assert!(v["error"]["message"].is_string(), "{v}");
 }
+
+/// Issue 13: past the heavy queue a heavy request is shed at once with 503 and Retry-After
+/// (load shedding, not the input's fault), while /healthz and a cheap nearest still answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue13_past_the_heavy_queue_a_request_is_shed_with_retry_after() {
+    use nestmap::pool::{Pool, PoolConfig};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
+    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let state = nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into())
+        .with_pool(Pool::new(PoolConfig {
+            permits: 1,
+            queue: 0,
+            timeout: Duration::from_secs(60),
+        }));
+    let app = nestmap::app_with(
+        state,
+        &Hardening {
+            timeout: Duration::from_secs(60),
+            ..Default::default()
+        },
+    );
+    let heavy = || {
+        Request::post("/api/coverage")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                r#"{"layer": "nursing_rooms,pocket_parks,service_stations", "suggest": 20, "cell_m": 20, "profile": "walk15"}"#,
+            ))
+            .unwrap()
+    };
+    let first = tokio::spawn({
+        let app = app.clone();
+        async move { app.oneshot(heavy()).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let t = std::time::Instant::now();
+    let (s, v, headers) = send(&app, heavy()).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert!(t.elapsed() < Duration::from_secs(1), "not shed at once");
+    assert_eq!(v["error"]["code"], "overloaded");
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=10).contains(&retry), "Retry-After {retry}");
+    for uri in [
+        "/healthz",
+        "/api/nearest?layer=nursing_rooms&lon=120.62&lat=31.42",
+    ] {
+        let (s, v, _) = send(&app, Request::get(uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(s, StatusCode::OK, "{uri} while the pool is full: {v}");
+    }
+    first.abort();
+}

@@ -92,6 +92,17 @@ pub(crate) fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
+/// The words for an answer a protective layer made without any (a timeout's 408, a body
+/// limit's 413), by its status.
+pub(crate) fn layer_message(status: StatusCode) -> String {
+    match status {
+        StatusCode::REQUEST_TIMEOUT => "the request took too long and was abandoned".to_string(),
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_string(),
+        StatusCode::NOT_FOUND => "not found".to_string(),
+        s => s.canonical_reason().unwrap_or("error").to_lowercase(),
+    }
+}
+
 /// The JSON error body `{"error":{"code","message"}}` with its status.
 pub(crate) fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
     (

@@ -57,12 +57,7 @@ async fn json_errors(res: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return res;
     }
-    let default = match status {
-        StatusCode::REQUEST_TIMEOUT => "the request took too long and was abandoned".to_string(),
-        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_string(),
-        StatusCode::NOT_FOUND => "not found".to_string(),
-        s => s.canonical_reason().unwrap_or("error").to_lowercase(),
-    };
+    let default = crate::http::error::layer_message(status);
     let message = if status.is_client_error() {
         let bytes = res
             .into_body()
