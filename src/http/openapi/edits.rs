@@ -97,10 +97,14 @@ fn patch_in(l: &Layer) -> Value {
     }, "description": "only type, id, geometry and properties; the patched feature must be valid as a whole"})
 }
 
-fn body(schema: Value, types: &[&str]) -> Value {
+fn body(schema: Value, example: Option<Value>, types: &[&str]) -> Value {
     let mut content = Map::new();
     for t in types {
-        content.insert((*t).to_string(), json!({"schema": schema}));
+        let mut media = json!({"schema": schema});
+        if let Some(e) = &example {
+            media["example"] = e.clone();
+        }
+        content.insert((*t).to_string(), media);
     }
     json!({"required": true, "content": content})
 }
@@ -121,9 +125,20 @@ pub fn operations(l: &Layer) -> (Value, Map<String, Value>) {
     let id = &l.spec.id;
     let title = format!("{} {}", l.spec.title_zh, l.spec.title_en);
     let security = json!([{"bearer": []}]);
-    let feature = body(feature_in(l), &["application/geo+json", "application/json"]);
+    // Examples from the layer's first feature: created again under a new id, replaced by
+    // itself, patched with nothing; the delete has none, so that it removes no sample feature.
+    let first = (!l.features.is_empty()).then(|| crate::output::feature_json(l, 0, None));
+    let first_id = l.features.first().map(|f| f.id.as_str());
+    let new_one = first.clone().map(|mut f| {
+        f["id"] = Value::Null;
+        f
+    });
+    let types = ["application/geo+json", "application/json"];
+    let create_body = body(feature_in(l), new_one, &types);
+    let feature = body(feature_in(l), first, &types);
     let patch = body(
         patch_in(l),
+        Some(json!({"properties": {}})),
         &["application/merge-patch+json", "application/json"],
     );
     let stored = || json!({"description": "the feature as stored, in WGS84", "content": {"application/json": {"schema": feature_out()}}});
@@ -133,18 +148,18 @@ pub fn operations(l: &Layer) -> (Value, Map<String, Value>) {
         "content": {"application/json": {"schema": feature_out()}}});
     let common = "Needs Authorization: Bearer <token>. Serialised with the other edits, validated like the loader, durable (written and synced) before the answer, audited.";
     let create = json!({"tags": ["edits"], "summary": format!("{title}: add a feature (WGS84)"), "operationId": format!("create_{id}"), "description": common,
-        "security": security, "requestBody": feature, "responses": responses(&[("201", created)], &create_refusals)});
+        "security": security, "requestBody": create_body, "responses": responses(&[("201", created)], &create_refusals)});
     let mut item = Map::new();
     item.insert("put".into(), json!({"tags": ["edits"], "summary": format!("{title}: replace a feature"), "operationId": format!("replace_{id}"), "description": common,
-        "security": security, "parameters": [feature_id()], "requestBody": feature, "responses": responses(&[("200", stored())], &EDIT)}));
+        "security": security, "parameters": [feature_id(first_id)], "requestBody": feature, "responses": responses(&[("200", stored())], &EDIT)}));
     item.insert("patch".into(), json!({"tags": ["edits"], "summary": format!("{title}: merge into a feature"), "operationId": format!("patch_{id}"), "description": common,
-        "security": security, "parameters": [feature_id()], "requestBody": patch, "responses": responses(&[("200", stored())], &EDIT)}));
+        "security": security, "parameters": [feature_id(first_id)], "requestBody": patch, "responses": responses(&[("200", stored())], &EDIT)}));
     let delete_refusals: Vec<Refusal> = EDIT
         .iter()
         .copied()
         .filter(|r| !matches!(r, Refusal::TooLarge | Refusal::MediaType))
         .collect();
     item.insert("delete".into(), json!({"tags": ["edits"], "summary": format!("{title}: delete a feature"), "operationId": format!("delete_{id}"), "description": common,
-        "security": security, "parameters": [feature_id()], "responses": responses(&[("204", json!({"description": "deleted"}))], &delete_refusals)}));
+        "security": security, "parameters": [feature_id(None)], "responses": responses(&[("204", json!({"description": "deleted"}))], &delete_refusals)}));
     (create, item)
 }

@@ -126,11 +126,15 @@ pub fn layer_paths(paths: &mut Map<String, Value>, snap: &Snapshot) {
             "parameters": items_params(l),
             "responses": responses(&[ok("a GeoJSON FeatureCollection", "application/geo+json", collection)], &[Refusal::Invalid])}}));
         paths.insert(format!("/ogcapi/collections/{id}/items/{{featureId}}"), json!({"get": get(tag, &format!("{title}: one feature"), &format!("item_{id}"),
-            vec![feature_id(), f_param()], ok("a GeoJSON Feature", "application/geo+json", feature_out()), &[Refusal::Invalid, Refusal::NotFound])}));
+            vec![feature_id(l.features.first().map(|f| f.id.as_str())), f_param()], ok("a GeoJSON Feature", "application/geo+json", feature_out()), &[Refusal::Invalid, Refusal::NotFound])}));
     }
 }
 
-/// The `featureId` path parameter.
-pub fn feature_id() -> Value {
-    json!({"name": "featureId", "in": "path", "required": true, "description": "the feature's id", "schema": {"type": "string"}})
+/// The `featureId` path parameter, with an id of the layer as its example when given.
+pub fn feature_id(example: Option<&str>) -> Value {
+    let mut p = json!({"name": "featureId", "in": "path", "required": true, "description": "the feature's id", "schema": {"type": "string"}});
+    if let Some(e) = example {
+        p["example"] = json!(e);
+    }
+    p
 }

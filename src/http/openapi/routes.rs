@@ -48,7 +48,9 @@ fn village() -> Value {
     json!({"type": "object", "required": ["id", "name", "township", "children", "population", "position", "distance_m", "stop"], "properties": {
         "id": {"type": "string"}, "name": {"type": "string"}, "township": {"type": "string", "nullable": true},
         "children": {"type": "integer"}, "population": {"type": "integer"},
-        "position": {"type": "array", "items": num}, "distance_m": num, "stop": {"type": "string"}}})
+        "position": {"type": "array", "items": num},
+        "distance_m": {"type": "number", "nullable": true, "description": "to the nearest stop; null when the line has no stops"},
+        "stop": {"type": "string"}}})
 }
 
 fn review() -> Value {
