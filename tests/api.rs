@@ -574,3 +574,375 @@ async fn issue13_healthz_refuses_unknown_parameters() {
         (StatusCode::OK, serde_json::json!({"status": "ok"}))
     );
 }
+
+/// `(path, methods)` of every `.route(..)` in the router's source, `src/http/mod.rs`: read
+/// from the text, so that a route added there without its description fails the test below.
+fn routes_in_source() -> Vec<(String, Vec<String>)> {
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/http/mod.rs"),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let mut rest = src.as_str();
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        // The call's arguments, up to its closing parenthesis.
+        let mut depth = 1;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .unwrap();
+        let args = &rest[..end];
+        let path = args.split('"').nth(1).unwrap().to_string();
+        let mut methods = Vec::new();
+        for m in ["get", "post", "put", "patch", "delete"] {
+            let call = format!("{m}(");
+            let found = args.match_indices(&call).any(|(i, _)| {
+                i == 0 || {
+                    let before = args.as_bytes()[i - 1];
+                    !(before.is_ascii_alphanumeric() || before == b'_')
+                }
+            });
+            if found {
+                methods.push(m.to_string());
+            }
+        }
+        assert!(!methods.is_empty(), "no method found in .route({args})");
+        out.push((path, methods));
+    }
+    assert!(
+        out.len() > 10,
+        "the router's routes were not found: {out:?}"
+    );
+    out
+}
+
+/// A path with every `{param}` written `{}`: the router names `{layer}` and `{id}` where the
+/// document writes one path per layer and `{featureId}`.
+fn shape(path: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push_str("{}");
+            }
+            '}' => inside = false,
+            _ if inside => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// Every route the router serves is in `/ogcapi/api` with exactly its methods (read from the
+/// router's source, each `{layer}` route once per layer), and every documented operation is
+/// served: a request to it is neither the "no such endpoint" 404 nor a 405, and every method a
+/// documented path does not list is a 405.
+#[tokio::test]
+async fn the_document_describes_every_route_and_method() {
+    let app = nestmap::app(state());
+    let (_, _, doc) = get(&app, "/ogcapi/api").await;
+    let paths = doc["paths"].as_object().unwrap();
+    let documented = |p: &str| -> Vec<String> {
+        paths
+            .iter()
+            .filter(|(k, _)| shape(k) == shape(p))
+            .flat_map(|(_, item)| {
+                item.as_object()
+                    .unwrap()
+                    .keys()
+                    .filter(|m| METHODS.contains(&m.as_str()))
+                    .cloned()
+            })
+            .collect()
+    };
+    let layers: Vec<String> = {
+        let (_, _, v) = get(&app, "/api/layers").await;
+        v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut served = std::collections::BTreeSet::new();
+    for (path, mut methods) in routes_in_source() {
+        if path.contains("{*") {
+            continue; // the "no such endpoint" fallbacks
+        }
+        let concrete: Vec<String> = if path.contains("{layer}") {
+            layers.iter().map(|l| path.replace("{layer}", l)).collect()
+        } else {
+            vec![path.clone()]
+        };
+        for p in concrete {
+            let mut listed = documented(&p);
+            listed.sort();
+            methods.sort();
+            assert_eq!(listed, methods, "{p} (route {path}) in the document");
+            served.insert(shape(&p));
+        }
+    }
+    for (path, item) in paths {
+        assert!(
+            served.contains(&shape(path)),
+            "{path} is documented but not routed"
+        );
+        let params = item
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|op| op["parameters"].as_array())
+            .flatten()
+            .filter(|p| p["in"] == "path");
+        let mut uri = path.clone();
+        for p in params {
+            let name = p["name"].as_str().unwrap();
+            let value = p["schema"]["enum"][0]
+                .as_str()
+                .unwrap_or("nr-01")
+                .to_string();
+            uri = uri.replace(&format!("{{{name}}}"), &value);
+        }
+        for m in METHODS {
+            let res = app
+                .clone()
+                .oneshot(
+                    Request::builder()
+                        .method(m.to_uppercase().as_str())
+                        .uri(&uri)
+                        .header("content-type", "application/json")
+                        .body(Body::from(if m == "get" || m == "delete" {
+                            ""
+                        } else {
+                            "{}"
+                        }))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let status = res.status();
+            let bytes = res.into_body().collect().await.unwrap().to_bytes();
+            let text = String::from_utf8_lossy(&bytes);
+            if item.get(m).is_some() {
+                assert!(
+                    status != StatusCode::METHOD_NOT_ALLOWED && !text.contains("no such endpoint"),
+                    "{m} {uri} is documented but answers {status} {text}"
+                );
+            } else {
+                assert_eq!(
+                    status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{m} {uri} is not documented but answers {status} {text}"
+                );
+            }
+        }
+    }
+}
+
+/// Every schema bound the document ties to a limit (`x-limit`) is that limit's value in
+/// `x-limits`, and every entry of `x-limits` is the constant in the code; the defaults it
+/// states are what the server uses when a parameter is left out.
+#[tokio::test]
+async fn every_documented_limit_is_the_constant() {
+    use nestmap::query::limits::*;
+    use nestmap::query::routes::{CORRIDOR_M_RANGE, DWELL_S_RANGE, SPEED_KMH_RANGE, WALK_M_RANGE};
+    use serde_json::json;
+    let app = nestmap::app(state());
+    let (_, _, doc) = get(&app, "/ogcapi/api").await;
+    let h = nestmap::http::harden::Hardening::default();
+    let range = |r: (f64, f64)| json!({"minimum": r.0, "maximum": r.1});
+    let expected: Vec<(&str, Value)> = vec![
+        ("MAX_K", json!({"value": MAX_K})),
+        ("MAX_RADIUS_M", json!({"value": MAX_RADIUS_M})),
+        (
+            "MAX_WITHIN_LIMIT",
+            json!({"value": nestmap::http::nearest::MAX_WITHIN_LIMIT}),
+        ),
+        (
+            "MAX_LIMIT",
+            json!({"value": nestmap::http::ogcapi::MAX_LIMIT}),
+        ),
+        ("MIN_RADIUS_M", json!({"value": MIN_RADIUS_M})),
+        (
+            "MAX_COVERAGE_RADIUS_M",
+            json!({"value": MAX_COVERAGE_RADIUS_M}),
+        ),
+        ("CELL_M_RANGE", range(CELL_M_RANGE)),
+        ("MAX_CELLS", json!({"value": MAX_CELLS})),
+        ("MAX_SUGGEST", json!({"value": MAX_SUGGEST})),
+        ("MAX_ADD", json!({"value": MAX_ADD})),
+        ("MAX_REMOVE", json!({"value": MAX_REMOVE})),
+        ("MAX_CANDIDATES", json!({"value": MAX_CANDIDATES})),
+        ("MAX_AREA_VERTICES", json!({"value": MAX_AREA_VERTICES})),
+        ("MAX_AREA_SPAN_M", json!({"value": MAX_AREA_SPAN_M})),
+        ("MAX_SCAN_WORK", json!({"value": MAX_SCAN_WORK})),
+        ("MAX_SUGGEST_WORK", json!({"value": MAX_SUGGEST_WORK})),
+        ("MAX_ADD_WORK", json!({"value": MAX_ADD_WORK})),
+        ("MAX_WORKING_BYTES", json!({"value": MAX_WORKING_BYTES})),
+        ("MAX_VERTICES", json!({"value": MAX_VERTICES})),
+        ("MAX_STOPS", json!({"value": MAX_STOPS})),
+        ("MAX_LINE_LENGTH_M", json!({"value": MAX_LINE_LENGTH_M})),
+        (
+            "MAX_CROSSINGS_REPORTED",
+            json!({"value": MAX_CROSSINGS_REPORTED}),
+        ),
+        ("WALK_M_RANGE", range(WALK_M_RANGE)),
+        ("SPEED_KMH_RANGE", range(SPEED_KMH_RANGE)),
+        ("DWELL_S_RANGE", range(DWELL_S_RANGE)),
+        ("CORRIDOR_M_RANGE", range(CORRIDOR_M_RANGE)),
+        ("CHEAP_VISIT_BUDGET", json!({"value": CHEAP_VISIT_BUDGET})),
+        (
+            "MAX_CACHED_TRANSFORMS",
+            json!({"value": MAX_CACHED_TRANSFORMS}),
+        ),
+        ("max_body_bytes", json!({"value": h.max_body_bytes})),
+        ("timeout_s", json!({"value": h.timeout.as_secs()})),
+        ("max_concurrency", json!({"value": h.max_concurrency})),
+    ];
+    let limits = doc["x-limits"].as_object().unwrap();
+    let mut names: Vec<&str> = limits.keys().map(String::as_str).collect();
+    let mut wanted: Vec<&str> = expected.iter().map(|(n, _)| *n).collect();
+    names.sort();
+    wanted.sort();
+    assert_eq!(names, wanted, "x-limits lists exactly the limits");
+    let num = |v: &Value| v.as_f64().unwrap();
+    for (name, want) in &expected {
+        let entry = &limits[*name];
+        for (k, v) in want.as_object().unwrap() {
+            assert_eq!(num(&entry[k]), num(v), "x-limits {name} {k}");
+        }
+        for k in ["caps", "why"] {
+            assert!(
+                entry[k].as_str().is_some_and(|s| !s.is_empty()),
+                "x-limits {name} says what it caps and why"
+            );
+        }
+    }
+    // Every bound tied to a limit is that limit; collect which limits bound some schema.
+    fn walk(v: &Value, at: &str, limits: &serde_json::Map<String, Value>, used: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::Object(tied)) = m.get("x-limit") {
+                    for (kw, name) in tied {
+                        let name = name.as_str().unwrap();
+                        let entry = &limits[name];
+                        let want = if entry.get("value").is_some() {
+                            &entry["value"]
+                        } else if kw.starts_with("min") {
+                            &entry["minimum"]
+                        } else {
+                            &entry["maximum"]
+                        };
+                        assert_eq!(m[kw].as_f64(), want.as_f64(), "{at}: {kw} should be {name}");
+                        used.push(name.to_string());
+                    }
+                }
+                for (k, x) in m {
+                    walk(x, &format!("{at}/{k}"), limits, used);
+                }
+            }
+            Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, &format!("{at}/{i}"), limits, used);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut used = Vec::new();
+    walk(&doc["paths"], "paths", limits, &mut used);
+    for name in [
+        "MAX_K",
+        "MAX_RADIUS_M",
+        "MAX_WITHIN_LIMIT",
+        "MAX_LIMIT",
+        "MIN_RADIUS_M",
+        "MAX_COVERAGE_RADIUS_M",
+        "CELL_M_RANGE",
+        "MAX_SUGGEST",
+        "MAX_ADD",
+        "MAX_REMOVE",
+        "MAX_CANDIDATES",
+        "MAX_VERTICES",
+        "WALK_M_RANGE",
+        "SPEED_KMH_RANGE",
+        "DWELL_S_RANGE",
+        "CORRIDOR_M_RANGE",
+    ] {
+        assert!(
+            used.iter().any(|u| u == name),
+            "no parameter or body schema is bounded by {name}"
+        );
+    }
+    // The stated defaults are the server's.
+    let param = |path: &str, method: &str, name: &str| -> Value {
+        doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("{method} {path} has no parameter {name}"))["schema"]
+            ["default"]
+            .clone()
+    };
+    let (_, _, v) = get(
+        &app,
+        "/api/nearest?layer=nursing_rooms&lon=120.64&lat=31.42",
+    )
+    .await;
+    assert_eq!(v["query"]["k"], param("/api/nearest", "get", "k"));
+    let (_, _, v) = get(
+        &app,
+        "/api/within?layer=nursing_rooms&lon=120.64&lat=31.42&radius_m=100",
+    )
+    .await;
+    assert_eq!(v["limit"], param("/api/within", "get", "limit"));
+    let (_, _, v) = get(&app, "/ogcapi/collections/nursing_rooms/items").await;
+    assert_eq!(
+        json!(v["numberReturned"].as_u64().unwrap().min(10)),
+        param("/ogcapi/collections/nursing_rooms/items", "get", "limit")
+    );
+    let (_, _, v) = get(&app, "/api/routes").await;
+    let line = v["routes"][0]["id"].as_str().unwrap().to_string();
+    let (_, _, v) = get(&app, &format!("/api/routes/{line}/review")).await;
+    for name in ["walk_m", "speed_kmh", "dwell_s", "corridor_m"] {
+        assert_eq!(
+            v["params"][name].as_f64(),
+            param("/api/routes/{id}/review", "get", name).as_f64(),
+            "{name}"
+        );
+    }
+    let township = get(&app, "/ogcapi/collections/townships/items?limit=1")
+        .await
+        .2["features"][0]["properties"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _, v) = get(
+        &app,
+        &format!("/api/coverage?layer=nursing_rooms&area={township}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["cell_m"].as_f64(),
+        param("/api/coverage", "get", "cell_m").as_f64()
+    );
+    assert_eq!(
+        v["profile"]["name"],
+        param("/api/coverage", "get", "profile")
+    );
+}

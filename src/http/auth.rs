@@ -1,5 +1,5 @@
-//! Who may edit. Every write under `/ogcapi/collections/` (POST, PUT, PATCH, DELETE) is
-//! checked here first, ahead of the body limit and before any byte of the body is read or
+//! Who may edit. Every edit (POST on `/ogcapi/collections/{layer}/items`, PUT, PATCH or
+//! DELETE on `.../items/{id}`, whatever the layer or id) is checked here first, ahead of the body limit and before any byte of the body is read or
 //! the path is resolved: an anonymous edit gets 401 (403 on a read-only server) before any
 //! 404, 413, 415 or 400.
 //!
@@ -22,10 +22,19 @@ use crate::http::{AppState, Token};
 #[derive(Debug, Clone)]
 pub struct Editor(pub String);
 
-/// Whether a request writes (and so needs a token).
+/// Whether a request is an edit (and so needs a token): by method and the shape of the
+/// path alone, so an unknown layer or feature is still 401 first. Other methods on these
+/// paths go on to the router (405).
 pub fn is_write(method: &Method, path: &str) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-        && path.starts_with("/ogcapi/collections/")
+    let Some(rest) = path.strip_prefix("/ogcapi/collections/") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    match parts.as_slice() {
+        [_, "items"] => *method == Method::POST,
+        [_, "items", _] => matches!(*method, Method::PUT | Method::PATCH | Method::DELETE),
+        _ => false,
+    }
 }
 
 /// The name of the token in `headers`, or the refusal.
@@ -120,13 +129,15 @@ mod tests {
     }
 
     #[test]
-    fn writes_are_the_non_reading_methods_under_collections() {
+    fn writes_are_the_edit_methods_on_item_paths() {
         assert!(is_write(&Method::POST, "/ogcapi/collections/x/items"));
         assert!(is_write(
             &Method::DELETE,
             "/ogcapi/collections/nope/items/1"
         ));
-        assert!(is_write(&Method::PATCH, "/ogcapi/collections/x/import"));
+        assert!(is_write(&Method::PUT, "/ogcapi/collections/x/items/y"));
+        assert!(!is_write(&Method::POST, "/ogcapi/collections/x"));
+        assert!(!is_write(&Method::DELETE, "/ogcapi/collections/x/items"));
         assert!(!is_write(&Method::GET, "/ogcapi/collections/x/items"));
         assert!(!is_write(&Method::POST, "/api/coverage"));
         assert!(!is_write(&Method::POST, "/api/routes/review"));

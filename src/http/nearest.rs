@@ -26,6 +26,12 @@ use crate::snapshot::Snapshot;
 /// Walking speed used for `walk_min`: 4 km/h (66.7 m a minute), the pace behind the planning
 /// norm that a 15-minute walk covers about 1000 m (GB 50180-2018).
 pub const WALK_M_PER_MIN: f64 = 4000.0 / 60.0;
+/// `k` of nearest when not given.
+pub const DEFAULT_K: usize = 5;
+/// Largest page of within (`limit`).
+pub const MAX_WITHIN_LIMIT: usize = 1000;
+/// Page of within when `limit` is not given.
+pub const DEFAULT_WITHIN_LIMIT: usize = 100;
 
 fn required(p: &mut Params, name: &str) -> Result<String, QueryError> {
     p.take(name)
@@ -385,7 +391,7 @@ pub async fn nearest_handler(
     let snap = st.snapshot();
     let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
     let (point, crs) = query_point(&mut p).await?;
-    let k = p.int_in("k", 1, MAX_K, 5)?;
+    let k = p.int_in("k", 1, MAX_K, DEFAULT_K)?;
     let max_m = distance_param(&mut p, "max_m")?;
     // One reading of the clock: `open=now` and every `open_now` are this instant.
     let now = st.clock.now();
@@ -499,7 +505,7 @@ pub async fn within_handler(
             )
         }
     };
-    let limit = p.int_in("limit", 1, 1000, 100)?;
+    let limit = p.int_in("limit", 1, MAX_WITHIN_LIMIT, DEFAULT_WITHIN_LIMIT)?;
     let offset = p.int_in("offset", 0, usize::MAX, 0)?;
     // One reading of the clock: `open=now` and every `open_now` are this instant.
     let now = st.clock.now();

@@ -42,6 +42,14 @@ pub const SHARED_STEP_M: f64 = 10.0;
 pub const MAX_VERTICES: usize = 20_000;
 /// At most this many stops.
 pub const MAX_STOPS: usize = 500;
+/// Range of `walk_m`, metres.
+pub const WALK_M_RANGE: (f64, f64) = (1.0, 5000.0);
+/// Range of `speed_kmh`.
+pub const SPEED_KMH_RANGE: (f64, f64) = (1.0, 120.0);
+/// Range of `dwell_s`, seconds.
+pub const DWELL_S_RANGE: (f64, f64) = (0.0, 600.0);
+/// Range of `corridor_m`, metres (and at least `walk_m`).
+pub const CORRIDOR_M_RANGE: (f64, f64) = (1.0, 20_000.0);
 
 /// A stop of a line.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,17 +115,17 @@ impl Default for ReviewParams {
 impl ReviewParams {
     /// Check every setting against its documented range.
     pub fn validate(&self) -> Result<(), QueryError> {
-        let check = |name: &str, v: f64, lo: f64, hi: f64| {
+        let check = |name: &str, v: f64, (lo, hi): (f64, f64)| {
             if v.is_finite() && v >= lo && v <= hi {
                 Ok(())
             } else {
                 Err(QueryError::bad(name, format!("{v} is outside {lo}..={hi}")))
             }
         };
-        check("walk_m", self.walk_m, 1.0, 5000.0)?;
-        check("speed_kmh", self.speed_kmh, 1.0, 120.0)?;
-        check("dwell_s", self.dwell_s, 0.0, 600.0)?;
-        check("corridor_m", self.corridor_m, 1.0, 20_000.0)?;
+        check("walk_m", self.walk_m, WALK_M_RANGE)?;
+        check("speed_kmh", self.speed_kmh, SPEED_KMH_RANGE)?;
+        check("dwell_s", self.dwell_s, DWELL_S_RANGE)?;
+        check("corridor_m", self.corridor_m, CORRIDOR_M_RANGE)?;
         if self.corridor_m < self.walk_m {
             return Err(QueryError::bad(
                 "corridor_m",

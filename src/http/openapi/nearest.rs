@@ -1,0 +1,160 @@
+//! How `/api/nearest` and `/api/within` are described: the point (and its CRS), the layers,
+//! the counts and distances with their limits, and the filters.
+
+use serde_json::{json, Map, Value};
+
+use super::limits::limit;
+use super::ogc::{bbox_param, offset_param};
+use super::schema::{csv_query, layer_ids, links, ok, query, responses, Refusal};
+use crate::http::nearest::{DEFAULT_K, DEFAULT_WITHIN_LIMIT, MAX_WITHIN_LIMIT};
+use crate::query::features::property_names;
+use crate::query::limits::{MAX_K, MAX_RADIUS_M};
+use crate::snapshot::Snapshot;
+
+fn point_params(required: bool) -> Vec<Value> {
+    let also = if required {
+        ""
+    } else {
+        " With radius_m; not with bbox."
+    };
+    vec![
+        query("lon", required, &format!("the point's x: a longitude -180..180 in wgs84, gcj02 or bd09, or a projected x in metres with crs=EPSG:n.{also}"), json!({"type": "number"})),
+        query("lat", required, &format!("the point's y: a latitude -90..90 in wgs84, gcj02 or bd09, or a projected y in metres with crs=EPSG:n.{also}"), json!({"type": "number"})),
+        query("crs", false, &format!("the point's system: wgs84 (default; also EPSG:4326, 4326, crs84), gcj02 (AMap, Tencent, WeChat), bd09 (Baidu), or EPSG:n / n for any code PROJ knows; any case.{also}"), json!({"type": "string", "default": "wgs84"})),
+    ]
+}
+
+fn distance(name: &str, description: &str, required: bool) -> Value {
+    query(
+        name,
+        required,
+        &format!("{description}: metres on the ground, above 0 and at most MAX_RADIUS_M"),
+        limit(
+            json!({"type": "number", "minimum": 0, "exclusiveMinimum": true}),
+            "maximum",
+            json!(MAX_RADIUS_M),
+            "MAX_RADIUS_M",
+        ),
+    )
+}
+
+/// `open`, `has` and the property filters, shared by both.
+fn filter_params(snap: &Snapshot, reserved: &[&str]) -> Vec<Value> {
+    let mut names: Vec<String> = snap.layers.iter().flat_map(|l| property_names(l)).collect();
+    names.sort();
+    names.dedup();
+    let props: Map<String, Value> = names
+        .into_iter()
+        .filter(|n| !reserved.contains(&n.as_str()))
+        .map(|n| (n, json!({"type": "string"})))
+        .collect();
+    vec![
+        query("open", false, "only features open then, from their OpenStreetMap opening_hours (China's public holidays): now, or a local date-time such as 2026-10-01T12:00 (Asia/Shanghai, seconds optional), or an RFC 3339 date-time with an offset", json!({"type": "string"})),
+        csv_query("has", false, "comma-separated amenities (nursing rooms) or services (stations), all required; unknown ones are refused, free text for pocket parks and communities (their facilities)", json!({"type": "string"})),
+        json!({"name": "properties", "in": "query", "required": false, "style": "form", "explode": true,
+            "description": "equality filters on properties, one parameter each (venue_type=mall): a name must be a property one of the chosen layers carries; an array property matches when any item equals",
+            "schema": {"type": "object", "properties": props, "additionalProperties": false}}),
+    ]
+}
+
+fn hit() -> Value {
+    json!({"type": "object", "required": ["type", "id", "geometry", "properties"], "properties": {
+        "type": {"type": "string", "enum": ["Feature"]}, "id": {"type": "string"},
+        "geometry": {"type": "object", "required": ["type"]},
+        "properties": {"type": "object", "required": ["layer", "open_now"], "properties": {
+            "layer": {"type": "string"},
+            "open_now": {"type": "boolean", "nullable": true, "description": "null when the hours are unknown or absent"},
+            "distance_m": {"type": "number", "minimum": 0, "description": "metres on the ground to the nearest point of the geometry, 0.1 m, 0 inside a polygon"},
+            "walk_min": {"type": "number", "minimum": 0},
+            "bearing_deg": {"type": "number", "nullable": true, "minimum": 0, "maximum": 360, "description": "null at distance 0"},
+            "nav": {"type": "object", "required": ["gcj02", "wgs84", "amap"], "properties": {
+                "gcj02": {"type": "array", "items": {"type": "number"}}, "wgs84": {"type": "array", "items": {"type": "number"}}, "amap": {"type": "string"}}}
+        }}
+    }})
+}
+
+/// The two paths.
+pub fn paths(paths: &mut Map<String, Value>, snap: &Snapshot) {
+    let ids: Vec<String> = snap.layers.iter().map(|l| l.spec.id.clone()).collect();
+    let layer = csv_query(
+        "layer",
+        true,
+        "one layer id or several, comma-separated",
+        layer_ids(&ids),
+    );
+    let mut params = vec![layer.clone()];
+    params.extend(point_params(true));
+    params.push(query(
+        "k",
+        false,
+        "how many features, at most MAX_K",
+        limit(
+            json!({"type": "integer", "minimum": 1, "default": DEFAULT_K}),
+            "maximum",
+            json!(MAX_K),
+            "MAX_K",
+        ),
+    ));
+    params.push(distance("max_m", "search cap", false));
+    params.extend(filter_params(
+        snap,
+        &["layer", "lon", "lat", "crs", "k", "max_m", "open", "has"],
+    ));
+    let answer = json!({"type": "object", "required": ["type", "query", "filters", "walk_speed_m_per_min", "features"], "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "query": {"type": "object", "required": ["lon", "lat", "crs", "k", "max_m", "evaluated_at", "timezone"], "properties": {
+            "lon": {"type": "number"}, "lat": {"type": "number"}, "crs": {"type": "string"}, "k": {"type": "integer"},
+            "max_m": {"type": "number", "nullable": true}, "evaluated_at": {"type": "string"}, "timezone": {"type": "string"}}},
+        "filters": {"type": "object"},
+        "walk_speed_m_per_min": {"type": "number"},
+        "features": {"type": "array", "items": hit()},
+        "note": {"type": "string", "description": "why nothing came back"}
+    }});
+    paths.insert("/api/nearest".into(), json!({"get": {
+        "tags": ["query"], "summary": "the k nearest features passing every filter, nearest first", "operationId": "nearest",
+        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Each carries distance_m, walk_min (4 km/h), bearing_deg, open_now and nav (a GCJ-02 position and an AMap walking link).",
+        "parameters": params,
+        "responses": responses(&[ok("a GeoJSON FeatureCollection sorted by distance", "application/json", answer)], &[Refusal::Invalid])
+    }}));
+
+    let mut params = vec![
+        layer,
+        bbox_param("features whose geometry intersects the box; instead of lon, lat and radius_m"),
+    ];
+    params.extend(point_params(false));
+    params.push(distance(
+        "radius_m",
+        "the circle's radius, with lon and lat",
+        false,
+    ));
+    params.push(query(
+        "limit",
+        false,
+        "features per page, at most MAX_WITHIN_LIMIT",
+        limit(
+            json!({"type": "integer", "minimum": 1, "default": DEFAULT_WITHIN_LIMIT}),
+            "maximum",
+            json!(MAX_WITHIN_LIMIT),
+            "MAX_WITHIN_LIMIT",
+        ),
+    ));
+    params.push(offset_param());
+    params.extend(filter_params(
+        snap,
+        &[
+            "layer", "bbox", "lon", "lat", "crs", "radius_m", "limit", "offset", "open", "has",
+        ],
+    ));
+    let answer = json!({"type": "object", "required": ["type", "numberMatched", "numberReturned", "offset", "limit", "filters", "features"], "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "numberMatched": {"type": "integer", "minimum": 0}, "numberReturned": {"type": "integer", "minimum": 0},
+        "offset": {"type": "integer"}, "limit": {"type": "integer"}, "filters": {"type": "object"},
+        "features": {"type": "array", "items": hit()}, "links": links()
+    }});
+    paths.insert("/api/within".into(), json!({"get": {
+        "tags": ["query"], "summary": "every feature within a radius of a point (by distance) or in a box (in feature order)", "operationId": "within",
+        "description": "Either lon, lat and radius_m, or bbox (not both). Same filters as nearest; paged with limit and offset; numberMatched counts them all.",
+        "parameters": params,
+        "responses": responses(&[ok("a GeoJSON FeatureCollection", "application/json", answer)], &[Refusal::Invalid])
+    }}));
+}

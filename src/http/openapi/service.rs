@@ -1,0 +1,37 @@
+//! How `/healthz` and `/api/layers` are described: liveness, and what is loaded.
+
+use serde_json::{json, Map, Value};
+
+use super::schema::{ok, responses, Refusal};
+
+/// The two paths.
+pub fn paths(paths: &mut Map<String, Value>) {
+    paths.insert("/healthz".into(), json!({"get": {
+        "tags": ["service"], "summary": "liveness: {\"status\":\"ok\"}", "operationId": "healthz",
+        "description": "Takes no parameters (any query string is ignored).",
+        "responses": responses(&[ok("alive", "application/json", json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok"]}}}))], &[])
+    }}));
+    let layer = json!({"type": "object",
+    "required": ["id", "title_zh", "title_en", "kind", "geometry_type", "count", "synthetic_count", "bbox", "crs", "service_radius_m"],
+    "properties": {
+        "id": {"type": "string"}, "title_zh": {"type": "string"}, "title_en": {"type": "string"},
+        "kind": {"type": "string"}, "geometry_type": {"type": "string"},
+        "count": {"type": "integer", "minimum": 0}, "synthetic_count": {"type": "integer", "minimum": 0},
+        "bbox": {"type": "array", "nullable": true, "minItems": 4, "maxItems": 4, "items": {"type": "number"}, "description": "[minlon, minlat, maxlon, maxlat] WGS84; null for an empty layer"},
+        "crs": {"type": "string", "description": "the layer file's CRS"},
+        "service_radius_m": {"type": "number"}
+    }});
+    let answer = json!({"type": "object", "required": ["layers", "skipped", "reload", "editable"], "properties": {
+        "layers": {"type": "array", "items": layer},
+        "skipped": {"type": "array", "items": {"type": "string"}, "description": "what the last load refused, and why"},
+        "reload": {"type": "object", "nullable": true, "description": "the last reload (SIGHUP): at, ok, problems, changes; null before the first",
+            "required": ["at", "ok", "problems", "changes"],
+            "properties": {"at": {"type": "string"}, "ok": {"type": "boolean"}, "problems": {"type": "array", "items": {"type": "string"}}, "changes": {"type": "array", "items": {"type": "object"}}}},
+        "editable": {"type": "boolean", "description": "whether edit tokens are configured"}
+    }});
+    paths.insert("/api/layers".into(), json!({"get": {
+        "tags": ["service"], "summary": "every layer with titles, kind, geometry type, counts, bbox and source CRS", "operationId": "layers",
+        "description": "Takes no parameters: any is refused (400).",
+        "responses": responses(&[ok("the layers", "application/json", answer)], &[Refusal::Invalid])
+    }}));
+}
