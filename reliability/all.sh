@@ -11,7 +11,7 @@ run() {
 }
 run cargo test --test hostile -- --nocapture
 run cargo test --test liveness -- --nocapture
-run env EXCLUDE=positive_data_acceptance reliability/schemathesis.sh
+run reliability/schemathesis.sh
 run reliability/kill9.sh "${KILL9_ROUNDS:-3}" "${KILL9_EDITS:-1000}"
 run reliability/reload_under_load.sh 60 5
 run reliability/fuzz.sh "${FUZZ_SECONDS:-300}"

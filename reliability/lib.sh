@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BIN="${NESTMAP_BIN:-$ROOT/target/debug/nestmap}"
-VENV="$ROOT/target/reliability-venv"
+VENV="${NESTMAP_VENV:-$ROOT/target/reliability-venv}"
 TOKEN_SECRET="reliability-token-0001"
 export NESTMAP_TOKENS="reliability:$TOKEN_SECRET"
 
@@ -23,11 +23,15 @@ apt_install() { # apt_install CMD PACKAGE
     fi
 }
 
-ensure_venv() { # ensure_venv PACKAGE...
+ensure_venv() { # ensure_venv PACKAGE[==VERSION]...
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     local missing=()
     for p in "$@"; do
-        "$VENV/bin/python" -m pip show -q "$p" >/dev/null 2>&1 || missing+=("$p")
+        local name="${p%%==*}" have
+        have="$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')"
+        if [ -z "$have" ] || { [ "$name" != "$p" ] && [ "$have" != "${p#*==}" ]; }; then
+            missing+=("$p")
+        fi
     done
     if [ "${#missing[@]}" -gt 0 ]; then
         log "installing ${missing[*]} into $VENV"
