@@ -926,15 +926,8 @@ fn body_cases(existing: &str) -> Vec<Case> {
 /// (Those that are expensive but within every limit run in `tests/liveness.rs`, on the
 /// real process, against /healthz.)
 fn expensive_cases() -> Vec<Case> {
-    let draft = |coords: Vec<[f64; 2]>, stops: Vec<[f64; 2]>| {
-        let mut f = vec![json!({"type": "Feature", "properties": {},
-            "geometry": {"type": "LineString", "coordinates": coords}})];
-        for (i, s) in stops.iter().enumerate() {
-            f.push(json!({"type": "Feature", "properties": {"seq": i + 1},
-                "geometry": {"type": "Point", "coordinates": s}}));
-        }
-        json!({"type": "FeatureCollection", "features": f}).to_string()
-    };
+    let draft =
+        |coords: Vec<[f64; 2]>, stops: Vec<[f64; 2]>| common::draft(&coords, &stops).to_string();
     let review = |label: &str, body: String| Case::send(label, "POST", "/api/routes/review", body);
     let coverage = |label: &str, body: Value| {
         Case::send(label, "POST", "/api/coverage", body.to_string())

@@ -48,16 +48,6 @@ fn post(name: &'static str, path: &str, body: Value, expect: Expect) -> Case {
     }
 }
 
-fn draft(coords: Vec<[f64; 2]>, stops: &[[f64; 2]]) -> Value {
-    let mut features = vec![json!({"type": "Feature", "properties": {},
-        "geometry": {"type": "LineString", "coordinates": coords}})];
-    for (i, s) in stops.iter().enumerate() {
-        features.push(json!({"type": "Feature", "properties": {"seq": i + 1},
-            "geometry": {"type": "Point", "coordinates": s}}));
-    }
-    json!({"type": "FeatureCollection", "features": features})
-}
-
 /// Run `case` twice at once against a fresh server while polling /healthz; then SIGTERM.
 /// Returns the row for the table.
 fn run(case: &Case) -> String {
@@ -193,7 +183,7 @@ fn issue13_a_draft_zigzagging_across_the_globe_is_refused_by_its_length() {
         [0.0, 20.0],
         [170.0, 20.0],
     ];
-    let body = draft(coords, &[[0.0, 0.0], [170.0, 20.0]]);
+    let body = common::draft(&coords, &[[0.0, 0.0], [170.0, 20.0]]);
     run(&post(
         "globe_zigzag",
         "/api/routes/review",
@@ -219,7 +209,7 @@ fn issue13_a_19000_vertex_zigzag_draft_is_refused_or_answered_in_time() {
     run(&post(
         "zigzag_19000_globe",
         "/api/routes/review",
-        draft(far, &[[0.0, 0.0], [170.0, 1.0]]),
+        common::draft(&far, &[[0.0, 0.0], [170.0, 1.0]]),
         REFUSED_BODY,
     ));
     // Within the district and under the length cap (19,000 segments of about 12 m): a
@@ -237,7 +227,7 @@ fn issue13_a_19000_vertex_zigzag_draft_is_refused_or_answered_in_time() {
     run(&post(
         "scribble_19000_district",
         "/api/routes/review",
-        draft(near, &[[120.60, 31.40], [120.60012, 31.40005]]),
+        common::draft(&near, &[[120.60, 31.40], [120.60012, 31.40005]]),
         Expect {
             statuses: &[200, 408],
             message_holds: &[],
@@ -256,7 +246,7 @@ fn issue13_a_19000_vertex_zigzag_draft_is_refused_or_answered_in_time() {
     run(&post(
         "zigzag_2900_500_stops",
         "/api/routes/review",
-        draft(ok, &stops),
+        common::draft(&ok, &stops),
         Expect {
             statuses: &[200, 408],
             message_holds: &[],

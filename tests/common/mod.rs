@@ -270,3 +270,16 @@ pub fn hand_edit(
     std::fs::write(path, lines.join("\n") + end).unwrap();
     lines[k].clone()
 }
+
+/// A route draft: a FeatureCollection of one LineString through `coords` and Point stops with
+/// `seq` 1, 2, ... at `stops` (the body of `POST /api/routes/review`).
+pub fn draft(coords: &[[f64; 2]], stops: &[[f64; 2]]) -> serde_json::Value {
+    use serde_json::json;
+    let mut features = vec![json!({"type": "Feature", "properties": {},
+        "geometry": {"type": "LineString", "coordinates": coords}})];
+    for (i, s) in stops.iter().enumerate() {
+        features.push(json!({"type": "Feature", "properties": {"seq": i + 1},
+            "geometry": {"type": "Point", "coordinates": s}}));
+    }
+    json!({"type": "FeatureCollection", "features": features})
+}
