@@ -1,34 +1,14 @@
-//! Shared test helpers: a seeded generator, random geometries, and the brute-force oracle
-//! every index and distance figure is checked against.
+//! Shared test helpers: the seeded generator (`nestmap::sample::Rng`), random geometries, and
+//! the brute-force oracle every index and distance figure is checked against.
 #![allow(dead_code)]
 
 pub mod server;
 
 use geo::{Contains, Coord, Distance, Geodesic, Geometry, LineString, Point, Polygon};
 
-/// splitmix64: tiny, seeded, reproducible.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    pub fn f(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform in [a, b).
-    pub fn range(&mut self, a: f64, b: f64) -> f64 {
-        a + (b - a) * self.f()
-    }
-}
+/// The one seeded generator of the tests: the crate's own (splitmix64, the same on every
+/// machine), so no test keeps a second copy.
+pub use nestmap::sample::Rng;
 
 fn c(lon: f64, lat: f64) -> Coord<f64> {
     Coord { x: lon, y: lat }
