@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::server::{get, Server};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nestmap");
@@ -123,31 +123,10 @@ fn serve_refuses_bad_data_and_serves_the_rest_with_skip_invalid() {
     assert!(err.contains("--skip-invalid"), "{err}");
 
     // With --skip-invalid: serves the other 56 rooms and logs both skipped features.
-    let log = dir.join("serve.log");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--skip-invalid", "--data"])
-        .arg(&dir)
-        .env("RUST_LOG", "nestmap=info")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = Vec::new();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut byte = [0u8; 1];
-    while stdout.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-        line.push(byte[0]);
-    }
-    let line = String::from_utf8_lossy(&line).to_string();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .unwrap_or_else(|| panic!("did not start: {line:?}"))
-        .trim()
-        .to_string();
-    let layers = get(&addr, "/api/layers");
-    let _ = child.kill();
-    let _ = child.wait();
+    let server = Server::start(&dir, &["--skip-invalid"]);
+    let layers = get(&server.addr, "/api/layers").expect("an answer").json;
+    let log = server.log.clone();
+    drop(server);
     let rooms = layers["layers"]
         .as_array()
         .unwrap()
@@ -176,19 +155,4 @@ fn serve_refuses_bad_data_and_serves_the_rest_with_skip_invalid() {
         "colour codes in a log file:\n{text}"
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn get(addr: &str, path: &str) -> Value {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).unwrap();
-    let body = buf.split_once("\r\n\r\n").unwrap().1;
-    let (i, j) = (body.find('{').unwrap(), body.rfind('}').unwrap());
-    serde_json::from_str(&body[i..=j]).unwrap()
 }

@@ -6,13 +6,12 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::server::{healthy, raw, Server};
 use http_body_util::BodyExt;
 use nestmap::http::harden::Hardening;
 use nestmap::http::Token;
@@ -1128,68 +1127,16 @@ async fn every_hostile_input_is_a_4xx_with_a_message_and_changes_nothing() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Send raw bytes, read whatever comes back within a short time, and return the status line.
-/// Waits `wait` for an answer (an incomplete request gets none: the server waits for more).
-fn raw(addr: &str, bytes: &[u8], wait: Duration) -> Option<String> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(wait)).ok()?;
-    s.set_write_timeout(Some(Duration::from_secs(5))).ok()?;
-    // The server may close before it has read everything: a write error is an answer too.
-    let _ = s.write_all(bytes);
-    let _ = s.flush();
-    let mut out = Vec::new();
-    let _ = s.take(64 * 1024).read_to_end(&mut out);
-    let text = String::from_utf8_lossy(&out);
-    text.lines().next().map(str::to_string)
-}
-
-fn healthy(addr: &str) -> bool {
-    raw(
-        addr,
-        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-        Duration::from_secs(10),
-    )
-    .is_some_and(|l| l.starts_with("HTTP/1.1 200"))
-}
-
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn a_real_server_survives_malformed_http() {
     let dir = data_copy("raw");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_nestmap"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
-        .arg(&dir)
-        .arg("--audit-log")
-        .arg(dir.join("audit.jsonl"))
-        .env("NESTMAP_TOKENS", format!("hostile:{TOKEN}"))
-        .env("RUST_LOG", "nestmap=warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let server = Server(child);
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-        line.push(byte[0]);
-    }
-    let line = String::from_utf8_lossy(&line).to_string();
-    let addr = line
-        .rsplit("http://")
-        .next()
-        .filter(|_| line.contains("serving on"))
-        .unwrap_or_else(|| panic!("server did not start: {line:?}"))
-        .trim()
-        .to_string();
+    let audit = dir.join("audit.jsonl");
+    let server = Server::start_with(
+        &dir,
+        &["--audit-log", audit.to_str().unwrap()],
+        Some(&format!("hostile:{TOKEN}")),
+    );
+    let addr = server.addr.clone();
     assert!(healthy(&addr));
     let big_header = format!(
         "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
@@ -1205,9 +1152,8 @@ fn a_real_server_survives_malformed_http() {
         "GET /api/nearest?layer={} HTTP/1.1\r\nHost: x\r\n\r\n",
         "a".repeat(1 << 20)
     );
-    let random: Vec<u8> = (0u32..4096)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
+    let mut r = common::Rng::new(1209);
+    let random: Vec<u8> = (0..4096).map(|_| r.next_u64() as u8).collect();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("garbage", b"GARBAGE\r\n\r\n".to_vec()),
         ("bad version", b"GET / HTTP/9.9\r\nHost: x\r\n\r\n".to_vec()),
@@ -1258,13 +1204,13 @@ fn a_real_server_survives_malformed_http() {
             let mut server = server;
             panic!(
                 "the server stopped answering after {label}: {:?}",
-                server.0.try_wait()
+                server.child.try_wait()
             );
         }
     }
     let mut server = server;
     assert!(
-        server.0.try_wait().unwrap().is_none(),
+        server.child.try_wait().unwrap().is_none(),
         "the server process exited"
     );
     println!(

@@ -8,121 +8,23 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::server::{get, request, Answer, Server};
 use serde_json::Value;
 
 fn data_copy(name: &str) -> PathBuf {
     common::sample_copy("signals", name)
 }
 
-/// A server process, killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// A server on `dir` whose in-flight requests get `grace_s` after SIGTERM.
 fn start(dir: &Path, grace_s: u32) -> Server {
-    start_with(dir, grace_s, &[], None)
+    Server::start(dir, &["--shutdown-grace-s", &grace_s.to_string()])
 }
 
-/// A server with extra flags, and `NESTMAP_TOKENS` set to `tokens_env` (unset when None,
-/// whatever the test's own environment holds).
-fn start_with(
-    dir: &Path,
-    grace_s: u32,
-    extra: &[&std::ffi::OsStr],
-    tokens_env: Option<&str>,
-) -> Server {
-    let log = dir.join("server.log");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nestmap"));
-    cmd.args(["serve", "--addr", "127.0.0.1:0", "--shutdown-grace-s"])
-        .arg(grace_s.to_string())
-        .arg("--data")
-        .arg(dir)
-        .args(extra)
-        .env("RUST_LOG", "nestmap=info")
-        .env_remove("NESTMAP_TOKENS");
-    if let Some(t) = tokens_env {
-        cmd.env("NESTMAP_TOKENS", t);
-    }
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut line = Vec::new();
-    let mut byte = [0u8; 1];
-    while out.read(&mut byte).unwrap_or(0) == 1 && byte[0] != b'\n' {
-        line.push(byte[0]);
-    }
-    let line = String::from_utf8_lossy(&line).to_string();
-    let addr = line
-        .rsplit("http://")
-        .next()
-        .filter(|_| line.contains("serving on"))
-        .unwrap_or_else(|| panic!("server did not start: {line:?}"))
-        .trim()
-        .to_string();
-    Server { child, addr, log }
-}
-
-fn signal(server: &Server, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &server.child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig} failed");
-}
-
-/// One request on a fresh connection: status and JSON body.
-fn get(addr: &str, path: &str) -> Option<(u16, Value)> {
-    request(addr, "GET", path, &[], "")
-}
-
-/// One request of any method, with extra headers and a body: status and JSON body (Null
-/// when the answer has none).
-fn request(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> Option<(u16, Value)> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if !body.is_empty() || method != "GET" {
-        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).ok()?;
-    s.write_all(body.as_bytes()).ok()?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf);
-    let status = text.get(9..12)?.parse().ok()?;
-    let body = text.split_once("\r\n\r\n")?.1;
-    // Bodies may be chunked: take the JSON between the first '{' and the last '}'.
-    let json = match (body.find('{'), body.rfind('}')) {
-        (Some(a), Some(b)) if a < b => serde_json::from_str(&body[a..=b]).ok()?,
-        _ => Value::Null,
-    };
-    Some((status, json))
+/// A path as a command-line argument (the tests' temporary directories are UTF-8).
+fn arg(p: &Path) -> &str {
+    p.to_str().unwrap()
 }
 
 /// Poll `check` every 100 ms until it holds, for at most 60 s.
@@ -138,7 +40,7 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 }
 
 fn layer_count(addr: &str, layer: &str) -> Option<u64> {
-    let (_, v) = get(addr, "/api/layers")?;
+    let v = get(addr, "/api/layers")?.json;
     v["layers"].as_array()?.iter().find(|l| l["id"] == layer)?["count"].as_u64()
 }
 
@@ -154,11 +56,11 @@ fn sighup_reloads_the_files_and_a_bad_file_keeps_the_old_data() {
     let removed = fc["features"].as_array_mut().unwrap().pop().unwrap();
     let removed_id = removed["id"].as_str().unwrap().to_string();
     std::fs::write(&path, fc.to_string()).unwrap();
-    signal(&server, "-HUP");
+    server.signal("-HUP");
     eventually("the reload drops one nursing room", || {
         layer_count(&server.addr, "nursing_rooms") == Some(before - 1)
     });
-    let (_, v) = get(&server.addr, "/api/layers").unwrap();
+    let v = get(&server.addr, "/api/layers").unwrap().json;
     assert_eq!(v["reload"]["ok"], true, "{v}");
     let changes = v["reload"]["changes"].as_array().unwrap();
     let rooms = changes
@@ -167,15 +69,17 @@ fn sighup_reloads_the_files_and_a_bad_file_keeps_the_old_data() {
         .unwrap();
     assert_eq!(rooms["removed"], serde_json::json!([removed_id]));
     let item = format!("/ogcapi/collections/nursing_rooms/items/{removed_id}");
-    assert_eq!(get(&server.addr, &item).unwrap().0, 404);
+    assert_eq!(get(&server.addr, &item).unwrap().status, 404);
 
     // A broken file: the old data keeps serving and /api/layers says why.
     std::fs::write(&path, "{ \"type\": \"FeatureCollection\", \"features\": [").unwrap();
-    signal(&server, "-HUP");
+    server.signal("-HUP");
     eventually("the failed reload is reported", || {
-        get(&server.addr, "/api/layers").is_some_and(|(_, v)| v["reload"]["ok"] == false)
+        get(&server.addr, "/api/layers").is_some_and(|a| a.json["reload"]["ok"] == false)
     });
-    let (status, v) = get(&server.addr, "/api/layers").unwrap();
+    let Answer {
+        status, json: v, ..
+    } = get(&server.addr, "/api/layers").unwrap();
     assert_eq!(status, 200);
     let why = v["reload"]["problems"][0].as_str().unwrap();
     assert!(
@@ -183,11 +87,12 @@ fn sighup_reloads_the_files_and_a_bad_file_keeps_the_old_data() {
         "{why}"
     );
     assert_eq!(layer_count(&server.addr, "nursing_rooms"), Some(before - 1));
-    let (status, _) = get(
+    let status = get(
         &server.addr,
         "/api/nearest?layer=nursing_rooms&lon=120.64&lat=31.42&k=5",
     )
-    .unwrap();
+    .unwrap()
+    .status;
     assert_eq!(status, 200);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -196,7 +101,7 @@ fn sighup_reloads_the_files_and_a_bad_file_keeps_the_old_data() {
 fn sigterm_finishes_in_flight_requests_then_closes_the_rest_at_the_deadline() {
     let dir = data_copy("term");
     let mut server = start(&dir, 3);
-    assert_eq!(get(&server.addr, "/healthz").unwrap().0, 200);
+    assert_eq!(get(&server.addr, "/healthz").unwrap().status, 200);
 
     // Two requests in flight: each has sent its headers and half its body.
     let body = br#"{"layer":"nursing_rooms","profile":"walk15"}"#;
@@ -213,7 +118,7 @@ fn sigterm_finishes_in_flight_requests_then_closes_the_rest_at_the_deadline() {
         s.write_all(&body[..half]).unwrap();
     }
     std::thread::sleep(Duration::from_millis(300));
-    signal(&server, "-TERM");
+    server.signal("-TERM");
 
     // New connections are refused once the server has stopped accepting.
     eventually("the listener closes", || {
@@ -267,19 +172,53 @@ fn room(dir: &Path, id: &str, lon: f64, lat: f64) -> String {
     f.to_string()
 }
 
+/// One request of any method, with extra headers and a body: status and JSON body (Null
+/// when the answer has none).
+fn send(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value) {
+    let a = request(
+        addr,
+        method,
+        path,
+        headers,
+        body.as_bytes(),
+        Duration::from_secs(30),
+    )
+    .expect("an answer");
+    (a.status, a.json)
+}
+
 fn post_room(addr: &str, auth: Option<&str>, body: &str) -> (u16, Value) {
     let mut headers = vec![("Content-Type", "application/geo+json")];
     if let Some(a) = auth {
         headers.push(("Authorization", a));
     }
-    request(
+    send(
         addr,
         "POST",
         "/ogcapi/collections/nursing_rooms/items",
         &headers,
         body,
     )
-    .expect("an answer")
+}
+
+/// A server on `dir` that reads edit tokens from `tokens_file` and `NESTMAP_TOKENS` (`env`)
+/// and writes its audit log to `audit`.
+fn start_editing(dir: &Path, tokens_file: &Path, audit: &Path, env: Option<&str>) -> Server {
+    let flags = [
+        "--shutdown-grace-s",
+        "5",
+        "--tokens-file",
+        arg(tokens_file),
+        "--audit-log",
+        arg(audit),
+    ];
+    Server::start_with(dir, &flags, env)
 }
 
 #[test]
@@ -294,18 +233,13 @@ fn tokens_from_the_file_and_the_environment_allow_edits_and_the_audit_names_them
     )
     .unwrap();
     let audit = dir.join("audit.jsonl");
-    let server = start_with(
+    let server = start_editing(
         &dir,
-        5,
-        &[
-            "--tokens-file".as_ref(),
-            tokens.as_os_str(),
-            "--audit-log".as_ref(),
-            audit.as_os_str(),
-        ],
+        &tokens,
+        &audit,
         Some(&format!("bob:{env_secret},carol:{env_secret2}")),
     );
-    let (_, layers) = get(&server.addr, "/api/layers").unwrap();
+    let layers = get(&server.addr, "/api/layers").unwrap().json;
     assert_eq!(layers["editable"], true, "{layers}");
     let before = layer_count(&server.addr, "nursing_rooms").unwrap();
 
@@ -322,7 +256,7 @@ fn tokens_from_the_file_and_the_environment_allow_edits_and_the_audit_names_them
         assert_eq!(status, want, "{auth:?}: {v}");
         assert!(v["error"]["message"].as_str().is_some(), "{v}");
         let item = format!("/ogcapi/collections/nursing_rooms/items/{id}");
-        assert_eq!(get(&server.addr, &item).unwrap().0, 404);
+        assert_eq!(get(&server.addr, &item).unwrap().status, 404);
     }
     assert!(
         !audit.exists() || std::fs::read_to_string(&audit).unwrap().is_empty(),
@@ -344,7 +278,9 @@ fn tokens_from_the_file_and_the_environment_allow_edits_and_the_audit_names_them
         );
         assert_eq!(status, 201, "{name}: {v}");
         let item = format!("/ogcapi/collections/nursing_rooms/items/{id}");
-        let (status, v) = get(&server.addr, &item).unwrap();
+        let Answer {
+            status, json: v, ..
+        } = get(&server.addr, &item).unwrap();
         assert_eq!(status, 200, "{v}");
         assert_eq!(v["id"], *id);
     }
@@ -392,18 +328,8 @@ fn with_no_token_configured_the_real_process_is_read_only() {
     let tokens = dir.join("tokens.txt");
     std::fs::write(&tokens, "# nobody may edit yet\n\n").unwrap();
     let audit = dir.join("audit.jsonl");
-    let server = start_with(
-        &dir,
-        5,
-        &[
-            "--tokens-file".as_ref(),
-            tokens.as_os_str(),
-            "--audit-log".as_ref(),
-            audit.as_os_str(),
-        ],
-        None,
-    );
-    let (_, layers) = get(&server.addr, "/api/layers").unwrap();
+    let server = start_editing(&dir, &tokens, &audit, None);
+    let layers = get(&server.addr, "/api/layers").unwrap().json;
     assert_eq!(layers["editable"], false, "{layers}");
     let before = layer_count(&server.addr, "nursing_rooms").unwrap();
     let file_before = std::fs::read(dir.join("nursing_rooms.geojson")).unwrap();
@@ -419,28 +345,26 @@ fn with_no_token_configured_the_real_process_is_read_only() {
         );
     }
     let mut headers = vec![("Authorization", "Bearer some-token-1234")];
-    let (status, v) = request(
+    let (status, v) = send(
         &server.addr,
         "DELETE",
         "/ogcapi/collections/nursing_rooms/items/nr-01",
         &headers,
         "",
-    )
-    .unwrap();
+    );
     assert_eq!(status, 403, "{v}");
     headers.push(("Content-Type", "application/geo+json"));
-    let (status, v) = request(
+    let (status, v) = send(
         &server.addr,
         "PUT",
         "/ogcapi/collections/nursing_rooms/items/nr-01",
         &headers,
         &room(&dir, "nr-01", 120.64, 31.42),
-    )
-    .unwrap();
+    );
     assert_eq!(status, 403, "{v}");
     assert_eq!(layer_count(&server.addr, "nursing_rooms"), Some(before));
     let item = "/ogcapi/collections/nursing_rooms/items/nr-01";
-    assert_eq!(get(&server.addr, item).unwrap().0, 200);
+    assert_eq!(get(&server.addr, item).unwrap().status, 200);
     assert_eq!(
         std::fs::read(dir.join("nursing_rooms.geojson")).unwrap(),
         file_before
@@ -457,15 +381,15 @@ fn with_no_token_configured_the_real_process_is_read_only() {
 /// `/api/coverage` of one layer at the reload report's settings (district, 100 m cells, the
 /// layer's own radius), with `suggest` new sites.
 fn coverage_of(addr: &str, layer: &str, suggest: u32) -> Value {
-    let (status, v) = get(
+    let a = get(
         addr,
         &format!(
             "/api/coverage?layer={layer}&profile=layer&area=320507&cell_m=100&suggest={suggest}"
         ),
     )
     .expect("a coverage answer");
-    assert_eq!(status, 200, "{v}");
-    v
+    assert_eq!(a.status, 200, "{}", a.json);
+    a.json
 }
 
 /// `(area, population)` covered shares, exact, from an `/api/coverage` answer's counts.
@@ -516,11 +440,11 @@ fn the_reload_report_gives_the_changes_and_coverage_shares_before_and_after() {
     let station_moved = s0["id"].clone();
     std::fs::write(&stations_path, stations.to_string()).unwrap();
 
-    signal(&server, "-HUP");
+    server.signal("-HUP");
     eventually("the reload is reported", || {
-        get(&server.addr, "/api/layers").is_some_and(|(_, v)| v["reload"]["ok"] == true)
+        get(&server.addr, "/api/layers").is_some_and(|a| a.json["reload"]["ok"] == true)
     });
-    let (_, v) = get(&server.addr, "/api/layers").unwrap();
+    let v = get(&server.addr, "/api/layers").unwrap().json;
     let changes = v["reload"]["changes"].as_array().unwrap();
     let of = |layer: &str| {
         changes
@@ -542,7 +466,7 @@ fn the_reload_report_gives_the_changes_and_coverage_shares_before_and_after() {
     }
     // The edited layers, and every other facility layer with its shares unchanged (the
     // edit touched no district, water or demand data): equal to its coverage answer now.
-    let (_, layers) = get(&server.addr, "/api/layers").unwrap();
+    let layers = get(&server.addr, "/api/layers").unwrap().json;
     let facility_kinds = [
         "nursing_rooms",
         "child_friendly_communities",
@@ -612,7 +536,7 @@ fn the_reload_report_gives_the_changes_and_coverage_shares_before_and_after() {
 
 /// `/api/layers`' `skipped` list.
 fn skipped(addr: &str) -> Vec<String> {
-    let (_, v) = get(addr, "/api/layers").expect("layers answer");
+    let v = get(addr, "/api/layers").expect("layers answer").json;
     v["skipped"]
         .as_array()
         .unwrap()
@@ -631,7 +555,7 @@ fn edit(addr: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
         ("Content-Type", ct),
         ("Authorization", "Bearer hup-s3cret-77"),
     ];
-    request(addr, method, path, &headers, body).expect("an answer")
+    send(addr, method, path, &headers, body)
 }
 
 #[test]
@@ -640,11 +564,11 @@ fn under_skip_invalid_sighup_skips_a_refused_feature_and_edits_go_on() {
     for skip_invalid in [true, false] {
         let dir = data_copy(&format!("hup-skip-{skip_invalid}"));
         let audit = dir.join("audit.jsonl");
-        let mut flags = vec!["--audit-log".as_ref(), audit.as_os_str()];
+        let mut flags = vec!["--shutdown-grace-s", "5", "--audit-log", arg(&audit)];
         if skip_invalid {
-            flags.push("--skip-invalid".as_ref());
+            flags.push("--skip-invalid");
         }
-        let server = start_with(&dir, 5, &flags, Some("planner:hup-s3cret-77"));
+        let server = Server::start_with(&dir, &flags, Some("planner:hup-s3cret-77"));
         let before = layer_count(&server.addr, "nursing_rooms").unwrap();
 
         // A hand edit breaks nr-02's opening hours; then SIGHUP.
@@ -652,11 +576,11 @@ fn under_skip_invalid_sighup_skips_a_refused_feature_and_edits_go_on() {
         let broken = common::hand_edit(&path, "nr-02", |f| {
             f["properties"]["opening_hours"] = Value::from("Mo-Fx 25:00");
         });
-        signal(&server, "-HUP");
+        server.signal("-HUP");
         eventually("the reload is reported", || {
-            get(&server.addr, "/api/layers").is_some_and(|(_, v)| !v["reload"].is_null())
+            get(&server.addr, "/api/layers").is_some_and(|a| !a.json["reload"].is_null())
         });
-        let (_, v) = get(&server.addr, "/api/layers").unwrap();
+        let v = get(&server.addr, "/api/layers").unwrap().json;
         let why = "nursing_rooms.geojson: features[1] (id \"nr-02\"): field \"opening_hours\"";
         let log = std::fs::read_to_string(&server.log).unwrap();
         if !skip_invalid {
@@ -672,7 +596,10 @@ fn under_skip_invalid_sighup_skips_a_refused_feature_and_edits_go_on() {
                 log.contains("reload refused, old data still served"),
                 "{log}"
             );
-            assert_eq!(get(&server.addr, &format!("{ITEMS}/nr-02")).unwrap().0, 200);
+            assert_eq!(
+                get(&server.addr, &format!("{ITEMS}/nr-02")).unwrap().status,
+                200
+            );
             let _ = std::fs::remove_dir_all(&dir);
             continue;
         }
@@ -687,7 +614,10 @@ fn under_skip_invalid_sighup_skips_a_refused_feature_and_edits_go_on() {
                 .any(|l| l.contains("skipped: ") && l.contains(why)),
             "{log}"
         );
-        assert_eq!(get(&server.addr, &format!("{ITEMS}/nr-02")).unwrap().0, 404);
+        assert_eq!(
+            get(&server.addr, &format!("{ITEMS}/nr-02")).unwrap().status,
+            404
+        );
 
         // Edits to the layer go on: the refused feature is not theirs to answer for, and
         // stays as the hand edit left it.

@@ -29,13 +29,24 @@ impl Drop for Server {
 impl Server {
     /// `nestmap serve --data dir` with `extra` flags, `NESTMAP_TOKENS` unset.
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
+        Server::start_with(dir, extra, None)
+    }
+
+    /// `nestmap serve --data dir` with `extra` flags and `NESTMAP_TOKENS` set to `tokens`
+    /// (unset when None, whatever the test's own environment holds). Its stderr goes to
+    /// `dir/server.log`; returns once it says where it serves.
+    pub fn start_with(dir: &Path, extra: &[&str], tokens: Option<&str>) -> Server {
         let log = dir.join("server.log");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nestmap"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nestmap"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--data"])
             .arg(dir)
             .args(extra)
             .env("RUST_LOG", "nestmap=info")
-            .env_remove("NESTMAP_TOKENS")
+            .env_remove("NESTMAP_TOKENS");
+        if let Some(t) = tokens {
+            cmd.env("NESTMAP_TOKENS", t);
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
@@ -87,6 +98,27 @@ impl Server {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap()
     }
+
+    /// CPU time the process has used so far (user + system), seconds (from /proc).
+    pub fn cpu_s(&self) -> f64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the command name (which is in parentheses): utime and stime are the
+        // 14th and 15th fields of the line, in clock ticks.
+        let rest = &s[s.rfind(')').unwrap() + 2..];
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+        ticks / clock_ticks_per_s()
+    }
+}
+
+/// Clock ticks a second (`getconf CLK_TCK`; 100 on Linux unless told otherwise).
+fn clock_ticks_per_s() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
 }
 
 /// An answer: status, headers (lower-case names) and the JSON body (Null when none).
@@ -162,4 +194,29 @@ pub fn request(
 /// `GET path`.
 pub fn get(addr: &str, path: &str) -> Option<Answer> {
     request(addr, "GET", path, &[], b"", Duration::from_secs(60))
+}
+
+/// Send raw bytes, read whatever comes back within `wait`, and return the status line (an
+/// incomplete request gets none: the server waits for more).
+pub fn raw(addr: &str, bytes: &[u8], wait: Duration) -> Option<String> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(wait)).ok()?;
+    s.set_write_timeout(Some(Duration::from_secs(5))).ok()?;
+    // The server may close before it has read everything: a write error is an answer too.
+    let _ = s.write_all(bytes);
+    let _ = s.flush();
+    let mut out = Vec::new();
+    let _ = s.take(64 * 1024).read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out);
+    text.lines().next().map(str::to_string)
+}
+
+/// Whether `/healthz` answers 200 within 10 s.
+pub fn healthy(addr: &str) -> bool {
+    raw(
+        addr,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        Duration::from_secs(10),
+    )
+    .is_some_and(|l| l.starts_with("HTTP/1.1 200"))
 }
