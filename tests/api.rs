@@ -6,56 +6,29 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::app::{sample_app, sample_dir, sample_snapshot, send};
 use geo::Intersects;
-use http_body_util::BodyExt;
 use serde_json::Value;
-use tower::ServiceExt;
 
-pub fn data_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson")
-}
-
-fn state() -> nestmap::AppState {
-    let snap = nestmap::load::load_dir(&data_dir()).expect("catalog loads");
-    assert!(
-        !snap.report.has_errors(),
-        "sample data has problems: {:#?}",
-        snap.report.problems
-    );
-    nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into())
-}
-
+/// `GET uri`: status, content type and JSON body.
 async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Value) {
-    let res = app
-        .clone()
-        .oneshot(
-            Request::get(uri)
-                .header("host", "test.local")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
+    let req = Request::get(uri)
+        .header("host", "test.local")
+        .body(Body::empty())
         .unwrap();
-    let status = res.status();
-    let ct = res
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, ct, v)
+    let r = send(app, req).await;
+    (r.status, r.content_type().to_string(), r.json)
 }
 
 fn file_features(layer: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(data_dir().join(format!("{layer}.geojson"))).unwrap();
+    let text = std::fs::read_to_string(sample_dir().join(format!("{layer}.geojson"))).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     v["features"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
 async fn healthz_and_layers_report_the_published_figures() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let (s, _, v) = get(&app, "/healthz").await;
     assert_eq!(
         (s, v),
@@ -103,7 +76,7 @@ async fn healthz_and_layers_report_the_published_figures() {
 
 #[tokio::test]
 async fn ogc_landing_conformance_and_collections() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let (s, ct, v) = get(&app, "/ogcapi").await;
     assert_eq!(s, StatusCode::OK);
     assert!(ct.starts_with("application/json"));
@@ -128,7 +101,7 @@ async fn ogc_landing_conformance_and_collections() {
     let cols = v["collections"].as_array().unwrap();
     assert_eq!(
         cols.len(),
-        std::fs::read_to_string(data_dir().join("layers.toml"))
+        std::fs::read_to_string(sample_dir().join("layers.toml"))
             .unwrap()
             .matches("[[layer]]")
             .count()
@@ -155,7 +128,7 @@ async fn ogc_landing_conformance_and_collections() {
 
 #[tokio::test]
 async fn items_page_through_every_feature_exactly_once() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let mut seen = Vec::new();
     let mut uri = "/ogcapi/collections/nursing_rooms/items?limit=7".to_string();
     loop {
@@ -199,7 +172,7 @@ async fn items_page_through_every_feature_exactly_once() {
 
 #[tokio::test]
 async fn items_filters_equal_a_scan_of_the_file() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let rooms = file_features("nursing_rooms");
     // Property equality, and array membership.
     let malls = rooms
@@ -229,7 +202,7 @@ async fn items_filters_equal_a_scan_of_the_file() {
     .await;
     assert_eq!(v["numberMatched"].as_u64().unwrap() as usize, step_free);
     // bbox against geo's intersects on the loaded geometry, for several boxes and layers.
-    let snap = nestmap::load::load_dir(&data_dir()).unwrap();
+    let snap = sample_snapshot();
     let mut r = common::Rng::new(42);
     for layer in [
         "nursing_rooms",
@@ -266,7 +239,7 @@ async fn items_filters_equal_a_scan_of_the_file() {
 
 #[tokio::test]
 async fn one_item_and_not_found() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let (s, _, v) = get(&app, "/ogcapi/collections/nursing_rooms/items/nr-01").await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(v["id"], "nr-01");
@@ -279,7 +252,7 @@ async fn one_item_and_not_found() {
 
 #[tokio::test]
 async fn client_mistakes_are_4xx_naming_the_parameter() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let cases = [
         ("/ogcapi/collections/castles/items", 404, "castles"),
         (
@@ -365,12 +338,12 @@ async fn client_mistakes_are_4xx_naming_the_parameter() {
         );
     }
     // A wrong method is a 405 with the same body shape.
-    let res = app
-        .clone()
-        .oneshot(Request::post("/api/layers").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let res = send(
+        &app,
+        Request::post("/api/layers").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
 }
 
 /// Every coordinate of a GeoJSON geometry value, `[x, y]`.
@@ -394,10 +367,11 @@ fn positions(g: &Value, out: &mut Vec<[f64; 2]>) {
 /// offset of their raw box, EPSG files projected back with PROJ in the test).
 #[tokio::test]
 async fn layers_report_what_the_catalog_and_the_files_hold() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let (_, _, v) = get(&app, "/api/layers").await;
     let catalog: toml::Value =
-        toml::from_str(&std::fs::read_to_string(data_dir().join("layers.toml")).unwrap()).unwrap();
+        toml::from_str(&std::fs::read_to_string(sample_dir().join("layers.toml")).unwrap())
+            .unwrap();
     let declared = catalog["layer"].as_array().unwrap();
     let layers = v["layers"].as_array().unwrap();
     assert_eq!(layers.len(), declared.len());
@@ -498,7 +472,7 @@ async fn layers_report_what_the_catalog_and_the_files_hold() {
 /// previous page; following `next` then `prev` returns the page you started from.
 #[tokio::test]
 async fn items_prev_links_lead_back() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let ids = |v: &Value| -> Vec<String> {
         v["features"]
             .as_array()
@@ -557,7 +531,7 @@ async fn items_prev_links_lead_back() {
 /// answered 200.
 #[tokio::test]
 async fn issue13_healthz_refuses_unknown_parameters() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     for (uri, param) in [("/healthz?foo=1", "foo"), ("/healthz?status=ok", "status")] {
         let (s, _, v) = get(&app, uri).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{uri}: {v}");
@@ -652,7 +626,7 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 /// documented path does not list is a 405.
 #[tokio::test]
 async fn the_document_describes_every_route_and_method() {
-    let app = nestmap::app(state());
+    let app = sample_app();
     let (_, _, doc) = get(&app, "/ogcapi/api").await;
     let paths = doc["paths"].as_object().unwrap();
     let documented = |p: &str| -> Vec<String> {
@@ -717,25 +691,21 @@ async fn the_document_describes_every_route_and_method() {
             uri = uri.replace(&format!("{{{name}}}"), &value);
         }
         for m in METHODS {
-            let res = app
-                .clone()
-                .oneshot(
-                    Request::builder()
-                        .method(m.to_uppercase().as_str())
-                        .uri(&uri)
-                        .header("content-type", "application/json")
-                        .body(Body::from(if m == "get" || m == "delete" {
-                            ""
-                        } else {
-                            "{}"
-                        }))
-                        .unwrap(),
-                )
-                .await
-                .unwrap();
-            let status = res.status();
-            let bytes = res.into_body().collect().await.unwrap().to_bytes();
-            let text = String::from_utf8_lossy(&bytes);
+            let res = send(
+                &app,
+                Request::builder()
+                    .method(m.to_uppercase().as_str())
+                    .uri(&uri)
+                    .header("content-type", "application/json")
+                    .body(Body::from(if m == "get" || m == "delete" {
+                        ""
+                    } else {
+                        "{}"
+                    }))
+                    .unwrap(),
+            )
+            .await;
+            let (status, text) = (res.status, res.text);
             if item.get(m).is_some() {
                 assert!(
                     status != StatusCode::METHOD_NOT_ALLOWED && !text.contains("no such endpoint"),
@@ -760,7 +730,7 @@ async fn every_documented_limit_is_the_constant() {
     use nestmap::query::limits::*;
     use nestmap::query::routes::{CORRIDOR_M_RANGE, DWELL_S_RANGE, SPEED_KMH_RANGE, WALK_M_RANGE};
     use serde_json::json;
-    let app = nestmap::app(state());
+    let app = sample_app();
     let (_, _, doc) = get(&app, "/ogcapi/api").await;
     let h = nestmap::http::harden::Hardening::default();
     let range = |r: (f64, f64)| json!({"minimum": r.0, "maximum": r.1});

@@ -6,18 +6,15 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use common::app::call as send;
 use nestmap::http::harden::Hardening;
 use nestmap::http::Token;
-use serde_json::Value;
-use tower::ServiceExt;
 
 const SECRET: &str = "auth-test-secret";
 
 fn app(read_only: bool) -> axum::Router {
     let dir = common::sample_copy("auth", if read_only { "ro" } else { "rw" });
-    let snap = nestmap::load::load_dir(&dir).unwrap();
-    let state = nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into());
+    let state = common::app::state(common::app::load(&dir));
     let state = if read_only {
         state
     } else {
@@ -37,13 +34,6 @@ fn app(read_only: bool) -> axum::Router {
             ..Default::default()
         },
     )
-}
-
-async fn send(app: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let s = res.status();
-    let b = res.into_body().collect().await.unwrap().to_bytes();
-    (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
 }
 
 /// Requests that, with a good token, would be 415, 404, 413 or 400.

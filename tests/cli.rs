@@ -14,10 +14,6 @@ use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nestmap");
 
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson")
-}
-
 /// A copy of the sample data with two nursing rooms broken: one with an unknown venue type,
 /// one with its position given as [lat, lon]. Returns the directory and the two ids.
 fn broken_copy(name: &str) -> (PathBuf, String, String) {
@@ -51,7 +47,7 @@ fn problems(dir: &Path, bad_type: &str, swapped: &str) -> [String; 2] {
 fn check_passes_the_sample_and_fails_naming_every_problem() {
     let out = Command::new(BIN)
         .arg("check")
-        .arg(sample())
+        .arg(common::app::sample_dir())
         .output()
         .unwrap();
     let text =

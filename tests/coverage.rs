@@ -4,15 +4,12 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::app::{app, call, get, sample_snapshot};
 use common::*;
 use geo::{Contains, Geometry, LineString, MultiPolygon, Point, Polygon};
 use http_body_util::BodyExt;
-use nestmap::catalog::LayerSpec;
-use nestmap::crs::Crs;
 use nestmap::model::{Feature, LayerKind};
 use nestmap::query::coverage::grid::Grid;
 use nestmap::snapshot::{Layer, Snapshot};
@@ -20,25 +17,6 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 const CENTRE: [f64; 2] = [120.62, 31.43];
-
-fn spec(id: &str, kind: LayerKind, radius: f64) -> LayerSpec {
-    LayerSpec {
-        id: id.into(),
-        title_zh: id.into(),
-        title_en: id.into(),
-        kind,
-        file: PathBuf::from(format!("{id}.geojson")),
-        crs: Crs::Wgs84,
-        service_radius_m: radius,
-    }
-}
-
-fn feature(id: String, props: Value) -> Feature {
-    Feature {
-        id,
-        properties: props.as_object().unwrap().clone().into(),
-    }
-}
 
 fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> Polygon<f64> {
     Polygon::new(
@@ -112,19 +90,19 @@ fn world(seed: u64) -> World {
             .collect()
     };
     let layers = vec![
-        Layer::new(spec("district", LayerKind::District, 1000.0), vec![(feature("999001".into(), json!({"name": "示例区", "code": "999001"})), Geometry::Polygon(area.clone()))]),
+        Layer::new(layer_spec("district", LayerKind::District, 1000.0), vec![(feature("999001", json!({"name": "示例区", "code": "999001"})), Geometry::Polygon(area.clone()))]),
         Layer::new(
-            spec("townships", LayerKind::Townships, 1000.0),
+            layer_spec("townships", LayerKind::Townships, 1000.0),
             zones.iter().enumerate().map(|(i, z)| (feature(format!("t{i}"), json!({"name": format!("示例镇 {i}"), "code": format!("99900100{i}")})), Geometry::Polygon(z.clone()))).collect(),
         ),
-        Layer::new(spec("water", LayerKind::Water, 1000.0), vec![(feature("lake".into(), json!({})), Geometry::Polygon(lake.clone()))]),
+        Layer::new(layer_spec("water", LayerKind::Water, 1000.0), vec![(feature("lake", json!({})), Geometry::Polygon(lake.clone()))]),
         Layer::new(
-            spec("demand", LayerKind::Demand, 1000.0),
+            layer_spec("demand", LayerKind::Demand, 1000.0),
             people.iter().enumerate().map(|(i, (p, pop, ch))| (feature(format!("d{i}"), json!({"name": "示例村", "code": "x", "township": "x", "population": pop, "children": ch})), Geometry::Point(Point::new(p[0], p[1])))).collect(),
         ),
-        Layer::new(spec("rooms", LayerKind::Generic, 600.0), named("r", &points)),
-        Layer::new(spec("parks", LayerKind::Generic, 300.0), named("p", &parks)),
-        Layer::new(spec("lines", LayerKind::Generic, 400.0), named("l", &lines)),
+        Layer::new(layer_spec("rooms", LayerKind::Generic, 600.0), named("r", &points)),
+        Layer::new(layer_spec("parks", LayerKind::Generic, 300.0), named("p", &parks)),
+        Layer::new(layer_spec("lines", LayerKind::Generic, 400.0), named("l", &lines)),
     ];
     World {
         snap: Snapshot::new(layers, Default::default()),
@@ -136,38 +114,9 @@ fn world(seed: u64) -> World {
     }
 }
 
-fn app(snap: Snapshot) -> axum::Router {
-    nestmap::app(nestmap::AppState::new(
-        snap,
-        "web".into(),
-        "node_modules/maplibre-gl/dist".into(),
-    ))
-}
-
-async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let s = res.status();
-    let b = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        s,
-        serde_json::from_slice(&b)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&b).into())),
-    )
-}
-
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    call(app, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
+/// `POST /api/coverage` with a JSON body.
 async fn post(app: &axum::Router, body: Value) -> (StatusCode, Value) {
-    call(
-        app,
-        Request::post("/api/coverage")
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await
+    common::app::post_json(app, "/api/coverage", &body).await
 }
 
 /// Brute force: every cell centre against the area, the lake and every facility.
@@ -964,13 +913,6 @@ async fn township_and_posted_areas_equal_brute_force() {
     }
 }
 
-fn sample_snapshot() -> Snapshot {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
-    let snap = nestmap::load::load_dir(&dir).expect("the sample data loads");
-    assert!(!snap.report.has_errors(), "{:#?}", snap.report.problems);
-    snap
-}
-
 /// The brute-force input from the sample data as loaded: the district 320507 (or `area`),
 /// its townships, lakes and demand, and `layers` at their catalog radius or `radius_m`.
 fn sample_input(
@@ -1591,7 +1533,7 @@ async fn issue13_overlapping_townships_count_cells_and_people_in_the_first() {
                 })
                 .collect();
             let townships = Layer::new(
-                spec("townships", LayerKind::Townships, 1000.0),
+                layer_spec("townships", LayerKind::Townships, 1000.0),
                 zones
                     .iter()
                     .map(|(code, name, m)| {

@@ -9,11 +9,9 @@ use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use nestmap::crs::{wgs84_to_epsg, wgs84_to_gcj02};
 use nestmap::http::Token;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const CATALOG: &str = r#"
 [[layer]]
@@ -64,9 +62,7 @@ fn fresh_dir(name: &str) -> PathBuf {
 }
 
 fn state(dir: &Path, tokens: Vec<Token>) -> nestmap::AppState {
-    let snap = nestmap::load::load_dir(dir).unwrap();
-    assert!(!snap.report.has_errors(), "{:?}", snap.report.problems);
-    nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into()).with_editing(
+    common::app::state(common::app::load(dir)).with_editing(
         dir.to_path_buf(),
         dir.join("audit.jsonl"),
         tokens,
@@ -101,10 +97,8 @@ async fn send(
             .unwrap(),
         None => b.body(Body::empty()).unwrap(),
     };
-    let res = app.clone().oneshot(req).await.unwrap();
-    let (s, h) = (res.status(), res.headers().clone());
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (s, serde_json::from_slice(&bytes).unwrap_or(Value::Null), h)
+    let r = common::app::send(app, req).await;
+    (r.status, r.json, r.headers)
 }
 
 const T: Option<&str> = Some("s3cret-token-1");
@@ -303,7 +297,7 @@ async fn a_refused_edit_changes_nothing() {
         .body(Body::from("{oops"))
         .unwrap();
     assert_eq!(
-        app.clone().oneshot(req).await.unwrap().status(),
+        common::app::send(&app, req).await.status,
         StatusCode::BAD_REQUEST
     );
     let req = Request::post(ITEMS)
@@ -312,7 +306,7 @@ async fn a_refused_edit_changes_nothing() {
         .body(Body::from("{}"))
         .unwrap();
     assert_eq!(
-        app.clone().oneshot(req).await.unwrap().status(),
+        common::app::send(&app, req).await.status,
         StatusCode::UNSUPPORTED_MEDIA_TYPE
     );
     assert_eq!(
@@ -502,8 +496,7 @@ async fn the_audit_line_is_written_before_the_layer_file() {
 
 /// Editing state over `dir` whatever its problems, with `--skip-invalid` on or off.
 fn state_skipping(dir: &Path, skip_invalid: bool) -> nestmap::AppState {
-    let snap = nestmap::load::load_dir(dir).unwrap();
-    nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into())
+    common::app::state(nestmap::load::load_dir(dir).unwrap())
         .with_editing(dir.to_path_buf(), dir.join("audit.jsonl"), editor())
         .with_skip_invalid(skip_invalid)
 }

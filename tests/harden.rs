@@ -1,13 +1,14 @@
 //! The protective layers (issue 7 hardening): 413, 408, 503 with JSON bodies, a caught panic
 //! that says nothing internal, CORS same-origin by default, and every refusal a JSON 4xx.
 
+mod common;
+
 use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
-use http_body_util::BodyExt;
 use nestmap::http::harden::{harden, Hardening};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -43,14 +44,8 @@ fn test_router(h: &Hardening) -> Router {
 }
 
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value, axum::http::HeaderMap) {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let (s, headers) = (res.status(), res.headers().clone());
-    let b = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        s,
-        serde_json::from_slice(&b).unwrap_or(Value::Null),
-        headers,
-    )
+    let r = common::app::send(app, req).await;
+    (r.status, r.json, r.headers)
 }
 
 #[tokio::test]
@@ -147,12 +142,7 @@ async fn cors_is_same_origin_by_default_and_configurable() {
 
 #[tokio::test]
 async fn unknown_paths_and_static_misses_are_json_404s() {
-    let snap = nestmap::snapshot::Snapshot::new(vec![], Default::default());
-    let app = nestmap::app(nestmap::AppState::new(
-        snap,
-        "web".into(),
-        "node_modules/maplibre-gl/dist".into(),
-    ));
+    let app = common::app::app(nestmap::snapshot::Snapshot::new(vec![], Default::default()));
     for uri in [
         "/no/such/file.js",
         "/api/nope",
@@ -178,10 +168,8 @@ async fn unknown_paths_and_static_misses_are_json_404s() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn issue13_past_the_heavy_queue_a_request_is_shed_with_retry_after() {
     use nestmap::pool::{Pool, PoolConfig};
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
-    let snap = nestmap::load::load_dir(&dir).unwrap();
-    let state = nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into())
-        .with_pool(Pool::new(PoolConfig {
+    let state =
+        common::app::state(common::app::sample_snapshot()).with_pool(Pool::new(PoolConfig {
             permits: 1,
             queue: 0,
             timeout: Duration::from_secs(60),

@@ -11,12 +11,11 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::app::send;
 use common::server::{healthy, raw, Server};
-use http_body_util::BodyExt;
 use nestmap::http::harden::Hardening;
 use nestmap::http::Token;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 const TOKEN: &str = "hostile-token-0001";
 
@@ -1048,20 +1047,18 @@ fn expensive_cases() -> Vec<Case> {
 #[tokio::test]
 async fn every_hostile_input_is_a_4xx_with_a_message_and_changes_nothing() {
     let dir = data_copy("corpus");
-    let snap = nestmap::load::load_dir(&dir).unwrap();
-    assert!(!snap.report.has_errors(), "{:?}", snap.report.problems);
+    let snap = common::app::load(&dir);
     let existing = snap.layer("family_education_points").unwrap().features[0]
         .id
         .clone();
-    let state = nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into())
-        .with_editing(
-            dir.clone(),
-            dir.join("audit.jsonl"),
-            vec![Token {
-                name: "hostile".into(),
-                secret: TOKEN.into(),
-            }],
-        );
+    let state = common::app::state(snap).with_editing(
+        dir.clone(),
+        dir.join("audit.jsonl"),
+        vec![Token {
+            name: "hostile".into(),
+            secret: TOKEN.into(),
+        }],
+    );
     let app = nestmap::app_with(state, &Hardening::default());
     let before = files(&dir);
     let mut cases = query_cases();
@@ -1071,16 +1068,8 @@ async fn every_hostile_input_is_a_4xx_with_a_message_and_changes_nothing() {
     let mut failures = Vec::new();
     let mut by_status: BTreeMap<u16, usize> = BTreeMap::new();
     for case in &cases {
-        let res = app.clone().oneshot(case.request()).await.unwrap();
-        let status = res.status();
-        let ct = res
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let res = send(&app, case.request()).await;
+        let (status, ct, v) = (res.status, res.content_type(), &res.json);
         *by_status.entry(status.as_u16()).or_default() += 1;
         let code_ok = v["error"]["code"].as_str().is_some_and(|c| !c.is_empty());
         let msg_ok = v["error"]["message"]
@@ -1092,16 +1081,12 @@ async fn every_hostile_input_is_a_4xx_with_a_message_and_changes_nothing() {
                 case.method,
                 &case.uri[..case.uri.len().min(120)],
                 case.label,
-                String::from_utf8_lossy(&bytes)
+                res.text
             ));
         }
         // Alive after each.
-        let res = app
-            .clone()
-            .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK, "after {}", case.label);
+        let res = send(&app, Request::get("/healthz").body(Body::empty()).unwrap()).await;
+        assert_eq!(res.status, StatusCode::OK, "after {}", case.label);
     }
     println!(
         "hostile corpus: {} cases ({} query strings, {} bodies/headers); statuses {:?}; {} not a 4xx JSON error",

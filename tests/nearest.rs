@@ -8,20 +8,17 @@ mod common;
 
 use std::path::PathBuf;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::NaiveDateTime;
+use common::app::{app, get, load, sample_app, sample_dir};
 use common::*;
 use geo::Geometry;
-use http_body_util::BodyExt;
-use nestmap::catalog::LayerSpec;
-use nestmap::crs::{wgs84_to_gcj02, Crs};
-use nestmap::model::{Feature, LayerKind};
+use nestmap::crs::wgs84_to_gcj02;
+use nestmap::model::LayerKind;
 use nestmap::query::hours::{open_at, parse_hours};
 use nestmap::query::nearest::{nearest, Filters};
 use nestmap::snapshot::{Layer, Snapshot};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 fn t(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
@@ -52,24 +49,10 @@ fn random_snapshot(geoms: Vec<Geometry<f64>>, r: &mut Rng) -> Snapshot {
                     json!(HOURS[(r.next_u64() % 4) as usize]),
                 );
             }
-            (
-                Feature {
-                    id: format!("f{i}"),
-                    properties: props.into(),
-                },
-                g,
-            )
+            (feature(format!("f{i}"), Value::Object(props)), g)
         })
         .collect();
-    let spec = LayerSpec {
-        id: "rooms".into(),
-        title_zh: "示例".into(),
-        title_en: "sample".into(),
-        kind: LayerKind::NursingRooms,
-        file: PathBuf::from("rooms.geojson"),
-        crs: Crs::Wgs84,
-        service_radius_m: 1000.0,
-    };
+    let spec = layer_spec("rooms", LayerKind::NursingRooms, 1000.0);
     Snapshot::new(vec![Layer::new(spec, features)], Default::default())
 }
 
@@ -244,27 +227,6 @@ fn opening_hours_across_midnight_weekends_and_public_holidays() {
 
 // ---- over HTTP, on the sample data ----
 
-fn app() -> axum::Router {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
-    let snap = nestmap::load::load_dir(&dir).unwrap();
-    nestmap::app(nestmap::AppState::new(
-        snap,
-        "web".into(),
-        "node_modules/maplibre-gl/dist".into(),
-    ))
-}
-
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    let res = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let s = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (s, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
-
 fn ids_and_distances(v: &Value) -> Vec<(String, f64)> {
     v["features"]
         .as_array()
@@ -281,9 +243,9 @@ fn ids_and_distances(v: &Value) -> Vec<(String, f64)> {
 
 #[tokio::test]
 async fn sample_data_nearest_equals_brute_force_and_carries_the_extras() {
-    let app = app();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let app = sample_app();
+    let dir = sample_dir();
+    let snap = load(&dir);
     let mut r = Rng::new(8);
     for layer in [
         "nursing_rooms",
@@ -344,7 +306,7 @@ async fn sample_data_nearest_equals_brute_force_and_carries_the_extras() {
 
 #[tokio::test]
 async fn gcj02_and_bd09_input_land_on_the_same_answer_as_wgs84() {
-    let app = app();
+    let app = sample_app();
     let mut r = Rng::new(12);
     for _ in 0..10 {
         let p = [r.range(120.45, 120.8), r.range(31.36, 31.53)];
@@ -392,7 +354,7 @@ async fn gcj02_and_bd09_input_land_on_the_same_answer_as_wgs84() {
 
 #[tokio::test]
 async fn filters_on_the_sample_data_apply_before_the_limit() {
-    let app = app();
+    let app = sample_app();
     let (_, all) = get(
         &app,
         "/api/nearest?layer=nursing_rooms&lon=120.64&lat=31.42&k=100",
@@ -449,7 +411,7 @@ async fn filters_on_the_sample_data_apply_before_the_limit() {
 
 #[tokio::test]
 async fn within_radius_and_bbox_page_with_a_total() {
-    let app = app();
+    let app = sample_app();
     let (_, all) = get(
         &app,
         "/api/nearest?layer=nursing_rooms&lon=120.64&lat=31.42&k=100&max_m=5000",
@@ -483,7 +445,7 @@ async fn within_radius_and_bbox_page_with_a_total() {
 
 #[tokio::test]
 async fn bad_input_is_a_400_naming_the_parameter() {
-    let app = app();
+    let app = sample_app();
     let base = "/api/nearest?layer=nursing_rooms";
     let cases = [
         ("/api/nearest?lon=120.6&lat=31.4".to_string(), "layer"),
@@ -544,22 +506,8 @@ async fn bad_input_is_a_400_naming_the_parameter() {
 // computations made here (brute-force geodesics, the opening-hours crate called directly on
 // the file's text, PROJ, geo's bearings) ----
 
-fn sample_dir() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson")
-}
-
 fn app_on(dir: &std::path::Path) -> axum::Router {
-    let snap = nestmap::load::load_dir(dir).unwrap();
-    assert!(
-        !snap.report.has_errors(),
-        "{dir:?}: {:?}",
-        snap.report.problems
-    );
-    nestmap::app(nestmap::AppState::new(
-        snap,
-        "web".into(),
-        "node_modules/maplibre-gl/dist".into(),
-    ))
+    app(load(dir))
 }
 
 /// The local time in Suzhou now, worked out here (UTC+8, no daylight saving), not by nestmap.
@@ -754,7 +702,7 @@ fn query_points(flat: &Flat, r: &mut Rng, random: usize) -> Vec<[f64; 2]> {
 async fn sample_data_nearest_gives_the_brute_force_ids_in_order_on_every_facility_layer() {
     let dir = sample_dir();
     let app = app_on(&dir);
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let snap = load(&dir);
     let mut r = Rng::new(303);
     let ks = [1, 2, 3, 5, 10, 100];
     let mut compared = 0;
@@ -791,7 +739,7 @@ async fn sample_data_nearest_gives_the_brute_force_ids_in_order_on_every_facilit
 async fn open_at_a_local_time_over_http_equals_the_brute_force_filtered_by_the_hours() {
     let dir = sample_dir();
     let app = app_on(&dir);
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let snap = load(&dir);
     let mut r = Rng::new(304);
     // 2026-11-23 is a Monday, 2026-11-21 a Saturday, 2026-10-01 National Day (a holiday).
     let moments = [
@@ -890,7 +838,7 @@ async fn open_at_a_local_time_over_http_equals_the_brute_force_filtered_by_the_h
 async fn epsg_4549_input_lands_on_the_wgs84_answer() {
     let dir = sample_dir();
     let app = app_on(&dir);
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let snap = load(&dir);
     let to_4549 = proj::Proj::new_known_crs("EPSG:4326", "EPSG:4549", None).unwrap();
     // The transform built here agrees with the checked figure of tests/crs.rs (PostGIS,
     // pyproj and PROJ agree to the micrometre): easting first.
@@ -951,7 +899,7 @@ async fn epsg_4549_input_lands_on_the_wgs84_answer() {
 async fn property_filters_on_nearest_apply_before_the_limit() {
     let dir = sample_dir();
     let app = app_on(&dir);
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let snap = load(&dir);
     let mut r = Rng::new(306);
     // (layers, filters, k, max_m)
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], usize, Option<f64>);
@@ -1273,7 +1221,7 @@ async fn each_result_carries_open_now_bearing_walk_time_and_nav_computed_right()
     rooms.push(("here".into(), q, Some("24/7"), "office", vec!["sink"]));
     let dir = data_with_rooms("extras", &rooms);
     let app = app_on(&dir);
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let snap = load(&dir);
     let flat = flatten(&snap, &dir, &["nursing_rooms"]);
     let point_of = |id: &str| -> Geometry<f64> {
         let (_, pos, ..) = rooms.iter().find(|x| x.0 == id).unwrap();
@@ -1386,7 +1334,7 @@ async fn each_result_carries_open_now_bearing_walk_time_and_nav_computed_right()
 async fn sample_polygons_bearing_and_nav_point_at_the_nearest_point_on_the_ground() {
     let dir = sample_dir();
     let app = app_on(&dir);
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let snap = load(&dir);
     let mut r = Rng::new(308);
     for layers in [
         &["pocket_parks"][..],
@@ -1420,7 +1368,7 @@ async fn sample_polygons_bearing_and_nav_point_at_the_nearest_point_on_the_groun
 async fn issue13_open_now_and_each_open_now_are_one_instant() {
     use std::sync::atomic::{AtomicI64, Ordering};
     let dir = sample_dir();
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let snap = load(&dir);
     // Monday 17:45, then 22:45, Tuesday 03:45, ...: offices, malls and parks close between.
     let base = t("2026-11-23T17:45");
     let readings = std::sync::Arc::new(AtomicI64::new(0));
@@ -1428,14 +1376,7 @@ async fn issue13_open_now_and_each_open_now_are_one_instant() {
     let clock = nestmap::query::hours::Clock::from_fn(move || {
         base + chrono::TimeDelta::hours(5 * counter.fetch_add(1, Ordering::SeqCst))
     });
-    let app = nestmap::app(
-        nestmap::AppState::new(
-            nestmap::load::load_dir(&dir).unwrap(),
-            "web".into(),
-            "node_modules/maplibre-gl/dist".into(),
-        )
-        .with_clock(clock),
-    );
+    let app = nestmap::app(common::app::state(load(&dir)).with_clock(clock));
     let layers = ["nursing_rooms", "service_stations", "pocket_parks"];
     let flat = flatten(&snap, &dir, &layers);
     let p = [120.62, 31.43];
@@ -1507,7 +1448,7 @@ async fn issue13_open_now_and_each_open_now_are_one_instant() {
 async fn issue13_has_an_unknown_value_is_refused_with_parks_and_communities_too() {
     let dir = sample_dir();
     let app = app_on(&dir);
-    let snap = nestmap::load::load_dir(&dir).unwrap();
+    let snap = load(&dir);
     let schema = |layer: &str| -> Vec<String> {
         let list: &[&str] = match layer {
             "nursing_rooms" => nestmap::model::NURSING_AMENITIES,
@@ -1741,7 +1682,7 @@ async fn issue13_a_search_past_its_budget_moves_to_the_pool_and_equals_brute_for
         .as_str()
         .unwrap()
         .to_string();
-    let state = nestmap::AppState::new(snap, "web".into(), "node_modules/maplibre-gl/dist".into());
+    let state = common::app::state(snap);
     let pool = state.pool.clone();
     let app = nestmap::app(state);
     let before = pool.started();

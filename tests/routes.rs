@@ -6,46 +6,15 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::{geodesic, oracle_distance, Rng};
+use axum::http::StatusCode;
+use common::app::{get, sample_app, sample_snapshot};
+use common::{feature, geodesic, layer_spec, oracle_distance, Rng};
 use geo::{Geometry, LineString, MultiLineString, Point};
-use http_body_util::BodyExt;
-use nestmap::catalog::LayerSpec;
-use nestmap::crs::Crs;
-use nestmap::model::{Feature, LayerKind};
+use nestmap::model::LayerKind;
 use nestmap::query::routes::{draft, length_m, review, Line, ReviewParams, FINDING_CODES};
 use nestmap::snapshot::{Layer, Snapshot};
 use serde_json::{json, Value};
-use tower::ServiceExt;
-
-fn spec(id: &str, kind: LayerKind) -> LayerSpec {
-    LayerSpec {
-        id: id.into(),
-        title_zh: id.into(),
-        title_en: id.into(),
-        kind,
-        file: PathBuf::from(format!("{id}.geojson")),
-        crs: Crs::Wgs84,
-        service_radius_m: 500.0,
-    }
-}
-
-fn feature(id: String, props: Value) -> Feature {
-    Feature {
-        id,
-        properties: props.as_object().unwrap().clone().into(),
-    }
-}
-
-fn sample() -> Snapshot {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson");
-    let snap = nestmap::load::load_dir(&dir).unwrap();
-    assert!(!snap.report.has_errors(), "{:?}", snap.report.problems);
-    snap
-}
 
 /// Length by an independent method: each `[lon, lat]`-straight segment cut into 200 pieces,
 /// each piece's Earth-centred chord summed (a chord under 100 m is its arc to 1e-10).
@@ -113,7 +82,7 @@ fn length_is_within_a_tenth_of_a_percent_of_a_geodesic_sum() {
         }
     }
     // The sample lines too.
-    let snap = sample();
+    let snap = sample_snapshot();
     for line in nestmap::query::routes::lines(&snap) {
         let ours = length_m(&line.parts);
         let oracle = oracle_length(&line.parts);
@@ -164,7 +133,7 @@ fn world(seed: u64, centre: [f64; 2]) -> (Snapshot, Line, Vec<Village>) {
         ));
         villages.push((p, children, id));
     }
-    let demand = Layer::new(spec("demand", LayerKind::Demand), feats);
+    let demand = Layer::new(layer_spec("demand", LayerKind::Demand, 500.0), feats);
     (
         Snapshot::new(vec![demand], Default::default()),
         line,
@@ -305,7 +274,7 @@ fn edit(v: &Value, f: impl FnOnce(&mut Vec<Value>)) -> Value {
 
 #[test]
 fn every_finding_code_has_a_trigger_and_a_clean_fixture() {
-    let snap = sample();
+    let snap = sample_snapshot();
     let base = clean();
     assert_eq!(
         codes(&snap, &base),
@@ -432,7 +401,7 @@ fn every_finding_code_has_a_trigger_and_a_clean_fixture() {
 
 #[test]
 fn stop_spacing_and_run_time_follow_from_the_stops() {
-    let snap = sample();
+    let snap = sample_snapshot();
     let line = draft(&clean()).unwrap();
     let p = ReviewParams {
         speed_kmh: 20.0,
@@ -460,47 +429,19 @@ fn stop_spacing_and_run_time_follow_from_the_stops() {
 
 // ---- HTTP ----
 
-fn app() -> axum::Router {
-    nestmap::app(nestmap::AppState::new(
-        sample(),
-        "web".into(),
-        "node_modules/maplibre-gl/dist".into(),
-    ))
-}
-
-async fn call(app: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
-    let res = app.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
-
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, Value) {
-    call(app, Request::get(uri).body(Body::empty()).unwrap()).await
-}
-
+/// `POST uri` with a body of `ct`.
 async fn post(app: &axum::Router, uri: &str, ct: &str, body: String) -> (StatusCode, Value) {
-    call(
-        app,
-        Request::post(uri)
-            .header("content-type", ct)
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
+    common::app::post(app, uri, ct, body).await
 }
 
 #[tokio::test]
 async fn the_api_lists_reviews_and_compares_lines() {
-    let app = app();
+    let app = sample_app();
     let (s, v) = get(&app, "/api/routes").await;
     assert_eq!(s, StatusCode::OK);
     let routes = v["routes"].as_array().unwrap();
     assert_eq!(routes.len(), 3);
-    let snap = sample();
+    let snap = sample_snapshot();
     for r in routes {
         let line = nestmap::query::routes::line(&snap, r["id"].as_str().unwrap()).unwrap();
         assert!(
@@ -586,7 +527,7 @@ async fn the_api_lists_reviews_and_compares_lines() {
 
 #[tokio::test]
 async fn malformed_drafts_and_parameters_are_400s_naming_the_reason() {
-    let app = app();
+    let app = sample_app();
     let ok = clean();
     let cases: Vec<(Value, &str)> = vec![
         (
@@ -849,8 +790,8 @@ fn shared_of(v: &Value) -> Vec<(String, f64)> {
 #[tokio::test]
 async fn shared_length_equals_a_brute_force_measure_of_the_overlap() {
     use nestmap::query::routes::{SHARED_STEP_M, SHARED_TOLERANCE_M};
-    let app = app();
-    let snap = sample();
+    let app = sample_app();
+    let snap = sample_snapshot();
     let all = nestmap::query::routes::lines(&snap);
     let sb1 = nestmap::query::routes::line(&snap, "sb-1").unwrap();
     // A stretch of sb-1 (vertices 3..=8, about 2.6 km), reached by a detour from ~1 km south
@@ -974,8 +915,8 @@ fn oracle_served(
 #[tokio::test]
 async fn a_draft_diff_equals_independent_lengths_run_times_and_served_sets() {
     let (walk_m, speed_kmh, dwell_s) = (600.0, 25.0, 40.0);
-    let app = app();
-    let snap = sample();
+    let app = sample_app();
+    let snap = sample_snapshot();
     let villages = sample_villages(&snap);
     let sb1 = nestmap::query::routes::line(&snap, "sb-1").unwrap();
     let base_stops: Vec<[f64; 2]> = sb1.stops.iter().map(|s| s.position).collect();
@@ -1167,8 +1108,8 @@ async fn stop_spacing_on_a_curved_line_is_measured_along_the_line() {
         arc(199.5, 2000.0),
         arc(268.5, 2010.0),
     ];
-    let app = app();
-    let snap = sample();
+    let app = sample_app();
+    let snap = sample_snapshot();
     for (name, path, stop_pos) in [("L", l_path, l_stops), ("arc", arc_path, arc_stops)] {
         let numbered: Vec<(i64, [f64; 2])> = stop_pos
             .iter()

@@ -2,6 +2,7 @@
 //! the brute-force oracle every index and distance figure is checked against.
 #![allow(dead_code)]
 
+pub mod app;
 pub mod server;
 
 use geo::{Contains, Coord, Distance, Geodesic, Geometry, LineString, Point, Polygon};
@@ -9,6 +10,32 @@ use geo::{Contains, Coord, Distance, Geodesic, Geometry, LineString, Point, Poly
 /// The one seeded generator of the tests: the crate's own (splitmix64, the same on every
 /// machine), so no test keeps a second copy.
 pub use nestmap::sample::Rng;
+
+/// A WGS84 layer spec for a snapshot built in a test: `id`, titles equal to it, file
+/// `{id}.geojson`, its `service_radius_m`.
+pub fn layer_spec(
+    id: &str,
+    kind: nestmap::model::LayerKind,
+    service_radius_m: f64,
+) -> nestmap::catalog::LayerSpec {
+    nestmap::catalog::LayerSpec {
+        id: id.into(),
+        title_zh: id.into(),
+        title_en: id.into(),
+        kind,
+        file: std::path::PathBuf::from(format!("{id}.geojson")),
+        crs: nestmap::crs::Crs::Wgs84,
+        service_radius_m,
+    }
+}
+
+/// A feature for a snapshot built in a test: its id and properties (a JSON object).
+pub fn feature(id: impl Into<String>, props: serde_json::Value) -> nestmap::model::Feature {
+    nestmap::model::Feature {
+        id: id.into(),
+        properties: props.as_object().unwrap().clone().into(),
+    }
+}
 
 fn c(lon: f64, lat: f64) -> Coord<f64> {
     Coord { x: lon, y: lat }
