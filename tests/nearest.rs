@@ -980,8 +980,8 @@ async fn property_filters_on_nearest_apply_before_the_limit() {
     assert!(limit_mattered >= 10, "only {limit_mattered} cases");
 }
 
-/// The point of `g` nearest to `p` on the ground (itself inside a polygon), by golden-section
-/// search of the geodesic distance along every segment, independent of the code's method.
+/// The point of `g` nearest to `p` on the ground (itself inside a polygon): the nearest of
+/// every segment's nearest point ([`oracle_nearest_t`]), independent of the code's method.
 fn oracle_nearest_point(p: [f64; 2], g: &Geometry<f64>) -> [f64; 2] {
     use geo::{Contains, CoordsIter, Point};
     match g {
@@ -1007,24 +1007,10 @@ fn oracle_nearest_point(p: [f64; 2], g: &Geometry<f64>) -> [f64; 2] {
     let mut best = (f64::INFINITY, p);
     for ring in &rings {
         for w in ring.windows(2) {
-            let (a, b) = (w[0], w[1]);
-            let at = |t: f64| [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-            let (mut lo, mut hi) = (0.0f64, 1.0f64);
-            let g = 0.618_033_988_749_895;
-            for _ in 0..80 {
-                let m1 = hi - g * (hi - lo);
-                let m2 = lo + g * (hi - lo);
-                if geodesic(p, at(m1)) < geodesic(p, at(m2)) {
-                    hi = m2;
-                } else {
-                    lo = m1;
-                }
-            }
-            for q in [at(0.5 * (lo + hi)), a, b] {
-                let d = geodesic(p, q);
-                if d < best.0 {
-                    best = (d, q);
-                }
+            let q = seg_at(w[0], w[1], oracle_nearest_t(p, w[0], w[1]));
+            let d = geodesic(p, q);
+            if d < best.0 {
+                best = (d, q);
             }
         }
     }

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
 use common::app::{get, sample_app, sample_snapshot};
-use common::{feature, geodesic, layer_spec, oracle_distance, Rng};
+use common::{feature, geodesic, layer_spec, oracle_distance, oracle_nearest_t, seg_at, Rng};
 use geo::{Geometry, LineString, MultiLineString, Point};
 use nestmap::model::LayerKind;
 use nestmap::query::routes::{draft, length_m, review, Line, ReviewParams, FINDING_CODES};
@@ -671,33 +671,6 @@ async fn malformed_drafts_and_parameters_are_400s_naming_the_reason() {
 }
 
 // ---- audit gaps: shared length, the diff against a line, spacing along a curved line ----
-
-/// A point of the `[lon, lat]`-straight segment `a-b` (segments are drawn straight in
-/// `[lon, lat]`, as the README says).
-fn seg_at(a: [f64; 2], b: [f64; 2], t: f64) -> [f64; 2] {
-    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
-}
-
-/// The parameter of the point of segment `a-b` nearest `p` on the ground: golden-section
-/// search on geo's Karney geodesic distance, ends included.
-fn oracle_nearest_t(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
-    let f = |t: f64| geodesic(p, seg_at(a, b, t));
-    let (mut lo, mut hi) = (0.0f64, 1.0f64);
-    let g = 0.618_033_988_749_895;
-    for _ in 0..100 {
-        let m1 = hi - g * (hi - lo);
-        let m2 = lo + g * (hi - lo);
-        if f(m1) < f(m2) {
-            hi = m2;
-        } else {
-            lo = m1;
-        }
-    }
-    [0.0, 0.5 * (lo + hi), 1.0]
-        .into_iter()
-        .min_by(|x, y| f(*x).total_cmp(&f(*y)))
-        .unwrap()
-}
 
 /// Independent projection of `p` onto a path: the nearest point of every segment by
 /// [`oracle_nearest_t`], the nearest of those, and the geodesic length of the path up to it.

@@ -87,22 +87,40 @@ pub fn geodesic(a: [f64; 2], b: [f64; 2]) -> f64 {
     Geodesic.distance(Point::new(a[0], a[1]), Point::new(b[0], b[1]))
 }
 
-/// Distance to a `[lon, lat]`-straight segment by golden-section search on the geodesic
-/// distance (independent of the index's local-frame method).
-pub fn oracle_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
-    let at = |t: f64| geodesic(p, [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]);
+/// The point of the `[lon, lat]`-straight segment `a-b` at parameter `t` (segments are drawn
+/// straight in `[lon, lat]`, as the README says).
+pub fn seg_at(a: [f64; 2], b: [f64; 2], t: f64) -> [f64; 2] {
+    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]
+}
+
+/// The parameter of the point of segment `a-b` nearest `p` on the ground: golden-section
+/// search on geo's Karney geodesic distance, ends included (independent of the index's
+/// local-frame method).
+pub fn oracle_nearest_t(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let f = |t: f64| geodesic(p, seg_at(a, b, t));
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
     let g = 0.618_033_988_749_895;
+    // 80 steps shrink the bracket by 0.618^80 < 2e-17: below f64's resolution of [0, 1].
     for _ in 0..80 {
         let m1 = hi - g * (hi - lo);
         let m2 = lo + g * (hi - lo);
-        if at(m1) < at(m2) {
+        if f(m1) < f(m2) {
             hi = m2;
         } else {
             lo = m1;
         }
     }
-    at(0.5 * (lo + hi)).min(at(0.0)).min(at(1.0))
+    [0.0, 0.5 * (lo + hi), 1.0]
+        .into_iter()
+        .map(|t| (t, f(t)))
+        .min_by(|x, y| x.1.total_cmp(&y.1))
+        .unwrap()
+        .0
+}
+
+/// Ground distance from `p` to a `[lon, lat]`-straight segment, by [`oracle_nearest_t`].
+pub fn oracle_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    geodesic(p, seg_at(a, b, oracle_nearest_t(p, a, b)))
 }
 
 fn oracle_ring(p: [f64; 2], ls: &LineString<f64>) -> f64 {
