@@ -130,6 +130,29 @@ fn query(pairs: &[(&str, String)]) -> String {
         .join("&")
 }
 
+/// One GET of `path` per bad value: the valid `base` query with `param` set to the value (in
+/// place of the base's own), labelled `what param=value`.
+fn one_bad_value(
+    what: &str,
+    path: &str,
+    base: &[(&str, String)],
+    bad: Vec<(&str, Vec<String>)>,
+) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for (param, values) in bad {
+        for v in values {
+            let mut q: Vec<(&str, String)> =
+                base.iter().filter(|(k, _)| *k != param).cloned().collect();
+            q.push((param, v.clone()));
+            cases.push(Case::get(
+                format!("{what} {param}={v:.40}"),
+                format!("{path}?{}", query(&q)),
+            ));
+        }
+    }
+    cases
+}
+
 /// Strings that look like attacks; none is a valid value for any parameter.
 fn injections() -> Vec<String> {
     vec![
@@ -185,7 +208,7 @@ fn query_cases() -> Vec<Case> {
         .into_iter()
         .chain([s("1e308"), s("-1e308"), s("181"), s("-90.0001e1")])
         .collect();
-    let mut nearest_bad: Vec<(&str, Vec<String>)> = vec![
+    let nearest_bad: Vec<(&str, Vec<String>)> = vec![
         ("lon", coords_bad.clone()),
         ("lat", coords_bad.clone()),
         (
@@ -229,20 +252,12 @@ fn query_cases() -> Vec<Case> {
         ("lon", s("120.62")),
         ("lat", s("31.43")),
     ];
-    for (param, values) in nearest_bad.drain(..) {
-        for v in values {
-            let mut q: Vec<(&str, String)> = nearest_base
-                .iter()
-                .filter(|(k, _)| *k != param)
-                .cloned()
-                .collect();
-            q.push((param, v.clone()));
-            cases.push(Case::get(
-                format!("nearest {param}={:.40}", v),
-                format!("/api/nearest?{}", query(&q)),
-            ));
-        }
-    }
+    cases.extend(one_bad_value(
+        "nearest",
+        "/api/nearest",
+        &nearest_base,
+        nearest_bad,
+    ));
     let within_base = [
         ("layer", s("nursing_rooms")),
         ("lon", s("120.62")),
@@ -282,20 +297,12 @@ fn query_cases() -> Vec<Case> {
         ("offset", huge_ints.clone()),
         ("lon", vec![s("NaN"), s("Infinity")]),
     ];
-    for (param, values) in within_bad {
-        for v in values {
-            let mut q: Vec<(&str, String)> = within_base
-                .iter()
-                .filter(|(k, _)| *k != param)
-                .cloned()
-                .collect();
-            q.push((param, v.clone()));
-            cases.push(Case::get(
-                format!("within {param}={v:.40}"),
-                format!("/api/within?{}", query(&q)),
-            ));
-        }
-    }
+    cases.extend(one_bad_value(
+        "within",
+        "/api/within",
+        &within_base,
+        within_bad,
+    ));
     for v in &bbox_bad {
         cases.push(Case::get(
             format!("within bbox={v}"),
@@ -336,19 +343,13 @@ fn query_cases() -> Vec<Case> {
         ("layer", vec![s("nope"), s(""), s("<script>")]),
         ("foo", vec![s("bar")]),
     ];
-    for (param, values) in coverage_bad {
-        for v in values {
-            let mut q: Vec<(&str, String)> = vec![("layer", s("nursing_rooms"))]
-                .into_iter()
-                .filter(|(k, _)| *k != param)
-                .collect();
-            q.push((param, v.clone()));
-            cases.push(Case::get(
-                format!("coverage {param}={v}"),
-                format!("/api/coverage?{}", query(&q)),
-            ));
-        }
-    }
+    let coverage_base = [("layer", s("nursing_rooms"))];
+    cases.extend(one_bad_value(
+        "coverage",
+        "/api/coverage",
+        &coverage_base,
+        coverage_bad,
+    ));
     let items = "/ogcapi/collections/nursing_rooms/items";
     let items_bad: Vec<(&str, Vec<String>)> = vec![
         ("bbox", bbox_bad.clone()),
@@ -365,14 +366,7 @@ fn query_cases() -> Vec<Case> {
         ("no_such_property", vec![s("1")]),
         ("' OR 1=1 --", vec![s("1")]),
     ];
-    for (param, values) in items_bad {
-        for v in values {
-            cases.push(Case::get(
-                format!("items {param}={v}"),
-                format!("{items}?{}", query(&[(param, v.clone())])),
-            ));
-        }
-    }
+    cases.extend(one_bad_value("items", items, &[], items_bad));
     // Malformed or repeated query strings, sent raw.
     for raw in [
         "limit=1&limit=2",
@@ -941,23 +935,6 @@ fn expensive_cases() -> Vec<Case> {
             })
             .collect()
     };
-    let globe: Vec<[f64; 2]> = [
-        [0.0, 0.0],
-        [170.0, 0.0],
-        [0.0, 10.0],
-        [170.0, 10.0],
-        [0.0, 20.0],
-        [170.0, 20.0],
-    ]
-    .into();
-    let long: Vec<[f64; 2]> = (0..19_000)
-        .map(|i| {
-            [
-                if i % 2 == 0 { 0.0 } else { 170.0 },
-                (i as f64 * 0.001) % 80.0,
-            ]
-        })
-        .collect();
     let many: Vec<[f64; 2]> = (0..20_001)
         .map(|i| [120.6, 31.4 + i as f64 * 1e-6])
         .collect();
@@ -976,11 +953,11 @@ fn expensive_cases() -> Vec<Case> {
     vec![
         review(
             "draft zig-zagging across the globe",
-            draft(globe, two.clone()),
+            draft(common::globe_zigzag(), two.clone()),
         ),
         review(
             "draft of 19,000 vertices across the globe",
-            draft(long, two.clone()),
+            draft(common::globe_zigzag_19000(), two.clone()),
         ),
         review("draft of 20,001 vertices", draft(many, two.clone())),
         review("draft of 501 stops", draft(two.clone(), stops)),

@@ -175,15 +175,7 @@ const REFUSED_BODY: Expect = Expect {
 
 #[test]
 fn issue13_a_draft_zigzagging_across_the_globe_is_refused_by_its_length() {
-    let coords = vec![
-        [0.0, 0.0],
-        [170.0, 0.0],
-        [0.0, 10.0],
-        [170.0, 10.0],
-        [0.0, 20.0],
-        [170.0, 20.0],
-    ];
-    let body = common::draft(&coords, &[[0.0, 0.0], [170.0, 20.0]]);
+    let body = common::draft(&common::globe_zigzag(), &[[0.0, 0.0], [170.0, 20.0]]);
     run(&post(
         "globe_zigzag",
         "/api/routes/review",
@@ -198,14 +190,7 @@ fn issue13_a_draft_zigzagging_across_the_globe_is_refused_by_its_length() {
 #[test]
 fn issue13_a_19000_vertex_zigzag_draft_is_refused_or_answered_in_time() {
     // Across the globe: refused by length.
-    let far: Vec<[f64; 2]> = (0..19_000)
-        .map(|i| {
-            [
-                if i % 2 == 0 { 0.0 } else { 170.0 },
-                (i as f64 * 0.001) % 80.0,
-            ]
-        })
-        .collect();
+    let far = common::globe_zigzag_19000();
     run(&post(
         "zigzag_19000_globe",
         "/api/routes/review",

@@ -308,3 +308,29 @@ pub fn draft(coords: &[[f64; 2]], stops: &[[f64; 2]]) -> serde_json::Value {
     }
     json!({"type": "FeatureCollection", "features": features})
 }
+
+/// A route draft's line zig-zagging across the globe, 6 vertices (issue 13: refused by its
+/// length before any other work; in-process in hostile.rs, on the real process in
+/// liveness.rs).
+pub fn globe_zigzag() -> Vec<[f64; 2]> {
+    vec![
+        [0.0, 0.0],
+        [170.0, 0.0],
+        [0.0, 10.0],
+        [170.0, 10.0],
+        [0.0, 20.0],
+        [170.0, 20.0],
+    ]
+}
+
+/// The same with 19,000 vertices, under the vertex limit and far over the length limit.
+pub fn globe_zigzag_19000() -> Vec<[f64; 2]> {
+    (0..19_000)
+        .map(|i| {
+            [
+                if i % 2 == 0 { 0.0 } else { 170.0 },
+                (i as f64 * 0.001) % 80.0,
+            ]
+        })
+        .collect()
+}
