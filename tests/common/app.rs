@@ -115,3 +115,11 @@ pub async fn post(
 pub async fn post_json(app: &Router, uri: &str, body: &Value) -> (StatusCode, Value) {
     post(app, uri, "application/json", body.to_string()).await
 }
+
+/// The message of a refusal: fails the test unless the answer is a 400 with an error message.
+pub fn refusal(status: StatusCode, v: &Value) -> &str {
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    v["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a 400 without an error message: {v}"))
+}
