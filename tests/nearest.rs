@@ -56,7 +56,8 @@ fn random_snapshot(geoms: Vec<Geometry<f64>>, r: &mut Rng) -> Snapshot {
     Snapshot::new(vec![Layer::new(spec, features)], Default::default())
 }
 
-/// Oracle: every feature's distance, filtered by a plain re-implementation of the filters.
+/// Oracle: every feature's distance, filtered by a plain re-implementation of the filters
+/// (the hours by [`oracle_hours`], not by the crate's `query::hours`).
 fn oracle(snap: &Snapshot, p: [f64; 2], f: &Filters, k: usize, max_m: f64) -> Vec<(usize, f64)> {
     let l = &snap.layers[0];
     let geoms: Vec<Geometry<f64>> = (0..l.features.len())
@@ -68,12 +69,7 @@ fn oracle(snap: &Snapshot, p: [f64; 2], f: &Filters, k: usize, max_m: f64) -> Ve
         .filter(|&(i, _)| {
             let props = &l.features[i].properties;
             let open_ok = f.open_at.is_none_or(|at| {
-                props
-                    .get("opening_hours")
-                    .and_then(Value::as_str)
-                    .and_then(|s| parse_hours(s).ok())
-                    .and_then(|oh| open_at(&oh, at))
-                    == Some(true)
+                oracle_hours(props.get("opening_hours").and_then(Value::as_str), at) == Some(true)
             });
             let has_ok = f.has.iter().all(|h| {
                 props["amenities"]
@@ -519,22 +515,29 @@ fn same_minute(a: NaiveDateTime, b: NaiveDateTime) -> bool {
     a.format("%Y-%m-%dT%H:%M").to_string() == b.format("%Y-%m-%dT%H:%M").to_string()
 }
 
-/// Independent opening-hours evaluation: the text as written in the file, parsed by the
-/// opening-hours crate itself with China's holidays, its `state` at `t` read directly.
-/// `None` when the hours are missing or say unknown.
-fn oracle_open(props: &Value, t: NaiveDateTime) -> Option<bool> {
+/// Independent opening-hours evaluation of an `opening_hours` text: parsed by the
+/// opening-hours crate itself with China's holidays, its `state` at local time `t` read
+/// directly, nothing of nestmap's `query::hours` in between. `None` when the hours are
+/// missing or say unknown. (The library itself is pinned to hand-worked answers by
+/// `opening_hours_across_midnight_weekends_and_public_holidays`.)
+fn oracle_hours(text: Option<&str>, t: NaiveDateTime) -> Option<bool> {
     use opening_hours::localization::Country;
     use opening_hours::{Context, OpeningHours, RuleKind};
-    let text = props.get("opening_hours")?.as_str()?;
+    let text = text?;
     let oh = text
         .parse::<OpeningHours>()
-        .unwrap()
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"))
         .with_context(Context::default().with_holidays(Country::CN.holidays()));
     match oh.state(t).0 {
         RuleKind::Open => Some(true),
         RuleKind::Closed => Some(false),
         RuleKind::Unknown => None,
     }
+}
+
+/// [`oracle_hours`] of a feature's properties as written in its file.
+fn oracle_open(props: &Value, t: NaiveDateTime) -> Option<bool> {
+    oracle_hours(props.get("opening_hours").and_then(Value::as_str), t)
 }
 
 /// Independent property equality: text, `true`/`false`, numbers, or any item of an array.
@@ -1540,23 +1543,13 @@ fn issue13_within_evaluates_hours_only_for_the_returned_page() {
     let l = &snap.layers[0];
     let now = t("2026-11-23T19:30");
     let hours_at = |i: usize, at: NaiveDateTime| {
-        l.features[i]
-            .properties
-            .get("opening_hours")
-            .and_then(Value::as_str)
-            .and_then(|s| {
-                use opening_hours::localization::Country;
-                use opening_hours::{Context, OpeningHours, RuleKind};
-                let oh = s
-                    .parse::<OpeningHours>()
-                    .unwrap()
-                    .with_context(Context::default().with_holidays(Country::CN.holidays()));
-                match oh.state(at).0 {
-                    RuleKind::Open => Some(true),
-                    RuleKind::Closed => Some(false),
-                    RuleKind::Unknown => None,
-                }
-            })
+        oracle_hours(
+            l.features[i]
+                .properties
+                .get("opening_hours")
+                .and_then(Value::as_str),
+            at,
+        )
     };
     let with_hours = |ids: &[usize]| {
         ids.iter()
