@@ -11,7 +11,6 @@ use common::*;
 use geo::{Contains, Geometry, LineString, MultiPolygon, Point, Polygon};
 use http_body_util::BodyExt;
 use nestmap::model::{Feature, LayerKind};
-use nestmap::query::coverage::grid::Grid;
 use nestmap::snapshot::{Layer, Snapshot};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -114,6 +113,89 @@ fn world(seed: u64) -> World {
     }
 }
 
+/// The analysis grid, laid out here from its documented rule and not with the crate's `Grid`
+/// (README "Coverage": square cells of `cell_m` metres; `query::coverage::grid`: "a regular
+/// grid in `[lon, lat]` whose cells are `cell_m` metres square on the ground at the area's
+/// centre latitude", its cell (0, 0) at the lower-left corner of the area's box): a local
+/// metric frame at the middle of the area's box, whose metres per degree are measured here on
+/// Karney geodesics (geo's `Geodesic` over a thousandth of a degree east and north); cell
+/// `(col, row)` is the square `cell_m` metres on a side, `col` squares east and `row` north
+/// of the box's south-west corner, as many columns and rows as it takes to reach the box's
+/// east and north edges; a cell's centre is the middle of its square, taken back to
+/// `[lon, lat]`. Cells are numbered row by row from the south-west (`row * nx + col`).
+struct Cells {
+    /// The box's south-west corner, `[lon, lat]`.
+    sw: [f64; 2],
+    /// Metres per degree of longitude and of latitude at the box's middle.
+    m_per_deg: [f64; 2],
+    cell_m: f64,
+    nx: usize,
+    ny: usize,
+}
+
+impl Cells {
+    /// The cells over the bounding box of `area`.
+    fn over(
+        area: &impl geo::BoundingRect<f64, Output = Option<geo::Rect<f64>>>,
+        cell_m: f64,
+    ) -> Cells {
+        let b = area.bounding_rect().unwrap();
+        let (sw, ne) = ([b.min().x, b.min().y], [b.max().x, b.max().y]);
+        let (lon, lat) = ((sw[0] + ne[0]) / 2.0, (sw[1] + ne[1]) / 2.0);
+        let h = 1e-3;
+        let m_per_deg = [
+            geodesic([lon - h / 2.0, lat], [lon + h / 2.0, lat]) / h,
+            geodesic([lon, lat - h / 2.0], [lon, lat + h / 2.0]) / h,
+        ];
+        let width_m = (ne[0] - sw[0]) * m_per_deg[0];
+        let height_m = (ne[1] - sw[1]) * m_per_deg[1];
+        Cells {
+            sw,
+            m_per_deg,
+            cell_m,
+            nx: ((width_m / cell_m).ceil() as usize).max(1),
+            ny: ((height_m / cell_m).ceil() as usize).max(1),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.nx * self.ny
+    }
+
+    /// A position `[x, y]` metres east and north of the south-west corner, as `[lon, lat]`.
+    fn lonlat(&self, xy: [f64; 2]) -> [f64; 2] {
+        [
+            self.sw[0] + xy[0] / self.m_per_deg[0],
+            self.sw[1] + xy[1] / self.m_per_deg[1],
+        ]
+    }
+
+    /// A `[lon, lat]` position in metres east and north of the south-west corner.
+    fn xy(&self, p: [f64; 2]) -> [f64; 2] {
+        [
+            (p[0] - self.sw[0]) * self.m_per_deg[0],
+            (p[1] - self.sw[1]) * self.m_per_deg[1],
+        ]
+    }
+
+    /// The centre of cell `c`, `[lon, lat]`.
+    fn centre(&self, c: usize) -> [f64; 2] {
+        let (row, col) = (c / self.nx, c % self.nx);
+        self.lonlat([
+            (col as f64 + 0.5) * self.cell_m,
+            (row as f64 + 0.5) * self.cell_m,
+        ])
+    }
+
+    /// The cell whose square holds `p`, if any.
+    fn cell_of(&self, p: [f64; 2]) -> Option<usize> {
+        let [x, y] = self.xy(p);
+        let (col, row) = ((x / self.cell_m).floor(), (y / self.cell_m).floor());
+        (col >= 0.0 && row >= 0.0 && col < self.nx as f64 && row < self.ny as f64)
+            .then(|| row as usize * self.nx + col as usize)
+    }
+}
+
 /// `POST /api/coverage` with a JSON body.
 async fn post(app: &axum::Router, body: Value) -> (StatusCode, Value) {
     common::app::post_json(app, "/api/coverage", &body).await
@@ -126,14 +208,7 @@ fn oracle(
     extra: &[[f64; 2]],
     extra_r: f64,
 ) -> (usize, usize, u64, u64, Vec<(usize, usize)>) {
-    use geo::BoundingRect;
-    let b = w.area.bounding_rect().unwrap();
-    let grid = Grid::over(
-        [b.min().x, b.min().y, b.max().x, b.max().y],
-        cell_m,
-        10_000_000,
-    )
-    .unwrap();
+    let grid = Cells::over(&w.area, cell_m);
     let mut facilities = w.facilities.clone();
     facilities.extend(
         extra
@@ -143,7 +218,7 @@ fn oracle(
     let covers = |p: [f64; 2]| facilities.iter().any(|(g, r)| oracle_distance(p, g) <= *r);
     let (mut cells, mut covered) = (0, 0);
     let mut per_zone = vec![(0, 0); w.zones.len()];
-    for c in 0..grid.nx * grid.ny {
+    for c in 0..grid.len() {
         let p = grid.centre(c);
         let pt = Point::new(p[0], p[1]);
         if w.area.contains(&pt) && !w.lake.contains(&pt) {
@@ -225,7 +300,7 @@ async fn gaps_hold_exactly_the_uncovered_cells() {
             MultiPolygon::try_from(geo::Geometry::try_from(g).unwrap()).unwrap()
         })
         .collect();
-    use geo::{BoundingRect, Validation};
+    use geo::Validation;
     for g in &gaps {
         assert!(
             g.is_valid(),
@@ -233,15 +308,9 @@ async fn gaps_hold_exactly_the_uncovered_cells() {
             g.validation_errors()
         );
     }
-    let b = w.area.bounding_rect().unwrap();
-    let grid = Grid::over(
-        [b.min().x, b.min().y, b.max().x, b.max().y],
-        200.0,
-        10_000_000,
-    )
-    .unwrap();
+    let grid = Cells::over(&w.area, 200.0);
     let mut uncovered = 0;
-    for c in 0..grid.nx * grid.ny {
+    for c in 0..grid.len() {
         let p = grid.centre(c);
         let pt = Point::new(p[0], p[1]);
         let inside = w.area.contains(&pt) && !w.lake.contains(&pt);
@@ -568,7 +637,7 @@ struct Counts {
 
 /// The brute-force answer.
 struct Truth {
-    grid: Grid,
+    grid: Cells,
     /// Per cell: `None` outside the area or on water, else whether it is covered.
     cell: Vec<Option<bool>>,
     /// Per cell: the first township holding its centre.
@@ -611,20 +680,13 @@ fn reached(facilities: &[(Geometry<f64>, f64)], p: [f64; 2]) -> bool {
 }
 
 fn truth(input: &Input, cell_m: f64) -> Truth {
-    use geo::BoundingRect;
-    let b = input.area.bounding_rect().unwrap();
-    let grid = Grid::over(
-        [b.min().x, b.min().y, b.max().x, b.max().y],
-        cell_m,
-        10_000_000,
-    )
-    .unwrap();
+    let grid = Cells::over(&input.area, cell_m);
     let dry =
         |pt: &Point<f64>| input.area.contains(pt) && !input.water.iter().any(|w| w.contains(pt));
     let zone_of = |pt: &Point<f64>| input.zones.iter().position(|z| z.2.contains(pt));
     let mut total = Counts::default();
     let mut zones = vec![Counts::default(); input.zones.len()];
-    let n = grid.nx * grid.ny;
+    let n = grid.len();
     let (mut cell, mut cell_zone) = (vec![None; n], vec![None; n]);
     for c in 0..n {
         let p = grid.centre(c);
@@ -1380,13 +1442,10 @@ async fn suggested_sites_are_cell_centres_in_the_area() {
         let mut sites: Vec<[f64; 2]> = Vec::new();
         for s in sugg {
             let site = [s["lon"].as_f64().unwrap(), s["lat"].as_f64().unwrap()];
-            let col = ((site[0] - t.grid.origin[0]) / t.grid.dlon).floor() as usize;
-            let row = ((site[1] - t.grid.origin[1]) / t.grid.dlat).floor() as usize;
-            assert!(
-                col < t.grid.nx && row < t.grid.ny,
-                "{ctx}: {site:?} off the grid"
-            );
-            let c = row * t.grid.nx + col;
+            let c = t
+                .grid
+                .cell_of(site)
+                .unwrap_or_else(|| panic!("{ctx}: {site:?} off the grid"));
             let centre = t.grid.centre(c);
             assert!(
                 (centre[0] - site[0]).abs() < 1e-9 && (centre[1] - site[1]).abs() < 1e-9,
