@@ -196,6 +196,68 @@ impl Cells {
     }
 }
 
+/// How far a gap's `area_m2` may be from its polygon's area in the grid's own frame
+/// ([`Cells`], where by the documented rule every cell is exactly `cell_m` square, so a gap
+/// of n cells measures n x cell_m^2): a millionth of the area. The polygon's vertices are
+/// grid corners and the frame's metres per degree (measured on geodesics) agree with the
+/// ellipsoid's to better than 1e-9, so only rounding is left, far below this; and it is far
+/// below one cell for any gap under a million cells, so a cell more or less, or a ring lost or
+/// added, fails.
+const GAP_FRAME_TOL: f64 = 1e-6;
+
+/// How far it may be from the polygon's area on the ground (WGS84, Karney): 0.2 %, the
+/// grid's documented accuracy (cells are `cell_m` square at the area's centre latitude,
+/// "within 0.2 % across a district").
+const GAP_GROUND_TOL: f64 = 2e-3;
+
+/// Shoelace area of a ring in the grid's frame, square metres (positive counter-clockwise).
+fn ring_area_m2(grid: &Cells, ring: &LineString<f64>) -> f64 {
+    ring.0
+        .windows(2)
+        .map(|w| {
+            let (a, b) = (grid.xy([w[0].x, w[0].y]), grid.xy([w[1].x, w[1].y]));
+            a[0] * b[1] - b[0] * a[1]
+        })
+        .sum::<f64>()
+        / 2.0
+}
+
+/// Area of a (multi)polygon in the grid's frame: exteriors less their holes, square metres.
+fn frame_area_m2(grid: &Cells, m: &MultiPolygon<f64>) -> f64 {
+    m.iter()
+        .map(|p| {
+            ring_area_m2(grid, p.exterior()).abs()
+                - p.interiors()
+                    .iter()
+                    .map(|r| ring_area_m2(grid, r).abs())
+                    .sum::<f64>()
+        })
+        .sum()
+}
+
+/// A gap's reported `area_m2` against the area of its own polygon, measured here: in the
+/// grid's frame (to [`GAP_FRAME_TOL`]) and on the ground (to [`GAP_GROUND_TOL`]). Returns
+/// the frame area.
+fn assert_gap_area(area_m2: f64, poly: &MultiPolygon<f64>, grid: &Cells, ctx: &str) -> f64 {
+    use geo::GeodesicArea;
+    let frame = frame_area_m2(grid, poly);
+    let ground = poly.geodesic_area_unsigned();
+    let tol = GAP_FRAME_TOL * frame;
+    assert!(
+        tol < grid.cell_m * grid.cell_m,
+        "{ctx}: a gap of {frame} m2 is too large for its check to see one cell"
+    );
+    assert!(
+        (area_m2 - frame).abs() <= tol,
+        "{ctx}: area_m2 {area_m2}, its polygon {frame} m2 in the grid's frame"
+    );
+    assert!(
+        (area_m2 - ground).abs() <= GAP_GROUND_TOL * ground,
+        "{ctx}: area_m2 {area_m2}, its polygon {ground} m2 on the ground"
+    );
+    frame
+}
+
 /// `POST /api/coverage` with a JSON body.
 async fn post(app: &axum::Router, body: Value) -> (StatusCode, Value) {
     common::app::post_json(app, "/api/coverage", &body).await
@@ -329,13 +391,17 @@ async fn gaps_hold_exactly_the_uncovered_cells() {
             );
         }
     }
-    let area: f64 = v["gaps"]["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["properties"]["area_m2"].as_f64().unwrap())
-        .sum();
-    assert_eq!(area, uncovered as f64 * 200.0 * 200.0);
+    // Each gap's area is its polygon's, measured here; together they are the uncovered cells.
+    let mut frame_sum = 0.0;
+    for (f, g) in v["gaps"]["features"].as_array().unwrap().iter().zip(&gaps) {
+        let area_m2 = f["properties"]["area_m2"].as_f64().unwrap();
+        frame_sum += assert_gap_area(area_m2, g, &grid, &format!("gap {}", f["id"]));
+    }
+    let want = uncovered as f64 * 200.0 * 200.0;
+    assert!(
+        (frame_sum - want).abs() <= GAP_FRAME_TOL * want,
+        "the gap polygons measure {frame_sum} m2, the {uncovered} uncovered cells {want} m2"
+    );
 }
 
 #[tokio::test]
@@ -1260,7 +1326,7 @@ async fn gap_population_and_township_equal_brute_force() {
     let app = app(world(41).snap);
     let cell_m = 250.0;
     let areas = three_areas(&w);
-    let mut split_gaps = 0;
+    let (mut split_gaps, mut with_holes) = (0, 0);
     for (area_json, area, zones) in areas {
         let ctx = format!(
             "area {}",
@@ -1280,7 +1346,7 @@ async fn gap_population_and_township_equal_brute_force() {
         let uncovered: Vec<usize> = (0..t.cell.len())
             .filter(|&c| t.cell[c] == Some(false))
             .collect();
-        let mut area_sum = 0.0;
+        let (mut area_sum, mut frame_sum) = (0.0, 0.0);
         let mut with_people = 0;
         for g in gaps {
             let geom: geojson::Geometry = serde_json::from_value(g["geometry"].clone()).unwrap();
@@ -1311,11 +1377,16 @@ async fn gap_population_and_township_equal_brute_force() {
                 }
             }
             assert!(cells > 0, "{ctx}: a gap without uncovered cells");
-            assert_eq!(
-                props["area_m2"].as_f64().unwrap(),
-                cells as f64 * cell_m * cell_m,
-                "{ctx}: {props}"
+            // Its area is its polygon's, measured here, and the polygon is exactly the
+            // squares of the uncovered cells it holds.
+            let frame = assert_gap_area(props["area_m2"].as_f64().unwrap(), &poly, &t.grid, &ctx);
+            let want = cells as f64 * cell_m * cell_m;
+            assert!(
+                (frame - want).abs() <= GAP_FRAME_TOL * want,
+                "{ctx}: the polygon measures {frame} m2, its {cells} uncovered cells {want} m2: {props}"
             );
+            frame_sum += frame;
+            with_holes += poly.iter().any(|p| !p.interiors().is_empty()) as usize;
             split_gaps += (counts.iter().filter(|&&n| n > 0).count() > 1) as usize;
             let best = counts.iter().copied().max().unwrap_or(0);
             if best == 0 {
@@ -1333,15 +1404,20 @@ async fn gap_population_and_township_equal_brute_force() {
             }
         }
         assert!(with_people > 0, "{ctx}: no gap holds people");
-        assert_eq!(
-            area_sum,
-            uncovered.len() as f64 * cell_m * cell_m,
-            "{ctx}: gap areas against the uncovered cells"
+        let want = uncovered.len() as f64 * cell_m * cell_m;
+        assert!(
+            (area_sum - want).abs() <= GAP_FRAME_TOL * want
+                && (frame_sum - want).abs() <= GAP_FRAME_TOL * want,
+            "{ctx}: gap areas {area_sum} m2, their polygons {frame_sum} m2, the uncovered cells {want} m2"
         );
     }
     assert!(
         split_gaps > 0,
         "no gap spans two townships: the majority rule is untested"
+    );
+    assert!(
+        with_holes > 0,
+        "no gap has a hole: the area check never meets an interior ring"
     );
 }
 
