@@ -439,3 +439,112 @@ fn issue13_sigterm_stops_the_process_with_heavy_queries_in_flight() {
         let _ = h.join();
     }
 }
+
+/// Issue 14: a 408 from a real CPU-bound handler, not from a handler that sleeps. A coverage
+/// of the whole district at 20 m with 20 suggestions (over ten seconds of work on this build)
+/// is sent to a process started with `--timeout-s 2` and one heavy worker: the answer is a
+/// 408 with the JSON error body, after the timeout and not long after it; the process spent
+/// CPU on it meanwhile (so the handler really ran, rather than waiting); `/healthz` answered
+/// every probe throughout; and the worker stopped at the deadline, since a small coverage
+/// sent next, which can only run on that one worker, is answered 200 within its own timeout.
+#[test]
+fn issue14_a_cpu_bound_coverage_past_the_timeout_is_a_408_while_healthz_answers() {
+    let _one = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    const SHORT_TIMEOUT_S: u64 = 2;
+    let dir = common::sample_copy("liveness", "cpu_bound_408");
+    let server = Server::start(
+        &dir,
+        &[
+            "--timeout-s",
+            &SHORT_TIMEOUT_S.to_string(),
+            "--heavy-workers",
+            "1",
+            "--shutdown-grace-s",
+            "3",
+        ],
+    );
+    let addr = server.addr.clone();
+    assert_eq!(get(&addr, "/healthz").map(|a| a.status), Some(200));
+    let heavy = json!({"layer": "nursing_rooms,pocket_parks,service_stations", "suggest": 20, "cell_m": 20, "profile": "walk15"})
+        .to_string();
+    let cpu_before = server.cpu_s();
+    let started = Instant::now();
+    let request_thread = {
+        let addr = addr.clone();
+        std::thread::spawn(move || {
+            request(
+                &addr,
+                "POST",
+                "/api/coverage",
+                &[("Content-Type", "application/json")],
+                heavy.as_bytes(),
+                Duration::from_secs(SHORT_TIMEOUT_S + 20),
+            )
+        })
+    };
+    // /healthz while the heavy request runs.
+    let (mut probes, mut failures, mut worst) = (0, 0, Duration::ZERO);
+    while !request_thread.is_finished() {
+        let t = Instant::now();
+        let ok = request(&addr, "GET", "/healthz", &[], b"", Duration::from_secs(5))
+            .is_some_and(|a| a.status == 200);
+        worst = worst.max(t.elapsed());
+        probes += 1;
+        failures += usize::from(!ok);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let took = started.elapsed();
+    let cpu = server.cpu_s() - cpu_before;
+    let a = request_thread
+        .join()
+        .unwrap()
+        .expect("an answer to the heavy request");
+    println!(
+        "| coverage 20 m, suggest 20, --timeout-s {SHORT_TIMEOUT_S} | {} after {:.2} s, {cpu:.2} s CPU | /healthz {probes} probes, worst {:.0} ms |",
+        a.status,
+        took.as_secs_f64(),
+        worst.as_secs_f64() * 1e3
+    );
+    assert_eq!(a.status, 408, "{}", a.json);
+    assert_eq!(a.json["error"]["code"], "timeout", "{}", a.json);
+    assert!(
+        !a.message().is_empty(),
+        "a 408 without a message: {}",
+        a.json
+    );
+    assert!(
+        a.header("content-type")
+            .is_some_and(|c| c.starts_with("application/json")),
+        "{:?}",
+        a.headers
+    );
+    let timeout = Duration::from_secs(SHORT_TIMEOUT_S);
+    assert!(
+        took >= timeout - Duration::from_millis(100) && took < timeout + Duration::from_secs(3),
+        "answered after {took:?}, for a {timeout:?} timeout"
+    );
+    assert!(
+        cpu >= 0.25 * SHORT_TIMEOUT_S as f64,
+        "the process used {cpu:.2} s of CPU in {took:?}: the handler did not run"
+    );
+    assert!(
+        probes >= 5 && failures == 0 && worst < Duration::from_secs(2),
+        "/healthz: {failures} of {probes} probes failed, worst {worst:?}, while the handler ran"
+    );
+    // The worker stopped at the deadline: the one worker takes a small coverage at once.
+    let small = json!({"layer": "nursing_rooms", "cell_m": 1000}).to_string();
+    let b = request(
+        &addr,
+        "POST",
+        "/api/coverage",
+        &[("Content-Type", "application/json")],
+        small.as_bytes(),
+        Duration::from_secs(SHORT_TIMEOUT_S + 10),
+    )
+    .expect("an answer to the small request");
+    assert_eq!(
+        b.status, 200,
+        "the worker was still busy after the 408: {}",
+        b.json
+    );
+}
