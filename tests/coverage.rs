@@ -453,16 +453,7 @@ async fn adding_a_suggested_site_raises_coverage_by_exactly_its_gain() {
     // must lower it (an ignored `remove` leaves it as it was), and the what-if equals the
     // brute force without that room.
     let w = world(5);
-    let input = |removed: &[&str]| {
-        world_input(
-            &w,
-            multi(w.area.clone()),
-            world_zones(&w),
-            &["rooms"],
-            catalog_radius,
-            removed,
-        )
-    };
+    let input = |removed: &[&str]| district_input(&w, &["rooms"], catalog_radius, removed);
     let all = truth(&input(&[]), 150.0);
     assert_eq!(
         before["covered_cells"].as_u64(),
@@ -991,6 +982,23 @@ fn world_input(
     }
 }
 
+/// [`world_input`] for the synthetic world's whole district, with its own townships.
+fn district_input(
+    w: &World,
+    layers: &[&str],
+    radius: impl Fn(&str) -> f64,
+    removed: &[&str],
+) -> Input {
+    world_input(
+        w,
+        multi(w.area.clone()),
+        world_zones(w),
+        layers,
+        radius,
+        removed,
+    )
+}
+
 /// A posted area: a MultiPolygon of a rectangle crossing the district's western edge, with a
 /// hole, and a triangle over the lake.
 fn posted_area() -> MultiPolygon<f64> {
@@ -1050,14 +1058,7 @@ async fn township_and_posted_areas_equal_brute_force() {
         let base = "/api/coverage?layer=rooms,parks,lines&cell_m=300";
         let (s, district) = get(&app, &format!("{base}&area=999001")).await;
         assert_eq!(s, StatusCode::OK, "{district}");
-        let input = world_input(
-            &w,
-            multi(w.area.clone()),
-            world_zones(&w),
-            &layers,
-            catalog_radius,
-            &[],
-        );
+        let input = district_input(&w, &layers, catalog_radius, &[]);
         let t = truth(&input, 300.0);
         assert_truth(&district, &input, &t, &format!("seed {seed}, district"));
         for (code, name, outline) in world_zones(&w) {
@@ -1329,14 +1330,7 @@ async fn profiles_apply_their_radius_and_radius_m_overrides_them() {
         ("layer", None, "service_radius_m"),
     ];
     let run = |radius: Option<f64>| {
-        let input = world_input(
-            &w,
-            multi(w.area.clone()),
-            world_zones(&w),
-            &layers,
-            |l| radius.unwrap_or(catalog_radius(l)),
-            &[],
-        );
+        let input = district_input(&w, &layers, |l| radius.unwrap_or(catalog_radius(l)), &[]);
         let t = truth(&input, 400.0);
         (input, t)
     };
@@ -1533,14 +1527,7 @@ async fn removed_facilities_equal_brute_force_without_them() {
             )
             .await;
             assert_eq!(s, StatusCode::OK, "{v}");
-            let input = world_input(
-                &w,
-                multi(w.area.clone()),
-                world_zones(&w),
-                &layers,
-                catalog_radius,
-                removed,
-            );
+            let input = district_input(&w, &layers, catalog_radius, removed);
             let t = truth(&input, 300.0);
             let ctx = format!("seed {seed}, remove {removed:?}");
             assert_truth(&v, &input, &t, &ctx);
@@ -1555,10 +1542,8 @@ async fn removed_facilities_equal_brute_force_without_them() {
             json!({"layer": "rooms", "area": "999001", "cell_m": 300, "remove": rooms}),
         )
         .await;
-        let input = world_input(
+        let input = district_input(
             &w,
-            multi(w.area.clone()),
-            world_zones(&w),
             &["rooms"],
             catalog_radius,
             &["r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7"],
@@ -1709,14 +1694,7 @@ async fn issue13_coverage_radius_m_outside_1_to_5000_is_refused() {
     for r in [1.0, 5000.0] {
         let (s, v) = get(&app, &format!("{base}&radius_m={r}")).await;
         assert_eq!(s, StatusCode::OK, "radius_m={r}: {v}");
-        let input = world_input(
-            &w,
-            multi(w.area.clone()),
-            world_zones(&w),
-            &layers,
-            |_| r,
-            &[],
-        );
+        let input = district_input(&w, &layers, |_| r, &[]);
         assert_truth(&v, &input, &truth(&input, 400.0), &format!("radius_m {r}"));
         assert!(coverage(&snap, &req(r)).is_ok(), "{r}");
     }

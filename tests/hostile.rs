@@ -925,16 +925,7 @@ fn expensive_cases() -> Vec<Case> {
         Case::send(label, "POST", "/api/coverage", body.to_string())
             .header("content-type", "application/json")
     };
-    let grid = |n: usize| -> Vec<[f64; 2]> {
-        (0..n)
-            .map(|i| {
-                [
-                    120.5 + (i % 100) as f64 * 0.004,
-                    31.3 + (i / 100) as f64 * 0.0004,
-                ]
-            })
-            .collect()
-    };
+    let grid = |n: usize| common::lattice(n, 100, [0.004, 0.0004]);
     let many: Vec<[f64; 2]> = (0..20_001)
         .map(|i| [120.6, 31.4 + i as f64 * 1e-6])
         .collect();
@@ -947,9 +938,7 @@ fn expensive_cases() -> Vec<Case> {
         })
         .collect();
     let ids: Vec<String> = (0..10_001).map(|i| format!("nr-{i}")).collect();
-    let far_sites: Vec<Value> = (0..1000)
-        .map(|i| json!({"position": [120.5 + (i % 40) as f64 * 0.01, 31.3 + (i / 40) as f64 * 0.01], "radius_m": 5000}))
-        .collect();
+    let far_sites = common::far_reaching_sites();
     vec![
         review(
             "draft zig-zagging across the globe",

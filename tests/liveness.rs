@@ -241,14 +241,7 @@ fn issue13_a_19000_vertex_zigzag_draft_is_refused_or_answered_in_time() {
 
 #[test]
 fn issue13_coverage_with_too_many_candidates_is_refused_before_work() {
-    let cands: Vec<[f64; 2]> = (0..20_000)
-        .map(|i| {
-            [
-                120.5 + (i % 200) as f64 * 0.002,
-                31.3 + (i / 200) as f64 * 0.002,
-            ]
-        })
-        .collect();
+    let cands = common::lattice(20_000, 200, [0.002, 0.002]);
     run(&post(
         "coverage_20000_candidates",
         "/api/coverage",
@@ -262,14 +255,7 @@ fn issue13_coverage_with_too_many_candidates_is_refused_before_work() {
 
 #[test]
 fn issue13_coverage_at_the_caps_answers_or_times_out_without_stalling() {
-    let cands: Vec<[f64; 2]> = (0..10_000)
-        .map(|i| {
-            [
-                120.5 + (i % 100) as f64 * 0.004,
-                31.3 + (i / 100) as f64 * 0.003,
-            ]
-        })
-        .collect();
+    let cands = common::lattice(10_000, 100, [0.004, 0.003]);
     run(&post(
         "coverage_suggest20_10000_candidates",
         "/api/coverage",
@@ -292,9 +278,7 @@ fn issue13_coverage_at_the_caps_answers_or_times_out_without_stalling() {
 
 #[test]
 fn issue13_coverage_work_limits_are_refused_naming_the_parameter() {
-    let sites: Vec<Value> = (0..1000)
-        .map(|i| json!({"position": [120.5 + (i % 40) as f64 * 0.01, 31.3 + (i / 40) as f64 * 0.01], "radius_m": 5000}))
-        .collect();
+    let sites = common::far_reaching_sites();
     run(&post(
         "coverage_1000_sites_5km_20m",
         "/api/coverage",

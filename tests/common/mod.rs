@@ -334,3 +334,26 @@ pub fn globe_zigzag_19000() -> Vec<[f64; 2]> {
         })
         .collect()
 }
+
+/// `n` positions on a lattice from `[120.5, 31.3]` (the district's south-west), `per_row` a
+/// row, `step` degrees apart `[east, north]`: candidate and added sites for the expensive
+/// coverage inputs of hostile.rs and liveness.rs.
+pub fn lattice(n: usize, per_row: usize, step: [f64; 2]) -> Vec<[f64; 2]> {
+    (0..n)
+        .map(|i| {
+            [
+                120.5 + (i % per_row) as f64 * step[0],
+                31.3 + (i / per_row) as f64 * step[1],
+            ]
+        })
+        .collect()
+}
+
+/// 1,000 added sites reaching 5 km each, 0.01 degrees apart over the district: within the
+/// `add` count limit, far beyond the added-site work limit at 20 m cells.
+pub fn far_reaching_sites() -> Vec<serde_json::Value> {
+    lattice(1000, 40, [0.01, 0.01])
+        .into_iter()
+        .map(|p| serde_json::json!({"position": p, "radius_m": 5000}))
+        .collect()
+}
