@@ -184,9 +184,7 @@ async fn issue13_past_the_heavy_queue_a_request_is_shed_with_retry_after() {
     let heavy = || {
         Request::post("/api/coverage")
             .header("content-type", "application/json")
-            .body(Body::from(
-                r#"{"layer": "nursing_rooms,pocket_parks,service_stations", "suggest": 20, "cell_m": 20, "profile": "walk15"}"#,
-            ))
+            .body(Body::from(common::heavy_coverage().to_string()))
             .unwrap()
     };
     let first = tokio::spawn({

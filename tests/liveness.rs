@@ -168,6 +168,20 @@ fn run(case: &Case) -> String {
     row
 }
 
+/// `POST /api/coverage` with a JSON body, waiting at most `wait` for the answer.
+fn post_coverage(addr: &str, body: &Value, wait: Duration) -> Option<Answer> {
+    let body = body.to_string();
+    let headers = [("Content-Type", "application/json")];
+    request(
+        addr,
+        "POST",
+        "/api/coverage",
+        &headers,
+        body.as_bytes(),
+        wait,
+    )
+}
+
 const REFUSED_BODY: Expect = Expect {
     statuses: &[400],
     message_holds: &["body"],
@@ -268,7 +282,7 @@ fn issue13_coverage_at_the_caps_answers_or_times_out_without_stalling() {
     run(&post(
         "coverage_20m_suggest20",
         "/api/coverage",
-        json!({"layer": "nursing_rooms,pocket_parks,service_stations", "suggest": 20, "cell_m": 20, "profile": "walk15"}),
+        common::heavy_coverage(),
         Expect {
             statuses: &[200, 408],
             message_holds: &[],
@@ -389,20 +403,11 @@ fn issue13_sigterm_stops_the_process_with_heavy_queries_in_flight() {
     // A long timeout, so the queries are still running when SIGTERM comes.
     let mut server = Server::start(&dir, &["--timeout-s", "120", "--shutdown-grace-s", "2"]);
     let addr = server.addr.clone();
-    let body = json!({"layer": "nursing_rooms,pocket_parks,service_stations", "suggest": 20, "cell_m": 20, "profile": "walk15"})
-        .to_string();
     let inflight: Vec<_> = (0..2)
         .map(|_| {
-            let (addr, body) = (addr.clone(), body.clone());
+            let addr = addr.clone();
             std::thread::spawn(move || {
-                request(
-                    &addr,
-                    "POST",
-                    "/api/coverage",
-                    &[("Content-Type", "application/json")],
-                    body.as_bytes(),
-                    Duration::from_secs(30),
-                )
+                post_coverage(&addr, &common::heavy_coverage(), Duration::from_secs(30))
             })
         })
         .collect();
@@ -449,19 +454,14 @@ fn issue14_a_cpu_bound_coverage_past_the_timeout_is_a_408_while_healthz_answers(
     );
     let addr = server.addr.clone();
     assert_eq!(get(&addr, "/healthz").map(|a| a.status), Some(200));
-    let heavy = json!({"layer": "nursing_rooms,pocket_parks,service_stations", "suggest": 20, "cell_m": 20, "profile": "walk15"})
-        .to_string();
     let cpu_before = server.cpu_s();
     let started = Instant::now();
     let request_thread = {
         let addr = addr.clone();
         std::thread::spawn(move || {
-            request(
+            post_coverage(
                 &addr,
-                "POST",
-                "/api/coverage",
-                &[("Content-Type", "application/json")],
-                heavy.as_bytes(),
+                &common::heavy_coverage(),
                 Duration::from_secs(SHORT_TIMEOUT_S + 20),
             )
         })
@@ -516,16 +516,9 @@ fn issue14_a_cpu_bound_coverage_past_the_timeout_is_a_408_while_healthz_answers(
         "/healthz: {failures} of {probes} probes failed, worst {worst:?}, while the handler ran"
     );
     // The worker stopped at the deadline: the one worker takes a small coverage at once.
-    let small = json!({"layer": "nursing_rooms", "cell_m": 1000}).to_string();
-    let b = request(
-        &addr,
-        "POST",
-        "/api/coverage",
-        &[("Content-Type", "application/json")],
-        small.as_bytes(),
-        Duration::from_secs(SHORT_TIMEOUT_S + 10),
-    )
-    .expect("an answer to the small request");
+    let small = json!({"layer": "nursing_rooms", "cell_m": 1000});
+    let b = post_coverage(&addr, &small, Duration::from_secs(SHORT_TIMEOUT_S + 10))
+        .expect("an answer to the small request");
     assert_eq!(
         b.status, 200,
         "the worker was still busy after the 408: {}",
