@@ -769,11 +769,11 @@ async fn every_documented_limit_is_the_constant() {
         ("MAX_RADIUS_M", json!({"value": MAX_RADIUS_M})),
         (
             "MAX_WITHIN_LIMIT",
-            json!({"value": nestmap::http::nearest::MAX_WITHIN_LIMIT}),
+            json!({"value": nestmap::query::nearest::MAX_WITHIN_LIMIT}),
         ),
         (
             "MAX_LIMIT",
-            json!({"value": nestmap::http::ogcapi::MAX_LIMIT}),
+            json!({"value": nestmap::query::features::MAX_LIMIT}),
         ),
         ("MIN_RADIUS_M", json!({"value": MIN_RADIUS_M})),
         (
