@@ -1,18 +1,18 @@
-// The parent view: locate me (or tap the map), the 5 nearest of a layer with filters, and a
-// navigation link for the chosen one. State: `parent`.
+// The parent view: locate me (or tap the map), the 5 nearest of a kind (every layer of that
+// kind at once) with filters, and a navigation link for the chosen one. State: `parent`.
 
 import { t, localName, formatDistance } from '../i18n.js';
 import { featureCollection, pointFeature } from '../geo.js';
+import { idsOfKind, NURSING_ROOMS, PARENT_KINDS } from '../kinds.js';
 import { el, fill, svgIcon } from './dom.js';
 import { AMENITY_ICONS, CROSSHAIR, PIN } from './icons.js';
 
-export const PARENT_KINDS = ['nursing_rooms', 'service_stations', 'pocket_parks'];
 const AMENITY_FILTERS = ['changing_table', 'step_free', 'nursing_chair'];
 
 export function initParent({ state, api, nestMap, onMapClick }, root) {
   state.set({
     parent: {
-      kind: 'nursing_rooms',
+      kind: NURSING_ROOMS, // a layer kind: every layer of it is searched
       point: null, // [lon, lat]
       pickMode: false,
       open: false,
@@ -31,17 +31,20 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
   async function search() {
     const p = P();
     if (!p.point) return;
+    const layers = idsOfKind(state.get().layers, p.kind);
     const mine = ++seq;
     setP({ loading: true, error: null });
     try {
-      const fc = await api.nearest({
-        layer: p.kind,
-        lon: p.point[0],
-        lat: p.point[1],
-        k: 5,
-        open: p.open ? 'now' : null,
-        has: p.kind === 'nursing_rooms' ? p.has : [],
-      });
+      const fc = layers.length
+        ? await api.nearest({
+          layer: layers,
+          lon: p.point[0],
+          lat: p.point[1],
+          k: 5,
+          open: p.open ? 'now' : null,
+          has: p.kind === NURSING_ROOMS ? p.has : [],
+        })
+        : featureCollection();
       if (mine !== seq) return;
       setP({ results: fc.features, loading: false, active: null });
     } catch (e) {
@@ -127,8 +130,10 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
 
   function render() {
     const p = P();
+    // A chip per kind the catalog has a layer of.
+    const present = PARENT_KINDS.filter((k) => idsOfKind(state.get().layers, k).length > 0);
     const kinds = el('div', { class: 'segmented', role: 'group' },
-      PARENT_KINDS.map((k) => chip(t('kind_' + k), p.kind === k, () => {
+      present.map((k) => chip(t('kind_' + k), p.kind === k, () => {
         setP({ kind: k, results: null, active: null });
         search();
       }, { 'data-kind': k })));
@@ -137,7 +142,7 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
         setP({ open: !P().open });
         search();
       }, { 'data-filter': 'open' }),
-      p.kind === 'nursing_rooms'
+      p.kind === NURSING_ROOMS
         ? AMENITY_FILTERS.map((a) => chip(t('filter_' + a), p.has.includes(a), () => {
           const has = P().has.includes(a) ? P().has.filter((x) => x !== a) : [...P().has, a];
           setP({ has });
@@ -185,6 +190,7 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
     lastActive = p.active;
   });
   state.on('view', draw);
+  state.on('layers', render);
   state.on('lang', render);
   render();
 }

@@ -4,9 +4,9 @@
 
 import { t, localName, formatShare, formatNumber } from '../i18n.js';
 import { featureCollection } from '../geo.js';
+import { FACILITY_KINDS, idsOfKind, NURSING_ROOMS } from '../kinds.js';
 import { el, fill } from './dom.js';
 
-const FACILITY_LAYERS = ['nursing_rooms', 'child_friendly_communities', 'pocket_parks', 'service_stations', 'family_education_points', 'school_bus_stops'];
 const PROFILES = ['walk5', 'walk10', 'walk15', 'park', 'green', 'layer'];
 const SHARES = [
   ['covered_population_share', 'share_population'],
@@ -17,7 +17,7 @@ const SHARES = [
 export function initPlanner({ state, api, nestMap }, root) {
   state.set({
     planner: {
-      layers: ['nursing_rooms'],
+      layers: null, // ids chosen; null until the layer list is known, then the nursing rooms
       profile: 'walk15',
       radius: '', // metres as typed; overrides the profile when set
       loading: false,
@@ -32,12 +32,16 @@ export function initPlanner({ state, api, nestMap }, root) {
   const P = () => state.get().planner;
   const setP = (patch) => state.set({ planner: patch });
   let seq = 0;
+  state.on('layers', (layers) => {
+    if (P().layers === null) setP({ layers: idsOfKind(layers, NURSING_ROOMS) });
+  });
+  const chosen = () => P().layers || [];
 
   function params() {
     const p = P();
     const radius = Number(p.radius);
     return {
-      layer: p.layers.join(','),
+      layer: chosen().join(','),
       profile: p.profile,
       radius_m: p.radius !== '' && Number.isFinite(radius) ? radius : null,
     };
@@ -81,7 +85,7 @@ export function initPlanner({ state, api, nestMap }, root) {
 
   function renderForm() {
     const p = P();
-    const layers = state.get().layers.filter((l) => FACILITY_LAYERS.includes(l.id));
+    const layers = state.get().layers.filter((l) => FACILITY_KINDS.includes(l.kind));
     return el('form', {
       class: 'planner-form',
       onsubmit: (e) => {
@@ -92,8 +96,8 @@ export function initPlanner({ state, api, nestMap }, root) {
       el('fieldset', {}, el('legend', {}, t('planner_layers')),
         layers.map((l) => el('label', { class: 'check' },
           el('input', {
-            type: 'checkbox', name: 'layer', value: l.id, checked: p.layers.includes(l.id),
-            onchange: (e) => setP({ layers: e.target.checked ? [...P().layers, l.id] : P().layers.filter((x) => x !== l.id) }),
+            type: 'checkbox', name: 'layer', value: l.id, checked: chosen().includes(l.id),
+            onchange: (e) => setP({ layers: e.target.checked ? [...chosen(), l.id] : chosen().filter((x) => x !== l.id) }),
           }),
           localName(l, 'title_zh', 'title_en')))),
       el('label', { class: 'field' }, t('planner_profile'),
@@ -101,7 +105,7 @@ export function initPlanner({ state, api, nestMap }, root) {
           PROFILES.map((pr) => el('option', { value: pr, selected: p.profile === pr }, t('profile_' + pr))))),
       el('label', { class: 'field' }, t('planner_radius'),
         el('input', { type: 'number', name: 'radius_m', id: 'planner-radius', min: 1, max: 5000, step: 50, value: p.radius, inputmode: 'numeric', onchange: (e) => setP({ radius: e.target.value }) })),
-      el('button', { type: 'submit', class: 'button primary', id: 'planner-run', disabled: p.loading || p.layers.length === 0 }, t(p.loading ? 'planner_running' : 'planner_run')),
+      el('button', { type: 'submit', class: 'button primary', id: 'planner-run', disabled: p.loading || chosen().length === 0 }, t(p.loading ? 'planner_running' : 'planner_run')),
     );
   }
 
