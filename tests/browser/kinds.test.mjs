@@ -1,8 +1,10 @@
-// Layers are drawn and used by their kind, never by their id. A copy of the sample where
-// every layer id is renamed (`x_` + id) is drawn exactly like the sample (same style layers,
-// paint and order, the catalog's style overrides included); the renamed nursing rooms are
-// pink dots, are what the parent view finds and what the planner starts with; a generic layer
-// added with a style override takes it.
+// Layers are drawn and used by their kind, never by their id, and come whole however large.
+// A copy of the sample where every layer id is renamed (`x_` + id) is drawn exactly like the
+// sample (same style layers, paint and order, the catalog's style overrides included); the
+// renamed nursing rooms are pink dots, are what the parent view finds and what the planner
+// starts with; a generated generic layer of more than one page (10,050 points against the
+// server's 10,000 a page) reaches the map whole, and `api.items` pages through a layer with
+// any page size.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +14,7 @@ import path from 'node:path';
 import { ROOT, start, openApp, mapIdle } from './harness.mjs';
 import { rendered } from './util.mjs';
 
-const MANY = 500;
+const MANY = 10050;
 const HERE = { longitude: 120.64, latitude: 31.42 };
 
 /** The map's data style layers: [id, type, paint, layout], bottom to top, for `source` ids. */
@@ -44,7 +46,7 @@ async function renamedSample() {
   return dir;
 }
 
-test('layers by kind: a renamed sample looks and works the same', { timeout: 300000 }, async () => {
+test('layers by kind: a renamed sample looks and works the same; large layers come whole', { timeout: 300000 }, async () => {
   // The sample's look, to compare with.
   let expected;
   let sampleIds;
@@ -95,6 +97,29 @@ test('layers by kind: a renamed sample looks and works the same', { timeout: 300
     await mapIdle(page);
     assert.ok(new Set((await rendered(page, ['x_nursing_rooms:circle'])).map((f) => f.properties._id)).size > 40, 'renamed rooms render');
     assert.ok((await rendered(page, ['x_district:line'])).length > 0, 'the district outline renders');
+
+    // The large layer came whole, over two pages.
+    const data = await page.evaluate(() => {
+      const fc = window.nestmap.state.get().data.x_many_points;
+      return { n: fc.features.length, unique: new Set(fc.features.map((f) => f.id)).size };
+    });
+    assert.deepEqual(data, { n: MANY, unique: MANY }, 'every point is on the map, once');
+    const pages = h.requests.filter((u) => u.includes('/ogcapi/collections/x_many_points/items'));
+    assert.equal(pages.length, 2, `two pages: ${pages.join(' ')}`);
+    assert.match(pages[1], /offset=10000/);
+    assert.ok((await rendered(page, ['x_many_points:circle'])).length > 1000, 'the points render');
+
+    // api.items with a small page: every feature once, in the server's order.
+    const whole = await h.api('/ogcapi/collections/x_nursing_rooms/items?limit=10000');
+    const before = h.requests.length;
+    const paged = await page.evaluate(async () => {
+      const { api } = await import('/js/api.js');
+      const fc = await api.items('x_nursing_rooms', { pageSize: 7 });
+      return fc.features.map((f) => f.id);
+    });
+    assert.deepEqual(paged, whole.features.map((f) => f.id));
+    assert.equal(whole.features.length, 58);
+    assert.equal(h.requests.slice(before).filter((u) => u.includes('/x_nursing_rooms/items')).length, Math.ceil(58 / 7));
 
     // The parent view finds the renamed rooms: its chips are kinds, its layers those of the kind.
     await page.click('#tab-parent');

@@ -17,7 +17,7 @@ const state = createState({
   lang: 'zh',
   view: 'parent',
   layers: [], // /api/layers
-  data: {}, // layer id -> FeatureCollection
+  data: {}, // layer id -> FeatureCollection, every feature (api.items pages through)
   visible: {}, // layer id -> false when hidden
   popup: null, // {layer, id, lngLat}
   error: null, // message shown in the status bar
