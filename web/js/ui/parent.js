@@ -4,6 +4,7 @@
 import { t, localName, formatDistance } from '../i18n.js';
 import { featureCollection, pointFeature } from '../geo.js';
 import { idsOfKind, NURSING_ROOMS, PARENT_KINDS } from '../kinds.js';
+import { latestOnly } from '../latest.js';
 import { el, fill, svgIcon } from './dom.js';
 import { AMENITY_ICONS, CROSSHAIR, PIN } from './icons.js';
 
@@ -26,29 +27,26 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
   });
   const P = () => state.get().parent;
   const setP = (patch) => state.set({ parent: patch });
-  let seq = 0;
+  const latest = latestOnly();
 
   async function search() {
     const p = P();
     if (!p.point) return;
     const layers = idsOfKind(state.get().layers, p.kind);
-    const mine = ++seq;
     setP({ loading: true, error: null });
     try {
       const fc = layers.length
-        ? await api.nearest({
+        ? await latest(api.nearest({
           layer: layers,
           lon: p.point[0],
           lat: p.point[1],
           k: 5,
           open: p.open ? 'now' : null,
           has: p.kind === NURSING_ROOMS ? p.has : [],
-        })
-        : featureCollection();
-      if (mine !== seq) return;
+        }))
+        : await latest(Promise.resolve(featureCollection()));
       setP({ results: fc.features, loading: false, active: null });
     } catch (e) {
-      if (mine !== seq) return;
       setP({ results: null, loading: false, error: e.message });
     }
   }

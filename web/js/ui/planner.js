@@ -5,6 +5,7 @@
 import { t, localName, formatShare, formatNumber } from '../i18n.js';
 import { featureCollection } from '../geo.js';
 import { FACILITY_KINDS, idsOfKind, NURSING_ROOMS } from '../kinds.js';
+import { latestOnly } from '../latest.js';
 import { el, fill } from './dom.js';
 
 const PROFILES = ['walk5', 'walk10', 'walk15', 'park', 'green', 'layer'];
@@ -31,7 +32,8 @@ export function initPlanner({ state, api, nestMap }, root) {
   });
   const P = () => state.get().planner;
   const setP = (patch) => state.set({ planner: patch });
-  let seq = 0;
+  // One for the coverage and its what-if: a new coverage drops a what-if still on its way.
+  const latest = latestOnly();
   state.on('layers', (layers) => {
     if (P().layers === null) setP({ layers: idsOfKind(layers, NURSING_ROOMS) });
   });
@@ -49,14 +51,11 @@ export function initPlanner({ state, api, nestMap }, root) {
 
   async function run() {
     const req = params();
-    const mine = ++seq;
     setP({ loading: true, error: null, added: [], whatIf: null });
     try {
-      const result = await api.coverage({ ...req, suggest: 3 });
-      if (mine !== seq) return;
+      const result = await latest(api.coverage({ ...req, suggest: 3 }));
       setP({ loading: false, result, request: req });
     } catch (e) {
-      if (mine !== seq) return;
       setP({ loading: false, error: e.message, result: null });
     }
   }
@@ -65,16 +64,13 @@ export function initPlanner({ state, api, nestMap }, root) {
     const p = P();
     if (!p.result || p.added.includes(rank)) return;
     const added = [...p.added, rank];
-    const mine = ++seq;
     setP({ added, whatIfLoading: true, error: null });
     const add = added.map((r) => p.result.suggestions.find((s) => s.rank === r)).map((s) => [s.lon, s.lat]);
     const { layer, profile, radius_m } = p.request;
     try {
-      const whatIf = await api.coveragePost({ layer, profile, radius_m, add });
-      if (mine !== seq) return;
+      const whatIf = await latest(api.coveragePost({ layer, profile, radius_m, add }));
       setP({ whatIf, whatIfLoading: false });
     } catch (e) {
-      if (mine !== seq) return;
       setP({ whatIfLoading: false, error: e.message });
     }
   }

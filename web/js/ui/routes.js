@@ -4,6 +4,7 @@
 
 import { t, localName, formatNumber } from '../i18n.js';
 import { featureCollection, pointFeature, circleFeature } from '../geo.js';
+import { latestOnly } from '../latest.js';
 import { el, fill } from './dom.js';
 
 const km = (m) => (m / 1000).toFixed(1);
@@ -27,7 +28,8 @@ export function initRoutes({ state, api, nestMap }, root) {
   });
   const R = () => state.get().routes;
   const setR = (patch) => state.set({ routes: patch });
-  let seq = 0;
+  // One for the review and the draft's: choosing another line drops a draft review on its way.
+  const latest = latestOnly();
 
   async function loadList() {
     try {
@@ -39,15 +41,12 @@ export function initRoutes({ state, api, nestMap }, root) {
   }
 
   async function select(id) {
-    const mine = ++seq;
     setR({ selected: id, review: null, loading: true, error: null, draft: null, draftName: null, draftReview: null, draftError: null });
     try {
-      const review = await api.routeReview(id);
-      if (mine !== seq) return;
+      const review = await latest(api.routeReview(id));
       setR({ review, loading: false });
       nestMap.fitTo([review.line, ...review.stops.map((s) => ({ type: 'Point', coordinates: s.position }))], 14);
     } catch (e) {
-      if (mine !== seq) return;
       setR({ loading: false, error: e.message });
     }
   }
@@ -66,14 +65,11 @@ export function initRoutes({ state, api, nestMap }, root) {
       setR({ draftError: t('draft_bad_file', { reason: e.message }), draftReview: null });
       return;
     }
-    const mine = ++seq;
     setR({ draft: fc, draftName: file.name, draftLoading: true, draftError: null, draftReview: null });
     try {
-      const draftReview = await api.reviewDraft(fc, r.selected);
-      if (mine !== seq) return;
+      const draftReview = await latest(api.reviewDraft(fc, r.selected));
       setR({ draftReview, draftLoading: false });
     } catch (e) {
-      if (mine !== seq) return;
       setR({ draftLoading: false, draftError: e.message });
     }
   }
