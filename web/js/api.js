@@ -1,6 +1,9 @@
 // Fetch wrappers for the nestmap HTTP API. Every call resolves to parsed JSON or rejects with
 // an ApiError whose message is the server's own message (4xx bodies are
-// `{"error":{"code","message"}}` and name the parameter and the reason).
+// `{"error":{"code","message"}}` and name the parameter and the reason), or the page's own,
+// in the current language, when the server said nothing (no connection, no JSON).
+
+import { t } from './i18n.js';
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -15,7 +18,7 @@ async function request(url, options = {}) {
   try {
     res = await fetch(url, options);
   } catch (e) {
-    throw new ApiError(0, 'network', String(e.message || e));
+    throw new ApiError(0, 'network', t('error_network', { reason: String(e.message || e) }));
   }
   const text = await res.text();
   let body = null;
@@ -26,9 +29,9 @@ async function request(url, options = {}) {
   }
   if (!res.ok) {
     const err = body && body.error;
-    throw new ApiError(res.status, err?.code || 'http_' + res.status, err?.message || `${res.status} ${res.statusText}`);
+    throw new ApiError(res.status, err?.code || 'http_' + res.status, err?.message || t('error_http', { status: res.status }));
   }
-  if (body === null) throw new ApiError(res.status, 'bad_body', `${url}: the answer is not JSON`);
+  if (body === null) throw new ApiError(res.status, 'bad_body', t('error_not_json', { url }));
   return body;
 }
 
@@ -64,7 +67,7 @@ async function items(layer, { pageSize = MAX_PAGE } = {}) {
     matched ??= page.numberMatched;
     for (const f of page.features) {
       if (f.id !== undefined && ids.has(f.id)) {
-        throw new ApiError(200, 'partial', `${layer}: feature ${f.id} came twice while paging (the data changed while loading? reload the page)`);
+        throw new ApiError(200, 'partial', t('error_paged_twice', { layer, id: f.id }));
       }
       ids.add(f.id);
       features.push(f);
@@ -75,7 +78,7 @@ async function items(layer, { pageSize = MAX_PAGE } = {}) {
     next = u.pathname + u.search;
   }
   if (typeof matched === 'number' && features.length !== matched) {
-    throw new ApiError(200, 'partial', `${layer}: paging gave ${features.length} features, not the ${matched} announced (the data changed while loading? reload the page)`);
+    throw new ApiError(200, 'partial', t('error_partial', { layer, got: features.length, want: matched }));
   }
   return { type: 'FeatureCollection', numberMatched: features.length, features };
 }

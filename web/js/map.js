@@ -6,7 +6,7 @@
 
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { featureCollection, pointFeature, circleFeature, boundsOf, positionsOf } from './geo.js';
-import { t } from './i18n.js';
+import { t, mapLocale } from './i18n.js';
 
 export { maplibregl };
 
@@ -155,13 +155,11 @@ export class NestMap {
       zoom: 10,
       attributionControl: false,
       fadeDuration: 0,
+      locale: mapLocale(),
       // Keep the last frame so a screenshot or print of the page shows the map.
       canvasContextAttributes: { preserveDrawingBuffer: true },
     });
-    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-    this.attribution = new maplibregl.AttributionControl({ compact: true, customAttribution: t('attribution') });
-    this.map.addControl(this.attribution, 'bottom-right');
-    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    this.addControls();
     this.loaded = new Promise((resolve) => this.map.once('load', resolve));
     this.map.on('click', (e) => this.handleClick(e));
     this.map.on('mousemove', (e) => {
@@ -318,10 +316,28 @@ export class NestMap {
     if (b) this.map.fitBounds(b, { padding, maxZoom, duration: 600 });
   }
 
-  setAttribution(text) {
-    this.map.removeControl(this.attribution);
-    this.attribution = new maplibregl.AttributionControl({ compact: true, customAttribution: text });
-    this.map.addControl(this.attribution, 'bottom-right');
+  /** The zoom buttons, the attribution and the scale bar, in the current language. */
+  addControls() {
+    for (const c of this.controls || []) this.map.removeControl(c);
+    this.controls = [
+      [new maplibregl.NavigationControl({ showCompass: false }), 'top-right'],
+      [new maplibregl.AttributionControl({ compact: true, customAttribution: t('attribution') }), 'bottom-right'],
+      [new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left'],
+    ].map(([c, at]) => {
+      this.map.addControl(c, at);
+      return c;
+    });
+  }
+
+  /**
+   * After a language change: MapLibre's UI strings (scale units, button titles) and the
+   * controls that show them. MapLibre reads its `locale` option into `map._locale` (typed in
+   * maplibre-gl.d.ts) and has no setter for it, so the table is updated in place.
+   */
+  setLanguage() {
+    Object.assign(this.map._locale, mapLocale());
+    this.map.getCanvas().setAttribute('aria-label', t('map_label'));
+    this.addControls();
   }
 
   /** Resolves at the next `idle` event (after anything pending has rendered). */

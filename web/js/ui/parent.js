@@ -110,9 +110,9 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
         el('span', { class: `badge ${open}`, 'data-open': open }, t(open === 'open' ? 'open_now' : open === 'closed' ? 'closed_now' : 'open_unknown'))),
       el('div', { class: 'result-meta' },
         el('span', { class: 'distance' }, formatDistance(p.distance_m)),
-        ' · ',
+        t('sep'),
         el('span', { class: 'walk' }, t('walk_min', { m: Math.round(p.walk_min) })),
-        p.opening_hours ? el('span', { class: 'hours' }, ' · ' + p.opening_hours) : null),
+        p.opening_hours ? el('span', { class: 'hours' }, t('sep') + p.opening_hours) : null),
       amenities.length
         ? el('div', { class: 'amenities' }, amenities.map((a) =>
           el('span', { class: 'amenity', 'data-amenity': a, title: t('amenity_' + a) },

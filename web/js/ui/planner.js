@@ -115,7 +115,8 @@ export function initPlanner({ state, api, nestMap }, root) {
         el('dt', {}, label ? t(label) : key),
         el('dd', { 'data-key': key, 'data-share': r.totals[key] }, formatShare(r.totals[key])),
       ])),
-      el('p', { class: 'muted' }, t('gaps_count', { n: r.gaps.features.length }), ' · ', `${r.profile.name}${r.profile.radius_m ? ` ${r.profile.radius_m} m` : ''}`));
+      el('p', { class: 'muted' }, t('gaps_count', { n: r.gaps.features.length }), t('sep'),
+        r.profile.radius_m ? t('profile_shown', { name: r.profile.name, radius: t('metres', { m: r.profile.radius_m }) }) : r.profile.name));
     let whatIf = null;
     if (p.added.length) {
       whatIf = el('div', { class: 'whatif', id: 'whatif', 'data-loading': p.whatIfLoading ? '1' : '0', 'data-added': p.added.join(',') },
@@ -124,7 +125,7 @@ export function initPlanner({ state, api, nestMap }, root) {
           ? el('dl', {}, SHARES.map(([key, label]) => [
             el('dt', {}, t(label)),
             el('dd', { 'data-key': key, 'data-share': p.whatIf.totals[key] },
-              el('span', { class: 'before' }, formatShare(r.totals[key])), ' → ',
+              el('span', { class: 'before' }, formatShare(r.totals[key])), t('arrow'),
               el('strong', { class: 'after' }, formatShare(p.whatIf.totals[key]))),
           ]))
           : el('p', { class: 'muted' }, t('loading')));
