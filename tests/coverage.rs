@@ -30,6 +30,7 @@ fn spec(id: &str, kind: LayerKind, radius: f64) -> LayerSpec {
         file: PathBuf::from(format!("{id}.geojson")),
         crs: Crs::Wgs84,
         service_radius_m: radius,
+        style: Default::default(),
     }
 }
 

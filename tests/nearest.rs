@@ -70,6 +70,7 @@ fn random_snapshot(geoms: Vec<Geometry<f64>>, r: &mut Rng) -> Snapshot {
         file: PathBuf::from("rooms.geojson"),
         crs: Crs::Wgs84,
         service_radius_m: 1000.0,
+        style: Default::default(),
     };
     Snapshot::new(vec![Layer::new(spec, features)], Default::default())
 }

@@ -30,6 +30,7 @@ fn spec(id: &str, kind: LayerKind) -> LayerSpec {
         file: PathBuf::from(format!("{id}.geojson")),
         crs: Crs::Wgs84,
         service_radius_m: 500.0,
+        style: Default::default(),
     }
 }
 
