@@ -77,6 +77,7 @@ fn bench(c: &mut Criterion) {
         file: "facilities.geojson".into(),
         crs: nestmap::crs::Crs::Wgs84,
         service_radius_m: 1000.0,
+        style: Default::default(),
     };
     let features = national::points(n, 2024)
         .into_iter()

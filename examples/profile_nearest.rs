@@ -28,6 +28,7 @@ fn snapshot(points: &[[f64; 2]]) -> nestmap::snapshot::Snapshot {
         file: "facilities.geojson".into(),
         crs: nestmap::crs::Crs::Wgs84,
         service_radius_m: 1000.0,
+        style: Default::default(),
     };
     let features = points
         .iter()

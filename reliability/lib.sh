@@ -28,7 +28,7 @@ ensure_venv() { # ensure_venv PACKAGE[==VERSION]...
     local missing=()
     for p in "$@"; do
         local name="${p%%==*}" have
-        have="$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')"
+        have="$("$VENV/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p' || true)"
         if [ -z "$have" ] || { [ "$name" != "$p" ] && [ "$have" != "${p#*==}" ]; }; then
             missing+=("$p")
         fi

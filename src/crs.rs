@@ -148,18 +148,27 @@ impl Crs {
 }
 
 thread_local! {
-    static PROJ_CACHE: RefCell<HashMap<u32, Result<proj::Proj, String>>> = RefCell::new(HashMap::new());
+    /// This thread's transforms by (code, direction): `false` from the code to WGS84, `true`
+    /// from WGS84 to the code. A code PROJ refuses is remembered with its reason.
+    static PROJ_CACHE: RefCell<HashMap<(u32, bool), Result<proj::Proj, String>>> =
+        RefCell::new(HashMap::new());
 }
 
-fn with_proj<T>(
+fn with_proj_dir<T>(
     code: u32,
+    inverse: bool,
     f: impl FnOnce(&proj::Proj) -> Result<T, CrsError>,
 ) -> Result<T, CrsError> {
     PROJ_CACHE.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let entry = cache.entry(code).or_insert_with(|| {
-            proj::Proj::new_known_crs(&format!("EPSG:{code}"), "EPSG:4326", None)
-                .map_err(|e| e.to_string())
+        let entry = cache.entry((code, inverse)).or_insert_with(|| {
+            let epsg = format!("EPSG:{code}");
+            let (from, to) = if inverse {
+                ("EPSG:4326", epsg.as_str())
+            } else {
+                (epsg.as_str(), "EPSG:4326")
+            };
+            proj::Proj::new_known_crs(from, to, None).map_err(|e| e.to_string())
         });
         match entry {
             Ok(p) => f(p),
@@ -171,28 +180,20 @@ fn with_proj<T>(
     })
 }
 
-thread_local! {
-    static PROJ_INVERSE: RefCell<HashMap<u32, Result<proj::Proj, String>>> = RefCell::new(HashMap::new());
+/// The transform from `code` to WGS84 on this thread.
+fn with_proj<T>(
+    code: u32,
+    f: impl FnOnce(&proj::Proj) -> Result<T, CrsError>,
+) -> Result<T, CrsError> {
+    with_proj_dir(code, false, f)
 }
 
+/// The transform from WGS84 to `code` on this thread.
 fn with_proj_inverse<T>(
     code: u32,
     f: impl FnOnce(&proj::Proj) -> Result<T, CrsError>,
 ) -> Result<T, CrsError> {
-    PROJ_INVERSE.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let entry = cache.entry(code).or_insert_with(|| {
-            proj::Proj::new_known_crs("EPSG:4326", &format!("EPSG:{code}"), None)
-                .map_err(|e| e.to_string())
-        });
-        match entry {
-            Ok(p) => f(p),
-            Err(reason) => Err(CrsError::Proj {
-                code,
-                reason: reason.clone(),
-            }),
-        }
-    })
+    with_proj_dir(code, true, f)
 }
 
 fn proj_to_wgs84(code: u32, x: f64, y: f64) -> Result<(f64, f64), CrsError> {

@@ -30,7 +30,8 @@ use serde_json::{Map, Value};
 
 use crate::catalog::LayerSpec;
 use crate::crs::Crs;
-use crate::load::{parse_layer, read_feature, LoadReport, Problem};
+use crate::load::{parse_layer, read_feature};
+use crate::report::{LoadReport, Problem};
 use crate::snapshot::{Layer, Snapshot};
 use crate::store::{self, FileLayout};
 
@@ -121,8 +122,8 @@ fn map_positions(
 
 /// Check a feature with the loader's rules, its positions read in `spec`'s CRS.
 fn check(spec: &LayerSpec, feature: &Value) -> Result<(), EditError> {
-    let (_, _, problems) = read_feature(spec, feature).map_err(|(f, r)| invalid(f, r))?;
-    match problems.into_iter().next() {
+    let read = read_feature(spec, feature).map_err(|(f, r)| invalid(f, r))?;
+    match read.errors.into_iter().next() {
         Some((f, r)) => Err(invalid(f, r)),
         None => Ok(()),
     }
@@ -450,7 +451,7 @@ pub fn apply(
     };
     // The whole file again, through the loader: a refused edit changes nothing.
     let mut problems = Vec::new();
-    let (loaded, loaded_ids, refused) = parse_layer(&spec, &new_text, &mut problems);
+    let parsed = parse_layer(&spec, &new_text, &mut problems);
     let still_refused =
         before_edit.map(|b| b.into_iter().filter_map(|i| change.moved(i)).collect());
     judge(
@@ -466,11 +467,11 @@ pub fn apply(
         &snap.layers,
         li,
         problems,
-        loaded.len(),
-        refused,
+        parsed.kept.len(),
+        parsed.refused,
     );
     let mut layers = snap.layers.clone();
-    layers[li] = Arc::new(Layer::with_ids(spec, loaded, loaded_ids));
+    layers[li] = Arc::new(parsed.into_layer(spec));
     Ok(Applied {
         snapshot: Snapshot { layers, report },
         id,

@@ -5,14 +5,18 @@
 //! Positions are `[lon, lat]` WGS84 inside; data arriving in another CRS (any EPSG code,
 //! GCJ-02, BD-09) is converted on load by [`crs`]. Distances are metres on the ground.
 //!
-//! The flow: [`catalog`] declares the layers; [`load`] validates them into a frozen
-//! [`snapshot::Snapshot`] with one [`index::LayerIndex`] per layer; [`query`] answers
-//! questions over it; [`http`] serves the answers.
+//! The flow: [`catalog`] declares the layers; [`load`] validates them (refusals in
+//! [`report`]) into a frozen [`snapshot::Snapshot`] with one [`index::LayerIndex`] per
+//! layer; [`query`] answers questions over it, measuring with [`geodesy`]; [`http`] serves
+//! the answers; [`config`] and [`serve`] start the server; [`edit`] and [`store`] change the
+//! files, [`reload`] says what changed.
 #![deny(missing_docs)]
 
 pub mod catalog;
+pub mod config;
 pub mod crs;
 pub mod edit;
+pub mod geodesy;
 pub mod http;
 pub mod index;
 pub mod load;
@@ -21,7 +25,9 @@ pub mod output;
 pub mod pool;
 pub mod query;
 pub mod reload;
+pub mod report;
 pub mod sample;
+pub mod serve;
 pub mod snapshot;
 pub mod store;
 

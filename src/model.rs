@@ -7,6 +7,8 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use opening_hours::localization::Country;
+use opening_hours::{Context, OpeningHours};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -441,4 +443,71 @@ impl Serialize for Properties {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_map(self.iter())
     }
+}
+
+/// Positions of features by id, without a second copy of the ids: a hash table of feature
+/// positions, compared through a function that gives a position's id.
+#[derive(Debug, Default)]
+pub(crate) struct IdTable(hashbrown::HashTable<u32>);
+
+/// FxHash over 8-byte words: ids are short and trusted, and this runs once per feature.
+fn hash_id(id: &str) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = id.len() as u64;
+    let mut chunks = id.as_bytes().chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+impl IdTable {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        IdTable(hashbrown::HashTable::with_capacity(n))
+    }
+
+    /// The position whose id is `id`.
+    pub(crate) fn find<'a>(&self, id: &str, id_of: impl Fn(u32) -> &'a str) -> Option<u32> {
+        self.0.find(hash_id(id), |&j| id_of(j) == id).copied()
+    }
+
+    /// Record position `i` under its id `id_of(i)`; a later position with the same id wins.
+    pub(crate) fn insert_new<'a>(&mut self, i: u32, id_of: impl Fn(u32) -> &'a str) {
+        let id = id_of(i);
+        match self
+            .0
+            .entry(hash_id(id), |&j| id_of(j) == id, |&j| hash_id(id_of(j)))
+        {
+            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = i,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(i);
+            }
+        }
+    }
+}
+
+/// The GeoJSON name of a geometry's type.
+pub fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
+    use geo::Geometry as G;
+    match g {
+        G::Point(_) => "Point",
+        G::MultiPoint(_) => "MultiPoint",
+        G::Line(_) | G::LineString(_) => "LineString",
+        G::MultiLineString(_) => "MultiLineString",
+        G::Polygon(_) | G::Rect(_) | G::Triangle(_) => "Polygon",
+        G::MultiPolygon(_) => "MultiPolygon",
+        G::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+/// An `opening_hours` value (OpenStreetMap syntax) with China's public holidays (`PH`) from
+/// the opening-hours crate's embedded calendar attached. Parsed once, at load; evaluated by
+/// [`crate::query::hours::open_at`].
+pub fn parse_hours(s: &str) -> Result<OpeningHours, String> {
+    let oh = s.parse::<OpeningHours>().map_err(|e| e.to_string())?;
+    Ok(oh.with_context(Context::default().with_holidays(Country::CN.holidays())))
 }

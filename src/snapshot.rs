@@ -7,11 +7,8 @@ use opening_hours::OpeningHours;
 
 use crate::catalog::LayerSpec;
 use crate::index::LayerIndex;
-use crate::load::LoadReport;
-use crate::model::Feature;
-
-/// Layers of at least this many features build their index on a second thread.
-const PARALLEL_FROM: usize = 50_000;
+use crate::model::{geometry_name, parse_hours, Feature, IdTable};
+use crate::report::LoadReport;
 
 /// One loaded layer.
 #[derive(Debug)]
@@ -33,22 +30,35 @@ pub struct Layer {
 }
 
 impl Layer {
-    /// Assemble a layer from validated features and their WGS84 geometries.
+    /// Assemble a layer from validated features and their WGS84 geometries (for callers
+    /// that validated them themselves: the id table is built and the hours parsed here).
     pub fn new(spec: LayerSpec, features: Vec<(Feature, geo::Geometry<f64>)>) -> Self {
         let mut ids = IdTable::with_capacity(features.len());
         for i in 0..features.len() {
             ids.insert_new(i as u32, |j| features[j as usize].0.id.as_str());
         }
-        Layer::with_ids(spec, features, ids)
+        let hours = features
+            .iter()
+            .map(|(f, _)| {
+                f.properties
+                    .get("opening_hours")
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| parse_hours(s).ok())
+                    .map(Box::new)
+            })
+            .collect();
+        Layer::from_parts(spec, features, ids, hours)
     }
 
-    /// [`Layer::new`] with the id table already built (the loader builds it to find
-    /// duplicates; positions are the features' positions).
-    pub(crate) fn with_ids(
+    /// [`Layer::new`] with the id table and the hours the loader built while checking the
+    /// features (positions are the features' positions).
+    pub(crate) fn from_parts(
         spec: LayerSpec,
         features: Vec<(Feature, geo::Geometry<f64>)>,
         ids: IdTable,
+        hours: Vec<Option<Box<OpeningHours>>>,
     ) -> Self {
+        debug_assert_eq!(hours.len(), features.len());
         use geo::BoundingRect;
         let mut bbox: Option<[f64; 4]> = None;
         let mut geometry_type: Option<&'static str> = None;
@@ -68,28 +78,7 @@ impl Layer {
             };
         }
         let (props, geoms): (Vec<Feature>, Vec<geo::Geometry<f64>>) = features.into_iter().unzip();
-        let hours_of = |props: &[Feature]| -> Vec<Option<Box<OpeningHours>>> {
-            props
-                .iter()
-                .map(|f| {
-                    f.properties
-                        .get("opening_hours")
-                        .and_then(|v| v.as_str())
-                        .and_then(|s| crate::query::hours::parse_hours(s).ok())
-                        .map(Box::new)
-                })
-                .collect()
-        };
-        // A big layer's index is built on a second thread while this one reads the hours.
-        let (index, hours) = if geoms.len() >= PARALLEL_FROM {
-            std::thread::scope(|s| {
-                let index = s.spawn(|| LayerIndex::build(geoms));
-                let hours = hours_of(&props);
-                (index.join().expect("index build does not panic"), hours)
-            })
-        } else {
-            (LayerIndex::build(geoms), hours_of(&props))
-        };
+        let index = LayerIndex::build(geoms);
         Layer {
             spec,
             features: props,
@@ -116,65 +105,6 @@ impl Layer {
     /// How many features are marked `synthetic: true`.
     pub fn synthetic_count(&self) -> usize {
         self.features.iter().filter(|f| f.is_synthetic()).count()
-    }
-}
-
-/// Positions of features by id, without a second copy of the ids: a hash table of feature
-/// positions, compared through a function that gives a position's id.
-#[derive(Debug, Default)]
-pub(crate) struct IdTable(hashbrown::HashTable<u32>);
-
-/// FxHash over 8-byte words: ids are short and trusted, and this runs once per feature.
-fn hash_id(id: &str) -> u64 {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let mut h = id.len() as u64;
-    let mut chunks = id.as_bytes().chunks_exact(8);
-    for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-    }
-    let mut tail = [0u8; 8];
-    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
-    h ^ (h >> 29)
-}
-
-impl IdTable {
-    pub(crate) fn with_capacity(n: usize) -> Self {
-        IdTable(hashbrown::HashTable::with_capacity(n))
-    }
-
-    /// The position whose id is `id`.
-    pub(crate) fn find<'a>(&self, id: &str, id_of: impl Fn(u32) -> &'a str) -> Option<u32> {
-        self.0.find(hash_id(id), |&j| id_of(j) == id).copied()
-    }
-
-    /// Record position `i` under its id `id_of(i)`; a later position with the same id wins.
-    pub(crate) fn insert_new<'a>(&mut self, i: u32, id_of: impl Fn(u32) -> &'a str) {
-        let id = id_of(i);
-        match self
-            .0
-            .entry(hash_id(id), |&j| id_of(j) == id, |&j| hash_id(id_of(j)))
-        {
-            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = i,
-            hashbrown::hash_table::Entry::Vacant(e) => {
-                e.insert(i);
-            }
-        }
-    }
-}
-
-/// The GeoJSON name of a geometry's type.
-pub fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
-    use geo::Geometry as G;
-    match g {
-        G::Point(_) => "Point",
-        G::MultiPoint(_) => "MultiPoint",
-        G::Line(_) | G::LineString(_) => "LineString",
-        G::MultiLineString(_) => "MultiLineString",
-        G::Polygon(_) | G::Rect(_) | G::Triangle(_) => "Polygon",
-        G::MultiPolygon(_) => "MultiPolygon",
-        G::GeometryCollection(_) => "GeometryCollection",
     }
 }
 

@@ -381,6 +381,41 @@ async fn layers_report_what_the_catalog_and_the_files_hold() {
         for k in ["title_zh", "title_en", "kind"] {
             assert_eq!(l[k].as_str(), d[k].as_str(), "{id} {k}");
         }
+        // The style override, key for key as declared (numbers compared as numbers), or {}.
+        let style = l["style"].as_object().unwrap();
+        let declared = d.get("style").and_then(|s| s.as_table());
+        assert_eq!(
+            style.len(),
+            declared.map_or(0, |t| t.len()),
+            "{id} style keys"
+        );
+        for (k, want) in declared.into_iter().flatten() {
+            let got = &style[k];
+            match want {
+                toml::Value::String(s) => {
+                    assert_eq!(got.as_str(), Some(s.as_str()), "{id} style.{k}")
+                }
+                toml::Value::Boolean(b) => assert_eq!(got.as_bool(), Some(*b), "{id} style.{k}"),
+                toml::Value::Float(x) => assert_eq!(got.as_f64(), Some(*x), "{id} style.{k}"),
+                toml::Value::Integer(i) => {
+                    assert_eq!(got.as_f64(), Some(*i as f64), "{id} style.{k}")
+                }
+                toml::Value::Array(xs) => {
+                    let want: Vec<f64> = xs
+                        .iter()
+                        .map(|x| x.as_float().or(x.as_integer().map(|i| i as f64)).unwrap())
+                        .collect();
+                    let got: Vec<f64> = got
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|x| x.as_f64().unwrap())
+                        .collect();
+                    assert_eq!(got, want, "{id} style.{k}");
+                }
+                other => panic!("{id} style.{k}: {other:?} in the sample catalog"),
+            }
+        }
         assert_eq!(
             l["service_radius_m"].as_f64(),
             d["service_radius_m"]
@@ -470,6 +505,36 @@ async fn layers_report_what_the_catalog_and_the_files_hold() {
 
 /// OGC items paging backwards: `prev` exists exactly when offset > 0 and leads to the
 /// previous page; following `next` then `prev` returns the page you started from.
+/// The sample's two `district` layers look different because the catalog says so, not
+/// because the map knows their ids: the Suzhou districts carry a backdrop override, the
+/// district outline none (it takes its kind's look).
+#[tokio::test]
+async fn layers_carry_the_catalogs_style_override() {
+    let app = sample_app();
+    let (_, _, v) = get(&app, "/api/layers").await;
+    let layer = |id: &str| {
+        v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .unwrap_or_else(|| panic!("layer {id}"))
+            .clone()
+    };
+    assert_eq!(layer("district")["kind"], "district");
+    assert_eq!(layer("suzhou_districts")["kind"], "district");
+    assert_eq!(layer("district")["style"], serde_json::json!({}));
+    assert_eq!(
+        layer("suzhou_districts")["style"],
+        serde_json::json!({"backdrop": true, "colour": "#9aa0a6", "line_width": 0.8, "fill_colour": "#e4e2dc", "fill_opacity": 0.6})
+    );
+    assert_eq!(layer("family_education_points")["kind"], "generic");
+    assert_eq!(
+        layer("family_education_points")["style"],
+        serde_json::json!({"colour": "#00897b"})
+    );
+}
+
 #[tokio::test]
 async fn items_prev_links_lead_back() {
     let app = sample_app();
@@ -739,11 +804,11 @@ async fn every_documented_limit_is_the_constant() {
         ("MAX_RADIUS_M", json!({"value": MAX_RADIUS_M})),
         (
             "MAX_WITHIN_LIMIT",
-            json!({"value": nestmap::http::nearest::MAX_WITHIN_LIMIT}),
+            json!({"value": nestmap::query::nearest::MAX_WITHIN_LIMIT}),
         ),
         (
             "MAX_LIMIT",
-            json!({"value": nestmap::http::ogcapi::MAX_LIMIT}),
+            json!({"value": nestmap::query::features::MAX_LIMIT}),
         ),
         ("MIN_RADIUS_M", json!({"value": MIN_RADIUS_M})),
         (

@@ -17,6 +17,7 @@ fn spec(kind: LayerKind, crs: Crs) -> LayerSpec {
         file: PathBuf::from("bad.geojson"),
         crs,
         service_radius_m: 1000.0,
+        style: Default::default(),
     }
 }
 
@@ -275,6 +276,72 @@ fn catalog_mistakes_are_named() {
         let got = parse_catalog(&text, p).unwrap_err().to_string();
         assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
     }
+}
+
+/// A layer's `style` override: each mistake is refused naming the file, the layer, the key
+/// and the reason (an unknown key lists the known ones), like the catalog's other refusals.
+#[test]
+fn catalog_style_mistakes_are_named() {
+    let p = Path::new("layers.toml");
+    let layer = |kind: &str, style: &str| {
+        format!("[[layer]]\nid = \"x\"\ntitle_zh = \"x\"\ntitle_en = \"x\"\nkind = \"{kind}\"\nfile = \"x.geojson\"\nstyle = {style}\n")
+    };
+    let at = "layers.toml: layer 0 (\"x\"): field";
+    let cases = [
+        (layer("nursing_rooms", r##"{ colur = "#fff" }"##), format!("{at} \"style.colur\": unknown style key; the keys are colour, fill_colour, fill_opacity, line_width, line_dasharray, circle_radius, backdrop")),
+        (layer("nursing_rooms", r#"{ colour = "red" }"#), format!("{at} \"style.colour\": \"red\" is not a colour written \"#rgb\" or \"#rrggbb\"")),
+        (layer("pocket_parks", r##"{ fill_colour = "#12345" }"##), format!("{at} \"style.fill_colour\": \"#12345\" is not a colour written \"#rgb\" or \"#rrggbb\"")),
+        (layer("pocket_parks", "{ fill_opacity = 1.5 }"), format!("{at} \"style.fill_opacity\": 1.5 is not between 0 and 1")),
+        (layer("school_bus_routes", r#"{ line_width = "2" }"#), format!("{at} \"style.line_width\": \"2\" is not a number")),
+        (layer("school_bus_routes", "{ line_width = 25 }"), format!("{at} \"style.line_width\": 25 is not between 0 and 20 px")),
+        (layer("townships", "{ line_dasharray = [3] }"), format!("{at} \"style.line_dasharray\": must be an array of 2 to 8 dash lengths such as [3, 2], not [3]")),
+        (layer("townships", "{ line_dasharray = [0, 0.0] }"), format!("{at} \"style.line_dasharray\": dash lengths are all 0: the line would not be drawn")),
+        (layer("nursing_rooms", "{ line_dasharray = [3, 2] }"), format!("{at} \"style.line_dasharray\": does not apply to this layer: its kind draws points")),
+        (layer("district", "{ circle_radius = 4 }"), format!("{at} \"style.circle_radius\": does not apply to this layer: its kind draws polygons")),
+        (layer("school_bus_routes", r##"{ fill_colour = "#fff" }"##), format!("{at} \"style.fill_colour\": does not apply to this layer: its kind draws lines")),
+        (layer("nursing_rooms", "{ circle_radius = 0 }"), format!("{at} \"style.circle_radius\": must be above 0 px: a point of radius 0 is not drawn")),
+        (layer("district", r#"{ backdrop = "yes" }"#), format!("{at} \"style.backdrop\": must be true or false, not \"yes\"")),
+        (layer("district", r#""grey""#), format!("{at} \"style\": must be a table such as `style = {{ colour = \"#d81b60\" }}`, not a string")),
+    ];
+    for (text, want) in cases {
+        let got = parse_catalog(&text, p).unwrap_err().to_string();
+        assert_eq!(got, want, "\n{text}");
+    }
+}
+
+/// A valid override, inline or as a `[layer.style]` table, is kept key for key; a generic
+/// layer (any geometry) takes every key; no `style` is the kind's look.
+#[test]
+fn catalog_style_overrides_are_kept() {
+    use nestmap::catalog::LayerStyle;
+    let p = Path::new("layers.toml");
+    let text = "[[layer]]\nid = \"a\"\ntitle_zh = \"a\"\ntitle_en = \"a\"\nkind = \"nursing_rooms\"\nfile = \"a.geojson\"\n\
+                [layer.style]\ncolour = \"#AD1457\"\ncircle_radius = 7\n\
+                [[layer]]\nid = \"b\"\ntitle_zh = \"b\"\ntitle_en = \"b\"\nkind = \"generic\"\nfile = \"b.geojson\"\n\
+                style = { backdrop = false, colour = \"#fff\", fill_colour = \"#000\", fill_opacity = 0, line_width = 0.5, line_dasharray = [2, 1], circle_radius = 30 }\n\
+                [[layer]]\nid = \"c\"\ntitle_zh = \"c\"\ntitle_en = \"c\"\nkind = \"district\"\nfile = \"c.geojson\"\n";
+    let specs = parse_catalog(text, p).unwrap();
+    assert_eq!(
+        specs[0].style,
+        LayerStyle {
+            colour: Some("#AD1457".into()),
+            circle_radius: Some(7.0),
+            ..LayerStyle::default()
+        }
+    );
+    assert_eq!(
+        specs[1].style,
+        LayerStyle {
+            colour: Some("#fff".into()),
+            fill_colour: Some("#000".into()),
+            fill_opacity: Some(0.0),
+            line_width: Some(0.5),
+            line_dasharray: Some(vec![2.0, 1.0]),
+            circle_radius: Some(30.0),
+            backdrop: Some(false),
+        }
+    );
+    assert_eq!(specs[2].style, LayerStyle::default());
 }
 
 /// A kind, a geometry, valid properties, and (field, bad value, reason) cases.

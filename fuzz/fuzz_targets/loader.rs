@@ -46,6 +46,7 @@ fuzz_target!(|data: &[u8]| {
         file: "fuzz.geojson".into(),
         crs,
         service_radius_m: 500.0,
+        style: Default::default(),
     };
     let mut problems = Vec::new();
     let (features, _refused) = nestmap::load::load_layer_text(&spec, text, &mut problems);

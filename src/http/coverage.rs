@@ -299,7 +299,7 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
                         "area",
                         format!(
                             "must be a Polygon or MultiPolygon, found {}",
-                            crate::snapshot::geometry_name(&other)
+                            crate::model::geometry_name(&other)
                         ),
                     ))
                 }

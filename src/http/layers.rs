@@ -15,7 +15,8 @@ pub async fn healthz(p: Params) -> Result<Json<Value>, AppError> {
 }
 
 /// `GET /api/layers`: per layer id, titles, kind, geometry type, feature count, bbox,
-/// source CRS, default service radius and how many features are synthetic.
+/// source CRS, default service radius, how many features are synthetic, and the catalog's
+/// style override (`{}` when the layer looks like the rest of its kind).
 pub async fn layers(State(st): State<AppState>, p: Params) -> Result<Json<Value>, AppError> {
     p.finish()?;
     let snap = st.snapshot();
@@ -34,6 +35,7 @@ pub async fn layers(State(st): State<AppState>, p: Params) -> Result<Json<Value>
                 "bbox": l.bbox,
                 "crs": l.spec.crs.to_string(),
                 "service_radius_m": l.spec.service_radius_m,
+                "style": l.spec.style,
             })
         })
         .collect();

@@ -34,6 +34,15 @@ pub struct Token {
     pub secret: String,
 }
 
+/// The name only: a secret never reaches a log.
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The last reload: when, whether it was taken, why not, and what changed.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct ReloadStatus {

@@ -1,37 +1,25 @@
-//! `GET /api/nearest` and `GET /api/within`: parse, call [`crate::query::nearest`],
-//! serialise as GeoJSON with distances, walking minutes, bearings, open state and a
-//! navigation link in GCJ-02.
+//! `GET /api/nearest` and `GET /api/within`: parse, call [`crate::query::nearest`] (the
+//! hits and each one's [`Approach`]), and serialise as GeoJSON.
 
 use axum::extract::State;
 use axum::Json;
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};
 
-use crate::crs::{wgs84_to_gcj02, Crs};
+use crate::crs::Crs;
 use crate::http::error::AppError;
 use crate::http::params::Params;
 use crate::http::AppState;
-use crate::index::geodesy::FromPoint;
 use crate::query::deadline::{Stop, Work};
 use crate::query::features::PropertyFilter;
 use crate::query::hours::parse_moment;
 use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::nearest::{
-    check_filters, nearest_with, resolve_layers, within_with, Area, Filters, Hit, MAX_K,
-    MAX_RADIUS_M,
+    approach, check_filters, nearest_with, resolve_layers, within_with, Approach, Area, Filters,
+    Hit, DEFAULT_K, DEFAULT_WITHIN_LIMIT, MAX_K, MAX_RADIUS_M, MAX_WITHIN_LIMIT, WALK_M_PER_MIN,
 };
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
-
-/// Walking speed used for `walk_min`: 4 km/h (66.7 m a minute), the pace behind the planning
-/// norm that a 15-minute walk covers about 1000 m (GB 50180-2018).
-pub const WALK_M_PER_MIN: f64 = 4000.0 / 60.0;
-/// `k` of nearest when not given.
-pub const DEFAULT_K: usize = 5;
-/// Largest page of within (`limit`).
-pub const MAX_WITHIN_LIMIT: usize = 1000;
-/// Page of within when `limit` is not given.
-pub const DEFAULT_WITHIN_LIMIT: usize = 100;
 
 fn required(p: &mut Params, name: &str) -> Result<String, QueryError> {
     p.take(name)
@@ -162,106 +150,12 @@ fn filters_json(f: &Filters) -> Value {
     Value::Object(m)
 }
 
-/// The nearest point of a geometry to `p` on the ground (the query itself inside a polygon):
-/// the target of `bearing_deg` and `nav`. Segments are measured with the same local-frame
-/// method as `distance_m` (a nearest point taken in raw degrees can lie tens of metres off).
-fn nearest_point(g: &geo::Geometry<f64>, p: [f64; 2], distance_m: f64) -> [f64; 2] {
-    use crate::index::geodesy::{distance_m as ground_m, segment_distance_m};
-    use geo::{ClosestPoint, Geometry, LinesIter, Point};
-    if distance_m == 0.0 {
-        return p;
-    }
-    let closest = |lines: &mut dyn Iterator<Item = geo::Line<f64>>| {
-        lines
-            .map(|l| segment_distance_m(p, [l.start.x, l.start.y], [l.end.x, l.end.y]))
-            .min_by(|a, b| a.0.total_cmp(&b.0))
-            .map_or(p, |(_, q)| q)
-    };
-    match g {
-        Geometry::Point(q) => [q.x(), q.y()],
-        Geometry::MultiPoint(m) => m
-            .iter()
-            .map(|q| [q.x(), q.y()])
-            .min_by(|a, b| ground_m(p, *a).total_cmp(&ground_m(p, *b)))
-            .unwrap_or(p),
-        Geometry::LineString(x) => closest(&mut x.lines_iter()),
-        Geometry::MultiLineString(x) => closest(&mut x.lines_iter()),
-        Geometry::Polygon(x) => closest(&mut x.lines_iter()),
-        Geometry::MultiPolygon(x) => closest(&mut x.lines_iter()),
-        other => match other.closest_point(&Point::new(p[0], p[1])) {
-            geo::Closest::Intersection(q) | geo::Closest::SinglePoint(q) => [q.x(), q.y()],
-            geo::Closest::Indeterminate => p,
-        },
-    }
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-/// A hit's extra properties, computed once: written straight to the answer by [`HitOut`]
-/// (no `Value` tree), or merged into a `Value` for `within`.
+/// A hit's extra properties: written straight to the answer by [`HitOut`] (no `Value`
+/// tree), or merged into a `Value` for `within`.
 struct Extras {
     open: Option<bool>,
     /// When distances apply.
-    distance: Option<DistanceExtras>,
-}
-
-/// `(distance_m, walk_min, bearing_deg, gcj02, wgs84, amap link)`.
-type DistanceExtras = (f64, f64, Option<f64>, [f64; 2], [f64; 2], String);
-
-/// `application/x-www-form-urlencoded` (as `serde_urlencoded` writes it): ASCII letters,
-/// digits and `*-._` kept, space as `+`, every other byte `%XX`.
-fn form_encode(out: &mut String, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in s.as_bytes() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 15) as usize] as char);
-            }
-        }
-    }
-}
-
-fn extras(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> Extras {
-    let layer = &snap.layers[h.layer];
-    if !with_distance {
-        return Extras {
-            open: h.open,
-            distance: None,
-        };
-    }
-    let to = nearest_point(layer.geometry(h.feature), from, h.distance_m);
-    // Rounded, then wrapped: 359.96 degrees is north (0), never 360.
-    let bearing = (h.distance_m > 0.0)
-        .then(|| round1(FromPoint::new(from).bearing_deg(to)).rem_euclid(360.0));
-    let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
-    let name = layer.features[h.feature]
-        .properties
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let mut link = String::with_capacity(96 + 3 * name.len());
-    link.push_str("https://uri.amap.com/navigation?to=");
-    form_encode(&mut link, &format!("{glon:.6},{glat:.6},{name}"));
-    link.push_str("&mode=walk&coordinate=gaode&callnative=1");
-    Extras {
-        open: h.open,
-        distance: Some((
-            round1(h.distance_m),
-            round1(h.distance_m / WALK_M_PER_MIN),
-            bearing,
-            [round7(glon), round7(glat)],
-            [round7(to[0]), round7(to[1])],
-            link,
-        )),
-    }
+    approach: Option<Approach>,
 }
 
 const EXTRA_KEYS: [&str; 6] = [
@@ -289,7 +183,7 @@ impl serde::Serialize for PropsOut<'_> {
         let h = self.0;
         let own = &h.layer.features[h.feature].properties;
         let mut m = s.serialize_map(None)?;
-        let written = if h.extras.distance.is_some() {
+        let written = if h.extras.approach.is_some() {
             &EXTRA_KEYS[..]
         } else {
             &EXTRA_KEYS[..2]
@@ -301,10 +195,10 @@ impl serde::Serialize for PropsOut<'_> {
         }
         m.serialize_entry("layer", &h.layer.spec.id)?;
         m.serialize_entry("open_now", &h.extras.open)?;
-        if let Some((d, walk, bearing, gcj, wgs, link)) = &h.extras.distance {
-            m.serialize_entry("distance_m", d)?;
-            m.serialize_entry("walk_min", walk)?;
-            m.serialize_entry("bearing_deg", bearing)?;
+        if let Some(a) = &h.extras.approach {
+            m.serialize_entry("distance_m", &a.distance_m)?;
+            m.serialize_entry("walk_min", &a.walk_min)?;
+            m.serialize_entry("bearing_deg", &a.bearing_deg)?;
             #[derive(serde::Serialize)]
             struct Nav<'a> {
                 gcj02: &'a [f64; 2],
@@ -314,9 +208,9 @@ impl serde::Serialize for PropsOut<'_> {
             m.serialize_entry(
                 "nav",
                 &Nav {
-                    gcj02: gcj,
-                    wgs84: wgs,
-                    amap: link,
+                    gcj02: &a.gcj02,
+                    wgs84: &a.wgs84,
+                    amap: &a.amap,
                 },
             )?;
         }
@@ -358,7 +252,10 @@ fn hit_out<'a>(snap: &'a Snapshot, h: &Hit, from: [f64; 2], with_distance: bool)
     HitOut {
         layer: &snap.layers[h.layer],
         feature: h.feature,
-        extras: extras(snap, h, from, with_distance),
+        extras: Extras {
+            open: h.open,
+            approach: with_distance.then(|| approach(snap, h, from)),
+        },
     }
 }
 
@@ -381,6 +278,10 @@ fn json_response(body: Vec<u8>) -> axum::response::Response {
 
 fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 /// `GET /api/nearest?layer=..&lon=..&lat=..[&crs=][&k=5][&max_m=][&open=now][&has=..][&prop=value]`

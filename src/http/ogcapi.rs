@@ -2,6 +2,7 @@
 //! conformance, collections, items with bbox / limit / offset / property filters, one item,
 //! and the OpenAPI document at `/ogcapi/api`.
 
+use crate::query::features::{CHEAP_PAGE, DEFAULT_LIMIT, MAX_LIMIT};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -16,11 +17,6 @@ use crate::query::features::{items, property_names, ItemsQuery, PropertyFilter};
 use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::QueryError;
 use crate::snapshot::{Layer, Snapshot};
-
-/// Default and largest page size of `/items`.
-pub const DEFAULT_LIMIT: usize = 10;
-/// Largest page size of `/items`.
-pub const MAX_LIMIT: usize = 10_000;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 /// The conformance classes we implement.
@@ -225,9 +221,6 @@ pub async fn items_handler(
     };
     Ok(typed(body, "application/geo+json"))
 }
-
-/// Pages larger than this run on the heavy pool.
-const CHEAP_PAGE: usize = 1000;
 
 /// One page of items as GeoJSON, with its links.
 fn items_page(

@@ -10,58 +10,16 @@ pub mod geometry;
 pub mod properties;
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use opening_hours::OpeningHours;
 
 use serde_json::Value;
 
 use crate::catalog::{read_catalog, CatalogError, LayerSpec};
-use crate::model::Feature;
+use crate::model::{geometry_name, Feature, IdTable};
+use crate::report::{LoadReport, Problem};
 use crate::snapshot::{Layer, Snapshot};
-
-/// One refusal: where and why.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    /// The file, as declared in the catalog (relative to the data directory).
-    pub file: PathBuf,
-    /// The feature's index in `features` and its id when it has one.
-    pub feature: Option<(usize, Option<String>)>,
-    /// The offending field (`id`, `geometry.coordinates[0][3]`, a property name).
-    pub field: Option<String>,
-    /// Why.
-    pub reason: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some((i, id)) = &self.feature {
-            write!(f, ": features[{i}]")?;
-            if let Some(id) = id {
-                write!(f, " (id {id:?})")?;
-            }
-        }
-        if let Some(field) = &self.field {
-            write!(f, ": field \"{field}\"")?;
-        }
-        write!(f, ": {}", self.reason)
-    }
-}
-
-/// Everything the loader refused, and what it kept.
-#[derive(Debug, Clone, Default)]
-pub struct LoadReport {
-    /// Refusals, in file and feature order.
-    pub problems: Vec<Problem>,
-    /// Per layer: (layer id, features kept, features refused).
-    pub counts: Vec<(String, usize, usize)>,
-}
-
-impl LoadReport {
-    /// Whether anything was refused.
-    pub fn has_errors(&self) -> bool {
-        !self.problems.is_empty()
-    }
-}
 
 /// Load every layer of the catalog in `dir`. A broken catalog is an error; broken files and
 /// features are reported in the snapshot's report and left out.
@@ -73,7 +31,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
         let started = std::time::Instant::now();
         let text = std::fs::read_to_string(dir.join(&spec.file));
         let read_ms = started.elapsed().as_secs_f64() * 1e3;
-        let (features, ids, refused) = match text {
+        let parsed = match text {
             Ok(text) => parse_layer(&spec, &text, &mut report.problems),
             Err(e) => {
                 report.problems.push(Problem {
@@ -82,15 +40,13 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
                     field: None,
                     reason: format!("cannot read the file: {e}"),
                 });
-                (Vec::new(), Default::default(), 0)
+                Parsed::default()
             }
         };
         let checked_ms = started.elapsed().as_secs_f64() * 1e3;
-        report
-            .counts
-            .push((spec.id.clone(), features.len(), refused));
-        let (id, n) = (spec.id.clone(), features.len());
-        layers.push(Layer::with_ids(spec, features, ids));
+        let (id, n) = (spec.id.clone(), parsed.kept.len());
+        report.counts.push((id.clone(), n, parsed.refused));
+        layers.push(parsed.into_layer(spec));
         tracing::debug!(
             "layer {id}: {n} features; read {read_ms:.0} ms, parsed and checked {:.0} ms, indexed {:.0} ms",
             checked_ms - read_ms,
@@ -113,19 +69,28 @@ pub fn load_layer_text(
     text: &str,
     problems: &mut Vec<Problem>,
 ) -> (Vec<(Feature, geo::Geometry<f64>)>, usize) {
-    let (kept, _, refused) = parse_layer(spec, text, problems);
-    (kept, refused)
+    let parsed = parse_layer(spec, text, problems);
+    (parsed.kept, parsed.refused)
 }
 
-/// A parsed layer: the valid features, their id table and how many were refused.
-pub(crate) type Parsed = (
-    Vec<(Feature, geo::Geometry<f64>)>,
-    crate::snapshot::IdTable,
-    usize,
-);
+/// A parsed layer: the valid features, their parsed hours and id table (so a layer is built
+/// without parsing or hashing again), and how many were refused.
+#[derive(Default)]
+pub(crate) struct Parsed {
+    pub(crate) kept: Vec<(Feature, geo::Geometry<f64>)>,
+    pub(crate) hours: Vec<Option<Box<OpeningHours>>>,
+    pub(crate) ids: IdTable,
+    pub(crate) refused: usize,
+}
 
-/// [`load_layer_text`], also handing over the id table built to find duplicates (for
-/// [`Layer::with_ids`]).
+impl Parsed {
+    /// The frozen layer of these features.
+    pub(crate) fn into_layer(self, spec: LayerSpec) -> Layer {
+        Layer::from_parts(spec, self.kept, self.ids, self.hours)
+    }
+}
+
+/// [`load_layer_text`], also handing over what was built on the way ([`Parsed`]).
 pub(crate) fn parse_layer(spec: &LayerSpec, text: &str, problems: &mut Vec<Problem>) -> Parsed {
     let file_problem = |reason: String| Problem {
         file: spec.file.clone(),
@@ -141,45 +106,41 @@ pub(crate) fn parse_layer(spec: &LayerSpec, text: &str, problems: &mut Vec<Probl
         Ok(r) => r,
         Err(e) => {
             problems.push(file_problem(format!("invalid JSON: {e}")));
-            return (Vec::new(), Default::default(), 0);
+            return Parsed::default();
         }
     };
     if !root.is_collection {
         problems.push(file_problem(
             "not a GeoJSON FeatureCollection (\"type\" must be \"FeatureCollection\")".into(),
         ));
-        return (Vec::new(), Default::default(), 0);
+        return Parsed::default();
     }
     if !root.features_array {
         problems.push(file_problem(
             "a FeatureCollection needs a \"features\" array".into(),
         ));
-        return (Vec::new(), Default::default(), 0);
+        return Parsed::default();
     }
     problems.append(&mut layer.problems);
-    (layer.kept, layer.ids, layer.refused)
+    layer.parsed
 }
 
 /// The features of one layer as they stream in: kept ones, refusals, ids seen.
 struct Features<'s> {
     spec: &'s LayerSpec,
-    kept: Vec<(Feature, geo::Geometry<f64>)>,
+    parsed: Parsed,
     /// File index of each kept feature (for "features[i] has it already").
     kept_at: Vec<u32>,
-    ids: crate::snapshot::IdTable,
     problems: Vec<Problem>,
-    refused: usize,
 }
 
 impl<'s> Features<'s> {
     fn new(spec: &'s LayerSpec) -> Self {
         Features {
             spec,
-            kept: Vec::new(),
+            parsed: Parsed::default(),
             kept_at: Vec::new(),
-            ids: Default::default(),
             problems: Vec::new(),
-            refused: 0,
         }
     }
 
@@ -203,15 +164,19 @@ impl<'s> Features<'s> {
         };
         match read_feature_owned(spec, fv) {
             Err((field, reason)) => here(problems, &field, reason),
-            Ok((feature, geom, prop_errors)) => {
-                for (field, reason) in prop_errors {
+            Ok(ReadFeature {
+                feature,
+                geometry,
+                hours,
+                errors,
+            }) => {
+                for (field, reason) in errors {
                     here(problems, &field, reason);
                 }
+                let p = &mut self.parsed;
                 if problems.len() == before {
-                    let kept = &self.kept;
-                    let first = self
-                        .ids
-                        .find(&feature.id, |k| kept[k as usize].0.id.as_str());
+                    let kept = &p.kept;
+                    let first = p.ids.find(&feature.id, |k| kept[k as usize].0.id.as_str());
                     if let Some(k) = first {
                         let first = self.kept_at[k as usize];
                         here(
@@ -223,17 +188,18 @@ impl<'s> Features<'s> {
                             ),
                         );
                     } else {
-                        let k = self.kept.len() as u32;
-                        self.kept.push((feature, geom));
+                        let k = p.kept.len() as u32;
+                        p.kept.push((feature, geometry));
+                        p.hours.push(hours.map(Box::new));
                         self.kept_at.push(i as u32);
-                        let kept = &self.kept;
-                        self.ids.insert_new(k, |k| kept[k as usize].0.id.as_str());
+                        let kept = &p.kept;
+                        p.ids.insert_new(k, |k| kept[k as usize].0.id.as_str());
                     }
                 }
             }
         }
         if problems.len() > before {
-            self.refused += 1;
+            self.parsed.refused += 1;
         }
     }
 }
@@ -326,7 +292,8 @@ impl<'de> serde::de::Visitor<'de> for FeatureArray<'_, '_> {
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         if let Some(n) = seq.size_hint() {
-            self.0.kept.reserve(n);
+            self.0.parsed.kept.reserve(n);
+            self.0.parsed.hours.reserve(n);
         }
         let mut i = 0;
         while let Some(fv) = seq.next_element::<Value>()? {
@@ -364,19 +331,27 @@ impl<'de> serde::de::Visitor<'de> for FeatureArray<'_, '_> {
 
 type FieldError = (String, String);
 
-/// One feature: id, geometry, then properties (all property problems at once).
-pub fn read_feature(
-    spec: &LayerSpec,
-    fv: &Value,
-) -> Result<(Feature, geo::Geometry<f64>, Vec<FieldError>), FieldError> {
+/// A feature read and checked.
+#[derive(Debug)]
+pub struct ReadFeature {
+    /// Its id and properties.
+    pub feature: Feature,
+    /// Its geometry, `[lon, lat]` WGS84.
+    pub geometry: geo::Geometry<f64>,
+    /// Its parsed `opening_hours`, when valid ones are given.
+    pub hours: Option<OpeningHours>,
+    /// Every problem with its properties (the feature is refused when any).
+    pub errors: Vec<FieldError>,
+}
+
+/// One feature: id, geometry, then properties (all property problems at once). `Err` is the
+/// first problem that stops reading (the id, the geometry, the properties' type).
+pub fn read_feature(spec: &LayerSpec, fv: &Value) -> Result<ReadFeature, FieldError> {
     read_feature_owned(spec, fv.clone())
 }
 
 /// [`read_feature`] on a feature the caller gives away (its properties are kept, not copied).
-fn read_feature_owned(
-    spec: &LayerSpec,
-    mut fv: Value,
-) -> Result<(Feature, geo::Geometry<f64>, Vec<FieldError>), FieldError> {
+fn read_feature_owned(spec: &LayerSpec, mut fv: Value) -> Result<ReadFeature, FieldError> {
     let obj = fv.as_object_mut().ok_or_else(|| {
         (
             "feature".to_string(),
@@ -406,7 +381,7 @@ fn read_feature_owned(
                 "a {:?} layer needs {:?} geometries, found {}",
                 spec.kind,
                 spec.kind.geometry(),
-                crate::snapshot::geometry_name(&geom)
+                geometry_name(&geom)
             ),
         ));
     }
@@ -420,13 +395,14 @@ fn read_feature_owned(
             ))
         }
     };
-    let errors = properties::check_properties(spec.kind, &properties);
-    Ok((
-        Feature {
+    let checked = properties::check_properties(spec.kind, &properties);
+    Ok(ReadFeature {
+        feature: Feature {
             id,
             properties: properties.into(),
         },
-        geom,
-        errors,
-    ))
+        geometry: geom,
+        hours: checked.hours,
+        errors: checked.errors,
+    })
 }

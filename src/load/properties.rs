@@ -2,30 +2,46 @@
 
 use serde_json::{Map, Value};
 
-use crate::model::{Field, FieldType, LayerKind, COMMON_FIELDS};
+use opening_hours::OpeningHours;
+
+use crate::model::{parse_hours, Field, FieldType, LayerKind, COMMON_FIELDS};
 
 /// One property problem: the field and why.
 pub type PropertyError = (String, String);
 
-/// Check `props` against the schema of `kind`; returns every problem found.
-pub fn check_properties(kind: LayerKind, props: &Map<String, Value>) -> Vec<PropertyError> {
-    let mut out = Vec::new();
+/// What checking a feature's properties found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Every problem, in schema order.
+    pub errors: Vec<PropertyError>,
+    /// The parsed `opening_hours`, when the feature has valid ones: handed to the layer, so
+    /// the hours are parsed once.
+    pub hours: Option<OpeningHours>,
+}
+
+/// Check `props` against the schema of `kind`.
+pub fn check_properties(kind: LayerKind, props: &Map<String, Value>) -> Checked {
+    let mut out = Checked::default();
     for f in COMMON_FIELDS.iter().chain(kind.fields()) {
         match props.get(f.name) {
-            None | Some(Value::Null) if f.required => out.push((
+            None | Some(Value::Null) if f.required => out.errors.push((
                 f.name.to_string(),
                 "required property is missing".to_string(),
             )),
             None | Some(Value::Null) => {}
+            Some(v) if f.ty == FieldType::OpeningHours => match opening_hours(v) {
+                Ok(oh) => out.hours = Some(oh),
+                Err(reason) => out.errors.push((f.name.to_string(), reason)),
+            },
             Some(v) => {
                 if let Err(reason) = check_value(f, v) {
-                    out.push((f.name.to_string(), reason));
+                    out.errors.push((f.name.to_string(), reason));
                 }
             }
         }
     }
     if props.get("synthetic") == Some(&Value::Bool(true)) && !props.contains_key("source") {
-        out.push((
+        out.errors.push((
             "source".to_string(),
             "a synthetic feature must say where it came from".to_string(),
         ));
@@ -71,17 +87,7 @@ fn check_value(f: &Field, v: &Value) -> Result<(), String> {
                 .map(|_| ())
                 .map_err(|_| format!("{s:?} is not a time HH:MM"))
         }),
-        FieldType::OpeningHours => {
-            let s = text(v)?;
-            s.parse::<opening_hours::OpeningHours>()
-                .map(|_| ())
-                .map_err(|e| {
-                    format!(
-                        "{s:?} is not valid OpenStreetMap opening_hours: {}",
-                        one_line(&e.to_string())
-                    )
-                })
-        }
+        FieldType::OpeningHours => opening_hours(v).map(|_| ()),
         FieldType::Date => {
             let s = text(v)?;
             chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -103,6 +109,16 @@ fn check_value(f: &Field, v: &Value) -> Result<(), String> {
             _ => Err(format!("expected a [lon, lat] position, found {v}")),
         },
     }
+}
+
+fn opening_hours(v: &Value) -> Result<OpeningHours, String> {
+    let s = text(v)?;
+    parse_hours(s).map_err(|e| {
+        format!(
+            "{s:?} is not valid OpenStreetMap opening_hours: {}",
+            one_line(&e)
+        )
+    })
 }
 
 fn text(v: &Value) -> Result<&str, String> {

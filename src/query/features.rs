@@ -5,6 +5,13 @@ use serde_json::Value;
 
 use crate::snapshot::Layer;
 
+/// Page size of `/items` when `limit` is not given.
+pub const DEFAULT_LIMIT: usize = 10;
+/// Largest page size of `/items`.
+pub const MAX_LIMIT: usize = 10_000;
+/// Pages of `/items` larger than this run on the heavy pool (their JSON is megabytes).
+pub const CHEAP_PAGE: usize = 1000;
+
 /// A property equality filter: `name=value`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PropertyFilter {

@@ -5,18 +5,11 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
-use opening_hours::localization::Country;
-use opening_hours::{Context, OpeningHours};
+use opening_hours::OpeningHours;
 
 /// Asia/Shanghai's offset from UTC.
 pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
-
-/// Parse an `opening_hours` value with China's public holidays attached.
-pub fn parse_hours(s: &str) -> Result<OpeningHours, String> {
-    let oh = s.parse::<OpeningHours>().map_err(|e| e.to_string())?;
-    Ok(oh.with_context(Context::default().with_holidays(Country::CN.holidays())))
 }
 
 /// The local time now in Suzhou.

@@ -10,7 +10,8 @@
 //! timeout on one core (the figures are in RELIABILITY.md).
 
 pub use crate::query::coverage::{CELL_M_RANGE, MAX_CELLS, MAX_SUGGEST};
-pub use crate::query::nearest::{MAX_K, MAX_RADIUS_M};
+pub use crate::query::features::MAX_LIMIT;
+pub use crate::query::nearest::{MAX_K, MAX_RADIUS_M, MAX_WITHIN_LIMIT};
 pub use crate::query::routes::{MAX_STOPS, MAX_VERTICES};
 
 /// Longest route draft, metres along the line: a school line is tens of km; 300 km is a

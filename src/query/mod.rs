@@ -6,6 +6,7 @@ pub mod deadline;
 pub mod features;
 pub mod hours;
 pub mod limits;
+pub mod nav;
 pub mod nearest;
 pub mod routes;
 

@@ -6,6 +6,9 @@ use chrono::NaiveDateTime;
 
 use serde_json::Value;
 
+use crate::crs::wgs84_to_gcj02;
+use crate::geodesy::FromPoint;
+use crate::index::nearest_on;
 use crate::model::{FieldType, LayerKind};
 use crate::query::deadline::{Stop, Work};
 use crate::query::features::{value_matches, PropertyFilter};
@@ -15,8 +18,17 @@ use crate::snapshot::{Layer, Snapshot};
 
 /// Largest `k`.
 pub const MAX_K: usize = 100;
+/// `k` when not given.
+pub const DEFAULT_K: usize = 5;
 /// Largest search radius (`max_m`, `radius_m`) in metres.
 pub const MAX_RADIUS_M: f64 = 50_000.0;
+/// Largest page of `within` (`limit`).
+pub const MAX_WITHIN_LIMIT: usize = 1000;
+/// Page of `within` when `limit` is not given.
+pub const DEFAULT_WITHIN_LIMIT: usize = 100;
+/// Walking speed used for `walk_min`: 4 km/h (66.7 m a minute), the pace behind the planning
+/// norm that a 15-minute walk covers about 1000 m (GB 50180-2018).
+pub const WALK_M_PER_MIN: f64 = 4000.0 / 60.0;
 
 /// What to keep: open at a moment, having all of some amenities, equal properties.
 #[derive(Debug, Clone, Default)]
@@ -320,4 +332,59 @@ pub fn within_with(
         h.open = open_state(&snap.layers[h.layer], h.feature, now);
     }
     Ok((total, page))
+}
+
+/// How to get from the query to a hit, as answered: metres to 0.1 m, minutes to 0.1, the
+/// bearing to 0.1 degree, positions to 1e-7 degrees.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Approach {
+    /// Metres on the ground to the nearest point of the geometry (0 inside a polygon).
+    pub distance_m: f64,
+    /// Minutes at [`WALK_M_PER_MIN`].
+    pub walk_min: f64,
+    /// Initial bearing to [`Approach::wgs84`], degrees clockwise from north in `[0, 360)`;
+    /// `None` at distance 0.
+    pub bearing_deg: Option<f64>,
+    /// The target: the nearest point of the geometry to the query, `[lon, lat]` WGS84 (the
+    /// query itself inside a polygon).
+    pub wgs84: [f64; 2],
+    /// The same target in GCJ-02, for Chinese map apps.
+    pub gcj02: [f64; 2],
+    /// AMap's walking navigation to the target ([`crate::query::nav::amap_walk`]).
+    pub amap: String,
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn round7(x: f64) -> f64 {
+    (x * 1e7).round() / 1e7
+}
+
+/// The [`Approach`] to `hit` from `from` (`[lon, lat]` WGS84).
+pub fn approach(snap: &Snapshot, hit: &Hit, from: [f64; 2]) -> Approach {
+    let layer = &snap.layers[hit.layer];
+    let to = if hit.distance_m == 0.0 {
+        from
+    } else {
+        nearest_on(layer.geometry(hit.feature), from).1
+    };
+    // Rounded, then wrapped: 359.96 degrees is north (0), never 360.
+    let bearing_deg = (hit.distance_m > 0.0)
+        .then(|| round1(FromPoint::new(from).bearing_deg(to)).rem_euclid(360.0));
+    let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
+    let name = layer.features[hit.feature]
+        .properties
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    Approach {
+        distance_m: round1(hit.distance_m),
+        walk_min: round1(hit.distance_m / WALK_M_PER_MIN),
+        bearing_deg,
+        wgs84: [round7(to[0]), round7(to[1])],
+        gcj02: [round7(glon), round7(glat)],
+        amap: crate::query::nav::amap_walk([glon, glat], name),
+    }
 }

@@ -50,6 +50,8 @@ pub(crate) struct LayerFile {
     pub radius_m: u32,
     pub features: Vec<Value>,
     pub synthetic: bool,
+    /// The catalog's `style` override as a TOML inline table, or "" for the kind's look.
+    pub style: &'static str,
 }
 
 /// Regenerate every file of `data/geojson` into `out` from the real data in `shared`.
@@ -60,8 +62,9 @@ pub fn generate(shared: &Path, out: &Path, seed: u64) -> Result<GenerateReport, 
     layers.extend(synth::layers(&real, &mut rng)?);
     let mut report = Vec::new();
     let mut catalog = String::from(
-        "# The layer catalog: each layer's id, titles, kind, file, source CRS and default service\n\
-         # radius in metres. Written by `nestmap generate`; see SOURCES.md for origins and licences.\n",
+        "# The layer catalog: each layer's id, titles, kind, file, source CRS, default service\n\
+         # radius in metres and, where a layer looks unlike its kind, its style (README, Data).\n\
+         # Written by `nestmap generate`; see SOURCES.md for origins and licences.\n",
     );
     for l in &layers {
         let file = format!("{}.geojson", l.id);
@@ -71,6 +74,9 @@ pub fn generate(shared: &Path, out: &Path, seed: u64) -> Result<GenerateReport, 
             "\n[[layer]]\nid = \"{}\"\ntitle_zh = \"{}\"\ntitle_en = \"{}\"\nkind = \"{}\"\nfile = \"{file}\"\ncrs = \"{}\"\nservice_radius_m = {}\n",
             l.id, l.title_zh, l.title_en, l.kind, l.crs, l.radius_m
         ));
+        if !l.style.is_empty() {
+            catalog.push_str(&format!("style = {}\n", l.style));
+        }
         report.push(format!(
             "{file}: {} features ({}, {})",
             l.features.len(),

@@ -197,6 +197,7 @@ impl RealData {
                 radius_m: 1000,
                 features: vec![district],
                 synthetic: false,
+                style: "",
             },
             LayerFile {
                 id: "suzhou_districts",
@@ -207,6 +208,8 @@ impl RealData {
                 radius_m: 1000,
                 features: districts,
                 synthetic: false,
+                // The surrounding districts are context: grey, beneath everything.
+                style: r##"{ backdrop = true, colour = "#9aa0a6", line_width = 0.8, fill_colour = "#e4e2dc", fill_opacity = 0.6 }"##,
             },
             LayerFile {
                 id: "water",
@@ -217,6 +220,7 @@ impl RealData {
                 radius_m: 1000,
                 features: water,
                 synthetic: false,
+                style: "",
             },
         ]
     }

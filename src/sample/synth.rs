@@ -230,6 +230,7 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 1000,
             features: township_features,
             synthetic: true,
+            style: "",
         },
         LayerFile {
             id: "demand",
@@ -240,6 +241,7 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 1000,
             features: demand,
             synthetic: true,
+            style: "",
         },
         LayerFile {
             id: "nursing_rooms",
@@ -250,6 +252,7 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 1000,
             features: nursing_rooms(real, rng, &towns, &weights),
             synthetic: true,
+            style: "",
         },
         LayerFile {
             id: "child_friendly_communities",
@@ -260,6 +263,7 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 500,
             features: communities(real, rng, &towns, &people),
             synthetic: true,
+            style: "",
         },
         LayerFile {
             id: "pocket_parks",
@@ -270,6 +274,7 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 300,
             features: parks(real, rng, &towns, &people)?,
             synthetic: true,
+            style: "",
         },
         LayerFile {
             id: "service_stations",
@@ -280,6 +285,7 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 1000,
             features: stations(real, rng, &towns, &weights),
             synthetic: true,
+            style: "",
         },
         LayerFile {
             id: "school_bus_routes",
@@ -290,6 +296,7 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 500,
             features: lines.0,
             synthetic: true,
+            style: "",
         },
         LayerFile {
             id: "school_bus_stops",
@@ -300,6 +307,7 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 500,
             features: lines.1,
             synthetic: true,
+            style: "",
         },
         LayerFile {
             id: "family_education_points",
@@ -310,6 +318,8 @@ pub fn layers(real: &RealData, rng: &mut Rng) -> Result<Vec<LayerFile>, String> 
             radius_m: 1000,
             features: family_points(real, rng, &towns),
             synthetic: true,
+            // A generic layer: the map knows no look for it, the catalog gives its colour.
+            style: r##"{ colour = "#00897b" }"##,
         },
     ])
 }

@@ -48,17 +48,18 @@ async function waitForHealth(base, child, logs, timeoutMs = 60000) {
 }
 
 /**
- * Start the server and a browser context. Options: `contextOptions` for
- * launchPersistentContext (geolocation, permissions, viewport, ...).
+ * Start the server and a browser context. Options: `data`, the data directory to serve
+ * (default the sample, `data/geojson`); `contextOptions` for launchPersistentContext
+ * (geolocation, permissions, viewport, ...).
  * Returns {base, context, page, requests, offHost, api(path), screenshot(name), close()}.
  */
-export async function start({ contextOptions = {} } = {}) {
+export async function start({ data = 'data/geojson', contextOptions = {} } = {}) {
   const bin = path.resolve(ROOT, process.env.NESTMAP_BIN || 'target/debug/nestmap');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logs = [];
   const child = spawn(bin, [
-    'serve', '--data', 'data/geojson', '--addr', `127.0.0.1:${port}`,
+    'serve', '--data', data, '--addr', `127.0.0.1:${port}`,
     '--web', 'web', '--vendor', 'node_modules/maplibre-gl/dist',
   ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'nestmap=warn' } });
   child.stdout.on('data', (d) => logs.push(String(d)));

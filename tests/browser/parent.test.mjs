@@ -1,6 +1,7 @@
 // The parent view: locate me -> the 5 nearest nursing rooms, equal to the API (ids, order,
 // distances); the open-now and amenity chips re-query with the same answers as the API;
-// tapping a result highlights it and shows the navigation link.
+// tapping a result highlights it and shows the navigation link; an answer overtaken by a newer
+// one is dropped.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -89,6 +90,29 @@ test('parent view: nearest nursing rooms from my position, filters, highlight', 
     await page.waitForFunction(() => !window.nestmap.map.isMoving());
     await mapIdle(page);
     await h.screenshot('parent');
+
+    // A slow answer overtaken by a newer one is dropped: the nursing rooms' answer (changing
+    // table off) is held back while the stations are asked for and shown; when it lands at
+    // last, the list still shows the stations.
+    let release;
+    const held = new Promise((r) => (release = r));
+    const slow = (u) => u.pathname === '/api/nearest' && u.searchParams.get('layer') === 'nursing_rooms';
+    await page.route(slow, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.click('[data-filter="changing_table"]');
+    await page.waitForFunction(() => document.querySelector('#view-parent').dataset.loading === '1');
+    await page.click('[data-kind="service_stations"]');
+    await page.waitForFunction(() => document.querySelector('#results')?.dataset.kind === 'service_stations');
+    assert.deepEqual(await shownResults(page), expected(stApi), 'the newer answer is shown');
+    const late = page.waitForResponse((r) => slow(new URL(r.url())));
+    release();
+    await late;
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 500)));
+    assert.deepEqual(await shownResults(page), expected(stApi), 'the late answer did not replace it');
+    await page.unroute(slow);
+
     assert.deepEqual(h.offHost, [], 'no request left 127.0.0.1');
     assert.deepEqual(h.consoleErrors, [], 'no console errors');
   } finally {

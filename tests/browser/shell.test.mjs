@@ -1,5 +1,6 @@
 // The map shell: every layer drawn, a toggle hides a layer, a click shows a feature's
-// properties, Chinese by default with an English switch, nothing fetched from off the machine.
+// properties, Chinese by default (labels, units) with an English switch, nothing fetched from
+// off the machine.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +79,10 @@ test('map shell: layers drawn, toggle, popup, language switch', { timeout: 18000
     const popupText = await popup.textContent();
     assert.ok(popupText.includes(target.f.properties.address), 'popup lists the address');
     assert.ok(popupText.includes(target.f.properties.opening_hours), 'popup lists the opening hours');
+    // Property names and units in Chinese: the popup's labels, the scale bar's unit.
+    assert.equal(await popup.locator('tr[data-key="address"] th').textContent(), '地址');
+    assert.match(await page.textContent('.maplibregl-ctrl-scale'), /\d\s(米|公里)$/);
+    assert.equal(await page.getAttribute('.maplibregl-ctrl-zoom-in', 'title'), '放大');
 
     // English: labels, layer titles and the open popup change.
     await page.click('#lang-switch');
@@ -87,6 +92,9 @@ test('map shell: layers drawn, toggle, popup, language switch', { timeout: 18000
     assert.equal(await page.locator('input[data-layer="district"] ~ .layer-title').textContent(), district.title_en);
     await page.waitForFunction((name) => document.querySelector('.maplibregl-popup .popup-name')?.textContent === name, target.f.properties.name_en);
     assert.match(await page.textContent('.maplibregl-ctrl-attrib'), /facilities are synthetic samples/);
+    assert.equal(await page.locator('.maplibregl-popup tr[data-key="address"] th').textContent(), 'Address');
+    assert.match(await page.textContent('.maplibregl-ctrl-scale'), /\d\s(m|km)$/);
+    assert.equal(await page.getAttribute('.maplibregl-ctrl-zoom-in', 'title'), 'Zoom in');
     assert.equal(await page.locator('.maplibregl-popup').count(), 1, 'one popup');
 
     await mapIdle(page);

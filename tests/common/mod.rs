@@ -26,6 +26,7 @@ pub fn layer_spec(
         file: std::path::PathBuf::from(format!("{id}.geojson")),
         crs: nestmap::crs::Crs::Wgs84,
         service_radius_m,
+        style: Default::default(),
     }
 }
 
@@ -359,7 +360,7 @@ pub fn far_reaching_sites() -> Vec<serde_json::Value> {
 }
 
 /// A heavy coverage within every limit: the whole district at 20 m cells, three layers at
-/// 1000 m (`walk15`), 20 suggestions; about 12 s on one core of a debug build. What the
+/// 1000 m (`walk15`), 20 suggestions; over ten seconds on one core of a debug build. What the
 /// liveness, timeout and load-shedding tests keep the server busy with.
 pub fn heavy_coverage() -> serde_json::Value {
     serde_json::json!({"layer": "nursing_rooms,pocket_parks,service_stations", "suggest": 20, "cell_m": 20, "profile": "walk15"})

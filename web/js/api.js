@@ -1,6 +1,9 @@
 // Fetch wrappers for the nestmap HTTP API. Every call resolves to parsed JSON or rejects with
 // an ApiError whose message is the server's own message (4xx bodies are
-// `{"error":{"code","message"}}` and name the parameter and the reason).
+// `{"error":{"code","message"}}` and name the parameter and the reason), or the page's own,
+// in the current language, when the server said nothing (no connection, no JSON).
+
+import { t } from './i18n.js';
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -15,7 +18,7 @@ async function request(url, options = {}) {
   try {
     res = await fetch(url, options);
   } catch (e) {
-    throw new ApiError(0, 'network', String(e.message || e));
+    throw new ApiError(0, 'network', t('error_network', { reason: String(e.message || e) }));
   }
   const text = await res.text();
   let body = null;
@@ -26,9 +29,9 @@ async function request(url, options = {}) {
   }
   if (!res.ok) {
     const err = body && body.error;
-    throw new ApiError(res.status, err?.code || 'http_' + res.status, err?.message || `${res.status} ${res.statusText}`);
+    throw new ApiError(res.status, err?.code || 'http_' + res.status, err?.message || t('error_http', { status: res.status }));
   }
-  if (body === null) throw new ApiError(res.status, 'bad_body', `${url}: the answer is not JSON`);
+  if (body === null) throw new ApiError(res.status, 'bad_body', t('error_not_json', { url }));
   return body;
 }
 
@@ -43,12 +46,49 @@ export function url(path, params = {}) {
   return s ? `${path}?${s}` : path;
 }
 
+/** The largest page the server gives (`limit` of /ogcapi/collections/{id}/items). */
+export const MAX_PAGE = 10000;
+
+/**
+ * Every feature of `layer`, as one FeatureCollection: asks for pages of `pageSize` and follows
+ * each page's OGC `next` link until a page has none, so a layer larger than one page comes
+ * whole. A `next` link is followed on this page's own origin (its path and query only), so a
+ * proxy in front of the server does not send the client elsewhere. Rejects, rather than
+ * answering with part of the layer, when the pages do not add up to the first page's
+ * `numberMatched` or bring a feature twice (the layer was reloaded while paging).
+ */
+async function items(layer, { pageSize = MAX_PAGE } = {}) {
+  let next = url(`/ogcapi/collections/${encodeURIComponent(layer)}/items`, { limit: pageSize });
+  const features = [];
+  const ids = new Set();
+  let matched = null;
+  while (next) {
+    const page = await request(next);
+    matched ??= page.numberMatched;
+    for (const f of page.features) {
+      if (f.id !== undefined && ids.has(f.id)) {
+        throw new ApiError(200, 'partial', t('error_paged_twice', { layer, id: f.id }));
+      }
+      ids.add(f.id);
+      features.push(f);
+    }
+    const link = (page.links || []).find((l) => l.rel === 'next');
+    if (!link || page.features.length === 0) break;
+    const u = new URL(link.href, location.href);
+    next = u.pathname + u.search;
+  }
+  if (typeof matched === 'number' && features.length !== matched) {
+    throw new ApiError(200, 'partial', t('error_partial', { layer, got: features.length, want: matched }));
+  }
+  return { type: 'FeatureCollection', numberMatched: features.length, features };
+}
+
 const postJson = (path, body) =>
   request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 export const api = {
   layers: () => request('/api/layers'),
-  items: (layer) => request(url(`/ogcapi/collections/${encodeURIComponent(layer)}/items`, { limit: 10000 })),
+  items,
   /** k nearest of `layer` to [lon, lat]; `open` ('now' or null), `has` (amenity names). */
   nearest: ({ layer, lon, lat, k = 5, open = null, has = [] }) =>
     request(url('/api/nearest', { layer, lon, lat, k, open, has })),

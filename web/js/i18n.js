@@ -1,6 +1,8 @@
-// Every UI string, in Chinese (default) and English. `t(key, vars)` looks a key up in the
-// current language and fills `{name}` placeholders; `applyI18n(root)` fills elements marked
-// with `data-i18n` (text), `data-i18n-title` and `data-i18n-aria` (attributes).
+// Every UI string, in Chinese (default) and English: words, units, separators and brackets
+// (Chinese text takes full-width （）and ：, lists join with 、). `t(key, vars)` looks a key up
+// in the current language and fills `{name}` placeholders; `applyI18n(root)` fills elements
+// marked with `data-i18n` (text), `data-i18n-title` and `data-i18n-aria` (attributes).
+// What stays outside: numbers, the data's own names, and the server's error messages.
 
 const STRINGS = {
   zh: {
@@ -19,7 +21,53 @@ const STRINGS = {
     layers_heading: '图层',
     layer_count: '{n} 个',
     popup_close: '关闭',
+    // feature properties in the popup (a property not listed shows its own name)
     prop_name: '名称',
+    prop_address: '地址',
+    prop_amenities: '设施',
+    prop_approximate: '示意范围',
+    prop_area_m2: '面积（平方米）',
+    prop_child_friendly: '儿童友好',
+    prop_children: '儿童数',
+    prop_code: '代码',
+    prop_departures: '发车时间',
+    prop_facilities: '设施',
+    prop_host: '承办单位',
+    prop_indoor_location: '室内位置',
+    prop_level: '级别',
+    prop_license: '许可',
+    prop_opening_hours: '开放时间',
+    prop_operator: '运营单位',
+    prop_phone: '电话',
+    prop_population: '人口',
+    prop_position_synthetic: '位置为示例',
+    prop_route_id: '线路',
+    prop_school: '学校',
+    prop_school_location: '学校位置',
+    prop_seq: '站序',
+    prop_services: '服务',
+    prop_source: '来源',
+    prop_synthetic: '虚构示例',
+    prop_township: '街道/镇',
+    prop_township_code: '街道/镇代码',
+    prop_unit_type: '类型',
+    prop_venue_type: '场所类型',
+    prop_verified_on: '核实日期',
+    value_venue_type_mall: '商场',
+    value_venue_type_hospital: '医院',
+    value_venue_type_transport_hub: '交通枢纽',
+    value_venue_type_government: '政务场所',
+    value_venue_type_park: '公园',
+    value_venue_type_office: '办公场所',
+    value_venue_type_other: '其他',
+    value_level_municipal_demonstration: '市级示范',
+    value_level_district: '区级',
+    value_services_water: '饮水',
+    value_services_charging: '充电',
+    value_services_microwave: '微波炉',
+    value_services_toilet: '卫生间',
+    value_services_rest: '休息',
+    value_services_first_aid: '急救',
     yes: '是',
     no: '否',
     // parent view
@@ -90,7 +138,7 @@ const STRINGS = {
     routes_heading: '通学专线',
     routes_none: '暂无线路。',
     route_meta: '{school} · {km} 公里 · {stops} 站',
-    review_heading: '线路评估',
+    review_heading: '线路评估：{name}',
     review_length: '全长',
     review_stops: '站点数',
     review_spacing: '站距（最小/平均/最大）',
@@ -120,6 +168,33 @@ const STRINGS = {
     select_route_first: '请先选择一条线路。',
     minutes: '{m} 分钟',
     metres: '{m} 米',
+    // separators and marks
+    sep: ' · ',
+    list_sep: '、',
+    none_value: '—',
+    share: '{p}%',
+    arrow: ' → ',
+    named_count: '{n}：{names}',
+    profile_shown: '{name}（{radius}）',
+    spacing: '{min} / {mean} / {max} 米',
+    shared_line: '{route} {length}',
+    unserved_village: '{name}（{township}）：儿童 {children} · {distance}',
+    draft_not_collection: '不是 FeatureCollection',
+    // errors the page itself reports (the server's own messages are shown as they come)
+    error_network: '无法连接服务器：{reason}',
+    error_http: '服务器回答 {status}',
+    error_not_json: '{url} 的回答不是 JSON',
+    error_partial: '{layer}：分页读取得到 {got} 个要素，应为 {want} 个（数据在读取时更新了？请刷新）',
+    error_paged_twice: '{layer}：分页读取时要素 {id} 出现两次（数据在读取时更新了？请刷新）',
+    // the map's own controls (MapLibre's UI strings)
+    map_label: '地图',
+    map_marker: '地图标记',
+    zoom_in: '放大',
+    zoom_out: '缩小',
+    reset_bearing: '拖动旋转地图，点击恢复正北',
+    toggle_attribution: '显示或隐藏数据来源',
+    scale_m: '米',
+    scale_km: '公里',
   },
   en: {
     app_title: 'Xiangcheng family map',
@@ -137,6 +212,51 @@ const STRINGS = {
     layer_count: '{n}',
     popup_close: 'Close',
     prop_name: 'Name',
+    prop_address: 'Address',
+    prop_amenities: 'Amenities',
+    prop_approximate: 'Approximate',
+    prop_area_m2: 'Area (m²)',
+    prop_child_friendly: 'Child-friendly',
+    prop_children: 'Children',
+    prop_code: 'Code',
+    prop_departures: 'Departures',
+    prop_facilities: 'Facilities',
+    prop_host: 'Host',
+    prop_indoor_location: 'Inside',
+    prop_level: 'Level',
+    prop_license: 'Licence',
+    prop_opening_hours: 'Opening hours',
+    prop_operator: 'Operator',
+    prop_phone: 'Phone',
+    prop_population: 'Population',
+    prop_position_synthetic: 'Position is a sample',
+    prop_route_id: 'Line',
+    prop_school: 'School',
+    prop_school_location: 'School position',
+    prop_seq: 'Stop number',
+    prop_services: 'Services',
+    prop_source: 'Source',
+    prop_synthetic: 'Synthetic sample',
+    prop_township: 'Township',
+    prop_township_code: 'Township code',
+    prop_unit_type: 'Type',
+    prop_venue_type: 'Venue',
+    prop_verified_on: 'Verified on',
+    value_venue_type_mall: 'mall',
+    value_venue_type_hospital: 'hospital',
+    value_venue_type_transport_hub: 'transport hub',
+    value_venue_type_government: 'government office',
+    value_venue_type_park: 'park',
+    value_venue_type_office: 'office',
+    value_venue_type_other: 'other',
+    value_level_municipal_demonstration: 'municipal demonstration',
+    value_level_district: 'district',
+    value_services_water: 'drinking water',
+    value_services_charging: 'charging',
+    value_services_microwave: 'microwave',
+    value_services_toilet: 'toilet',
+    value_services_rest: 'rest',
+    value_services_first_aid: 'first aid',
     yes: 'yes',
     no: 'no',
     parent_heading: 'Nearby',
@@ -204,7 +324,7 @@ const STRINGS = {
     routes_heading: 'School lines',
     routes_none: 'No lines.',
     route_meta: '{school} · {km} km · {stops} stops',
-    review_heading: 'Line review',
+    review_heading: 'Line review: {name}',
     review_length: 'Length',
     review_stops: 'Stops',
     review_spacing: 'Stop spacing (min/mean/max)',
@@ -234,12 +354,41 @@ const STRINGS = {
     select_route_first: 'Select a line first.',
     minutes: '{m} min',
     metres: '{m} m',
+    sep: ' · ',
+    list_sep: ', ',
+    none_value: '—',
+    share: '{p}%',
+    arrow: ' → ',
+    named_count: '{n}: {names}',
+    profile_shown: '{name} ({radius})',
+    spacing: '{min} / {mean} / {max} m',
+    shared_line: '{route} {length}',
+    unserved_village: '{name} ({township}): {children} children · {distance}',
+    draft_not_collection: 'not a FeatureCollection',
+    error_network: 'cannot reach the server: {reason}',
+    error_http: 'the server answered {status}',
+    error_not_json: '{url}: the answer is not JSON',
+    error_partial: '{layer}: paging gave {got} features, not the {want} announced (the data changed while loading? reload the page)',
+    error_paged_twice: '{layer}: feature {id} came twice while paging (the data changed while loading? reload the page)',
+    map_label: 'Map',
+    map_marker: 'Map marker',
+    zoom_in: 'Zoom in',
+    zoom_out: 'Zoom out',
+    reset_bearing: 'Drag to rotate the map, click to reset north',
+    toggle_attribution: 'Show or hide the sources',
+    scale_m: 'm',
+    scale_km: 'km',
   },
 };
 
 let lang = 'zh';
 
 export const LANGS = Object.keys(STRINGS);
+
+/** The keys of one language's table (for the test that both languages have every key). */
+export function keysOf(l) {
+  return Object.keys(STRINGS[l]);
+}
 
 export function setLang(l) {
   if (!STRINGS[l]) throw new Error(`unknown language ${l}`);
@@ -260,6 +409,11 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+/** `key`'s string when there is one, else `fallback` (for data whose names may be unknown). */
+export function tOr(key, fallback, vars = {}) {
+  return key in STRINGS[lang] || key in STRINGS.zh ? t(key, vars) : fallback;
+}
+
 /** A feature's or layer's name in the current language (`name_en`/`title_en` when English). */
 export function localName(props, zhKey = 'name', enKey = 'name_en') {
   if (!props) return '';
@@ -275,7 +429,27 @@ export function formatNumber(n, digits = 0) {
 }
 
 export function formatShare(x) {
-  return `${(x * 100).toFixed(1)}%`;
+  return t('share', { p: (x * 100).toFixed(1) });
+}
+
+/** A list of texts joined the way the current language joins them (、 or a comma). */
+export function formatList(items) {
+  return items.join(t('list_sep'));
+}
+
+/** MapLibre's UI strings (its `locale` table) in the current language. */
+export function mapLocale() {
+  return {
+    'Map.Title': t('map_label'),
+    'Marker.Title': t('map_marker'),
+    'NavigationControl.ZoomIn': t('zoom_in'),
+    'NavigationControl.ZoomOut': t('zoom_out'),
+    'NavigationControl.ResetBearing': t('reset_bearing'),
+    'AttributionControl.ToggleAttribution': t('toggle_attribution'),
+    'Popup.Close': t('popup_close'),
+    'ScaleControl.Meters': t('scale_m'),
+    'ScaleControl.Kilometers': t('scale_km'),
+  };
 }
 
 export function formatDistance(m) {

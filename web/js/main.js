@@ -17,7 +17,7 @@ const state = createState({
   lang: 'zh',
   view: 'parent',
   layers: [], // /api/layers
-  data: {}, // layer id -> FeatureCollection
+  data: {}, // layer id -> FeatureCollection, every feature (api.items pages through)
   visible: {}, // layer id -> false when hidden
   popup: null, // {layer, id, lngLat}
   error: null, // message shown in the status bar
@@ -45,9 +45,8 @@ const langButton = document.getElementById('lang-switch');
 langButton.addEventListener('click', () => state.set({ lang: state.get().lang === 'zh' ? 'en' : 'zh' }));
 state.on('lang', (lang) => {
   setLang(lang);
-  applyI18n(document);
-  document.title = t('app_title');
-  nestMap.setAttribution(t('attribution'));
+  applyI18n(document); // the <title> too: it carries data-i18n
+  nestMap.setLanguage();
   // Re-render an open popup in the new language.
   if (state.get().popup) nestMap.showPopup(state.get().popup);
 });
@@ -89,7 +88,7 @@ initRoutes(ctx, document.querySelector('[data-view=routes][role=tabpanel]'));
 const params = new URLSearchParams(location.search);
 setLang(params.get('lang') === 'en' ? 'en' : 'zh');
 state.set({ lang: params.get('lang') === 'en' ? 'en' : 'zh' });
-applyI18n(document);
+applyI18n(document); // the <title> too: it carries data-i18n
 showView(VIEWS.includes(params.get('view')) ? params.get('view') : 'parent');
 if (VIEWS.includes(params.get('view'))) state.set({ view: params.get('view') });
 

@@ -1,66 +1,95 @@
 // The MapLibre map. The style is built here, with a background colour and no network
 // sources; every data layer and every overlay is one GeoJSON source updated with setData.
+// A data layer is drawn by its kind (KIND_STYLES) with the catalog's style override laid
+// over it, never by its id: the data decides the look, the renderer reads it.
 // The map subscribes to the state and draws it; user clicks go back through callbacks.
 
 import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 import { featureCollection, pointFeature, circleFeature, boundsOf, positionsOf } from './geo.js';
-import { t } from './i18n.js';
+import { t, mapLocale } from './i18n.js';
 
 export { maplibregl };
 
-/** Colours of the data layers (also used by the layers panel for its swatches). */
-export const LAYER_COLOURS = {
-  district: '#5a3d8a',
-  suzhou_districts: '#9aa0a6',
-  water: '#7fb2e5',
-  townships: '#c9b99a',
-  demand: '#8d6e63',
-  nursing_rooms: '#d81b60',
-  child_friendly_communities: '#fb8c00',
-  pocket_parks: '#43a047',
-  service_stations: '#7b1fa2',
-  school_bus_routes: '#f9a825',
-  school_bus_stops: '#ef6c00',
-  family_education_points: '#00897b',
+/**
+ * The look of each layer kind (the `kind` of /api/layers), in the keys of a layer's `style`
+ * override in layers.toml (README, Data): `colour` (lines, outlines, points; a point's ring
+ * when `fill_colour` is set), `fill_colour`, `fill_opacity`, `line_width`, `line_dasharray`,
+ * `circle_radius`, `backdrop`. `draw` says which geometry the kind holds. A kind not listed
+ * here, and `generic`, is drawn from its geometry type (GEOMETRY_STYLES).
+ */
+const KIND_STYLES = {
+  district: { draw: 'polygon', colour: '#5a3d8a', line_width: 2.5 },
+  townships: { draw: 'polygon', colour: '#c9b99a', line_width: 1, line_dasharray: [3, 2], fill_colour: '#fbf7ee', fill_opacity: 0.9 },
+  water: { draw: 'polygon', fill_colour: '#7fb2e5', fill_opacity: 0.85 },
+  child_friendly_communities: { draw: 'polygon', colour: '#fb8c00', line_width: 1.5, fill_colour: '#fb8c00', fill_opacity: 0.35 },
+  pocket_parks: { draw: 'polygon', colour: '#2e7d32', line_width: 1.5, fill_colour: '#43a047', fill_opacity: 0.55 },
+  school_bus_routes: { draw: 'line', colour: '#f9a825', line_width: 3 },
+  demand: { draw: 'point', colour: '#8d6e63', circle_radius: 2.5, fill_opacity: 0.7, line_width: 0 },
+  school_bus_stops: { draw: 'point', colour: '#ef6c00', fill_colour: '#fff', circle_radius: 3.5, line_width: 2 },
+  service_stations: { draw: 'point', colour: '#7b1fa2', circle_radius: 5, line_width: 1.5 },
+  nursing_rooms: { draw: 'point', colour: '#d81b60', circle_radius: 6, line_width: 1.5 },
 };
 
-const c = LAYER_COLOURS;
+/** The look of a layer whose kind has none of its own, by geometry type: grey. */
+const GEOMETRY_STYLES = {
+  polygon: { draw: 'polygon', fill_colour: '#888', fill_opacity: 0.3, line_width: 1 },
+  line: { draw: 'line', colour: '#555', line_width: 2 },
+  point: { draw: 'point', colour: '#555', circle_radius: 5, line_width: 1.5 },
+};
 
 /**
- * Style layers of each data layer, bottom to top. Each style layer's id is `<layer>:<type>`
- * and its source is `<layer>`. Layers not listed here (a generic layer added later) get a
- * style from their geometry type.
+ * Draw order, bottom to top: `_backdrop` for the layers whose style says `backdrop`, a slot
+ * per kind, `*` for the kinds drawn by geometry type, and `@name` slots where the overlays go.
+ * Layers of one slot keep their catalog order.
  */
-const DATA_STYLES = [
-  ['suzhou_districts', [
-    { type: 'fill', paint: { 'fill-color': '#e4e2dc', 'fill-opacity': 0.6 } },
-    { type: 'line', paint: { 'line-color': c.suzhou_districts, 'line-width': 0.8 } },
-  ]],
-  ['townships', [
-    { type: 'fill', paint: { 'fill-color': '#fbf7ee', 'fill-opacity': 0.9 } },
-    { type: 'line', paint: { 'line-color': c.townships, 'line-width': 1, 'line-dasharray': [3, 2] } },
-  ]],
-  ['water', [{ type: 'fill', paint: { 'fill-color': c.water, 'fill-opacity': 0.85 } }]],
-  ['district', [{ type: 'line', paint: { 'line-color': c.district, 'line-width': 2.5 } }]],
-  ['child_friendly_communities', [
-    { type: 'fill', paint: { 'fill-color': c.child_friendly_communities, 'fill-opacity': 0.35 } },
-    { type: 'line', paint: { 'line-color': c.child_friendly_communities, 'line-width': 1.5 } },
-  ]],
-  ['pocket_parks', [
-    { type: 'fill', paint: { 'fill-color': c.pocket_parks, 'fill-opacity': 0.55 } },
-    { type: 'line', paint: { 'line-color': '#2e7d32', 'line-width': 1.5 } },
-  ]],
-  ['@gaps'],
-  ['school_bus_routes', [{ type: 'line', layout: { 'line-cap': 'round', 'line-join': 'round' }, paint: { 'line-color': c.school_bus_routes, 'line-width': 3 } }]],
-  ['@route-under'],
-  ['demand', [{ type: 'circle', paint: { 'circle-radius': 2.5, 'circle-color': c.demand, 'circle-opacity': 0.7 } }]],
-  ['school_bus_stops', [{ type: 'circle', paint: { 'circle-radius': 3.5, 'circle-color': '#fff', 'circle-stroke-color': c.school_bus_stops, 'circle-stroke-width': 2 } }]],
-  ['family_education_points', [{ type: 'circle', paint: { 'circle-radius': 5, 'circle-color': c.family_education_points, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } }]],
-  ['service_stations', [{ type: 'circle', paint: { 'circle-radius': 5, 'circle-color': c.service_stations, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } }]],
-  ['nursing_rooms', [{ type: 'circle', paint: { 'circle-radius': 6, 'circle-color': c.nursing_rooms, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } }]],
-  ['@route-over'],
-  ['@parent'],
+const DRAW_ORDER = [
+  '_backdrop', 'townships', 'water', 'district', 'child_friendly_communities', 'pocket_parks', '@gaps',
+  'school_bus_routes', '@route-under', 'demand', 'school_bus_stops', '*', 'service_stations',
+  'nursing_rooms', '@route-over', '@parent',
 ];
+
+/**
+ * A layer's look (an entry of /api/layers): its kind's style (or its geometry type's) with
+ * the catalog's `style` override laid over it.
+ */
+export function layerStyle(layer) {
+  const byGeometry = /Polygon/.test(layer.geometry_type) ? 'polygon' : /Line/.test(layer.geometry_type) ? 'line' : 'point';
+  return { ...(KIND_STYLES[layer.kind] || GEOMETRY_STYLES[byGeometry]), ...(layer.style || {}) };
+}
+
+/** The colour that stands for a layer (the layers panel's swatch). */
+export function layerColour(layer) {
+  const s = layerStyle(layer);
+  return s.colour || s.fill_colour || '#555';
+}
+
+/** MapLibre style layers (without id and source) drawing a resolved look, bottom to top. */
+function styleLayersOf(s) {
+  const width = s.line_width;
+  const line = (extra = {}) => ({
+    type: 'line',
+    ...extra,
+    paint: { 'line-color': s.colour, 'line-width': width ?? 1, ...(s.line_dasharray ? { 'line-dasharray': s.line_dasharray } : {}) },
+  });
+  if (s.draw === 'line') return [line({ layout: { 'line-cap': 'round', 'line-join': 'round' } })];
+  if (s.draw === 'polygon') {
+    return [
+      s.fill_colour ? { type: 'fill', paint: { 'fill-color': s.fill_colour, 'fill-opacity': s.fill_opacity ?? 0.35 } } : null,
+      s.colour && (width ?? 1) > 0 ? line() : null,
+    ].filter(Boolean);
+  }
+  // A point: a dot of `colour` in a white ring, or a dot of `fill_colour` in a `colour` ring.
+  const ring = width ?? 1.5;
+  return [{
+    type: 'circle',
+    paint: {
+      'circle-radius': s.circle_radius ?? 5,
+      'circle-color': s.fill_colour || s.colour,
+      'circle-opacity': s.fill_opacity ?? 1,
+      ...(ring > 0 ? { 'circle-stroke-color': s.fill_colour ? s.colour : '#fff', 'circle-stroke-width': ring } : {}),
+    },
+  }];
+}
 
 /** Overlay sources and their style layers, inserted at the `@name` slots above. */
 const OVERLAYS = {
@@ -91,12 +120,6 @@ const OVERLAYS = {
     ['parent-me', { type: 'circle', paint: { 'circle-radius': 8, 'circle-color': '#1e88e5', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 } }],
   ],
 };
-
-function fallbackStyles(geometryType) {
-  if (/Polygon/.test(geometryType)) return [{ type: 'fill', paint: { 'fill-color': '#888', 'fill-opacity': 0.3 } }];
-  if (/Line/.test(geometryType)) return [{ type: 'line', paint: { 'line-color': '#555', 'line-width': 2 } }];
-  return [{ type: 'circle', paint: { 'circle-radius': 4, 'circle-color': '#555' } }];
-}
 
 /** The style: a background colour only; sources are added once the layer list is known. */
 function baseStyle() {
@@ -132,13 +155,11 @@ export class NestMap {
       zoom: 10,
       attributionControl: false,
       fadeDuration: 0,
+      locale: mapLocale(),
       // Keep the last frame so a screenshot or print of the page shows the map.
       canvasContextAttributes: { preserveDrawingBuffer: true },
     });
-    this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
-    this.attribution = new maplibregl.AttributionControl({ compact: true, customAttribution: t('attribution') });
-    this.map.addControl(this.attribution, 'bottom-right');
-    this.map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left');
+    this.addControls();
     this.loaded = new Promise((resolve) => this.map.once('load', resolve));
     this.map.on('click', (e) => this.handleClick(e));
     this.map.on('mousemove', (e) => {
@@ -152,42 +173,47 @@ export class NestMap {
     return [[p.x - r, p.y - r], [p.x + r, p.y + r]];
   }
 
-  /** Add one source and its style layers per data layer (from /api/layers), in DATA_STYLES order. */
+  /**
+   * Add one source and its style layers per data layer (from /api/layers), in DRAW_ORDER:
+   * each layer is drawn by its kind, never by its id, so a layer added to the catalog with a
+   * known kind looks like the others of that kind.
+   */
   async addLayers(layers) {
     await this.loaded;
-    const known = new Map(DATA_STYLES.map(([id, styles]) => [id, styles]));
-    const byId = new Map(layers.map((l) => [l.id, l]));
-    const order = [...DATA_STYLES.map(([id]) => id)];
-    // Unknown (generic) layers go just under the parent overlay.
-    for (const l of layers) if (!known.has(l.id)) order.splice(order.indexOf('@route-over'), 0, l.id);
-    for (const id of order) {
-      if (id.startsWith('@')) {
-        for (const [src, spec] of OVERLAYS[id]) {
+    const slotOf = (l) => (layerStyle(l).backdrop ? '_backdrop' : KIND_STYLES[l.kind] ? l.kind : '*');
+    const inSlot = (slot) => layers.filter((l) => slotOf(l) === slot);
+    const clickable = [];
+    for (const slot of DRAW_ORDER) {
+      if (slot.startsWith('@')) {
+        for (const [src, spec] of OVERLAYS[slot]) {
           if (!this.map.getSource(src)) this.map.addSource(src, { type: 'geojson', data: featureCollection() });
           this.map.addLayer({ id: `${src}:${spec.type}`, source: src, ...spec });
         }
         continue;
       }
-      const meta = byId.get(id);
-      if (!meta) continue;
-      const styles = known.get(id) || fallbackStyles(meta.geometry_type);
-      this.map.addSource(id, { type: 'geojson', data: featureCollection() });
-      this.styleLayers[id] = [];
-      for (const spec of styles) {
-        const sid = `${id}:${spec.type}`;
-        this.map.addLayer({ id: sid, source: id, ...spec });
-        this.styleLayers[id].push(sid);
+      for (const l of inSlot(slot)) {
+        const look = layerStyle(l);
+        this.map.addSource(l.id, { type: 'geojson', data: featureCollection() });
+        this.styleLayers[l.id] = [];
+        for (const spec of styleLayersOf(look)) {
+          const sid = `${l.id}:${spec.type}`;
+          this.map.addLayer({ id: sid, source: l.id, ...spec });
+          this.styleLayers[l.id].push(sid);
+          // Click targets: dots, areas and lines, but not outlines nor backdrops.
+          if (!look.backdrop && (spec.type !== 'line' || look.draw === 'line')) clickable.push(sid);
+        }
       }
     }
-    // Click targets: everything but the whole-district outlines, topmost first.
-    const rank = (id) => (/(circle)$/.test(id) ? 0 : /line$/.test(id) ? 1 : 2);
-    this.clickable = Object.entries(this.styleLayers)
-      .filter(([id]) => id !== 'suzhou_districts')
-      .flatMap(([, ids]) => ids)
-      .filter((sid) => !sid.endsWith(':line') || sid.startsWith('school_bus_routes'))
-      .sort((a, b) => rank(a) - rank(b));
-    const bbox = byId.get('district')?.bbox;
-    if (bbox) this.map.fitBounds([[bbox[0], bbox[1]], [bbox[2], bbox[3]]], { padding: 20, duration: 0 });
+    // Dots first, then lines, then areas (each in draw order, as before).
+    const rank = (sid) => (sid.endsWith(':circle') ? 0 : sid.endsWith(':line') ? 1 : 2);
+    this.clickable = clickable.sort((a, b) => rank(a) - rank(b));
+    // Frame the district (the first of its kind that is not context), else every layer.
+    const frame = layers.find((l) => l.kind === 'district' && !layerStyle(l).backdrop && l.bbox);
+    const boxes = (frame ? [frame] : layers.filter((l) => l.bbox && !layerStyle(l).backdrop)).map((l) => l.bbox);
+    if (boxes.length) {
+      const b = boxes.reduce((a, c) => [Math.min(a[0], c[0]), Math.min(a[1], c[1]), Math.max(a[2], c[2]), Math.max(a[3], c[3])]);
+      this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20, duration: 0 });
+    }
   }
 
   /** Features get their id copied into `properties._id` (MapLibre drops string ids). */
@@ -290,10 +316,28 @@ export class NestMap {
     if (b) this.map.fitBounds(b, { padding, maxZoom, duration: 600 });
   }
 
-  setAttribution(text) {
-    this.map.removeControl(this.attribution);
-    this.attribution = new maplibregl.AttributionControl({ compact: true, customAttribution: text });
-    this.map.addControl(this.attribution, 'bottom-right');
+  /** The zoom buttons, the attribution and the scale bar, in the current language. */
+  addControls() {
+    for (const c of this.controls || []) this.map.removeControl(c);
+    this.controls = [
+      [new maplibregl.NavigationControl({ showCompass: false }), 'top-right'],
+      [new maplibregl.AttributionControl({ compact: true, customAttribution: t('attribution') }), 'bottom-right'],
+      [new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-left'],
+    ].map(([c, at]) => {
+      this.map.addControl(c, at);
+      return c;
+    });
+  }
+
+  /**
+   * After a language change: MapLibre's UI strings (scale units, button titles) and the
+   * controls that show them. MapLibre reads its `locale` option into `map._locale` (typed in
+   * maplibre-gl.d.ts) and has no setter for it, so the table is updated in place.
+   */
+  setLanguage() {
+    Object.assign(this.map._locale, mapLocale());
+    this.map.getCanvas().setAttribute('aria-label', t('map_label'));
+    this.addControls();
   }
 
   /** Resolves at the next `idle` event (after anything pending has rendered). */

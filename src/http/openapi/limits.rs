@@ -8,8 +8,6 @@
 use serde_json::{json, Map, Value};
 
 use crate::http::harden::Hardening;
-use crate::http::nearest::MAX_WITHIN_LIMIT;
-use crate::http::ogcapi::MAX_LIMIT;
 use crate::query::limits::*;
 use crate::query::routes::{CORRIDOR_M_RANGE, DWELL_S_RANGE, SPEED_KMH_RANGE, WALK_M_RANGE};
 

@@ -6,9 +6,9 @@ use serde_json::{json, Map, Value};
 use super::limits::limit;
 use super::ogc::{bbox_param, offset_param};
 use super::schema::{csv_query, layer_ids, links, ok, query, responses, Refusal};
-use crate::http::nearest::{DEFAULT_K, DEFAULT_WITHIN_LIMIT, MAX_WITHIN_LIMIT};
 use crate::query::features::property_names;
 use crate::query::limits::{MAX_K, MAX_RADIUS_M};
+use crate::query::nearest::{DEFAULT_K, DEFAULT_WITHIN_LIMIT, MAX_WITHIN_LIMIT};
 use crate::snapshot::Snapshot;
 
 fn point_params(required: bool) -> Vec<Value> {

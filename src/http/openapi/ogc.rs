@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 
 use super::limits::limit;
 use super::schema::{feature_out, links, ok, query, responses, Refusal};
-use crate::http::ogcapi::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::query::features::property_names;
+use crate::query::features::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::snapshot::{Layer, Snapshot};
 
 /// What `f` the landing page, conformance, this document, collections and one item take.

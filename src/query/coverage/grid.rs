@@ -5,7 +5,7 @@
 
 use geo::{Coord, MultiPolygon};
 
-use crate::index::geodesy::LocalFrame;
+use crate::geodesy::LocalFrame;
 
 /// Zone of a cell outside the analysis area.
 pub const OUTSIDE: u16 = u16::MAX;

@@ -22,7 +22,7 @@ use std::collections::HashSet;
 
 use geo::{BoundingRect, CoordsIter, MultiPolygon, Point};
 
-use crate::index::geodesy::LocalFrame;
+use crate::geodesy::LocalFrame;
 use crate::model::LayerKind;
 use crate::query::deadline::Deadline;
 use crate::query::limits::{
@@ -267,7 +267,8 @@ impl State {
     pub fn apply(&mut self, reach: &Reach) -> (usize, Vec<usize>) {
         let mut cells = 0;
         let (zone, covered) = (&self.grid.zone, &mut self.covered);
-        reach.cells(&self.grid, |c| {
+        // Point reaches (added and suggested sites): a few rows each, no deadline needed.
+        let _ = reach.cells(&self.grid, &Deadline::none(), |c| {
             if zone[c] != OUTSIDE && !covered[c] {
                 covered[c] = true;
                 cells += 1;
@@ -615,11 +616,8 @@ pub fn coverage_until(
             });
             let reaches: Vec<Reach> = existing.chain(added).collect();
             let mut covered = vec![false; grid.nx * grid.ny];
-            for (n, r) in reaches.iter().enumerate() {
-                if n % 64 == 0 {
-                    deadline.check()?;
-                }
-                r.cells(&grid, |c| covered[c] = true);
+            for r in &reaches {
+                r.cells(&grid, deadline, |c| covered[c] = true)?;
             }
             Ok((reaches, covered))
         });

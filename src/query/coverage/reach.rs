@@ -7,8 +7,13 @@
 use geo::{BoundingRect, Contains, Geometry};
 
 use super::grid::Grid;
+use crate::geodesy::LocalFrame;
 use crate::index::distance_to_geometry_m;
-use crate::index::geodesy::LocalFrame;
+use crate::query::deadline::Deadline;
+use crate::query::QueryError;
+
+/// Rows of a point's reach between deadline checks.
+const ROWS_PER_CHECK: usize = 64;
 
 /// A facility's reach: its geometry and radius, prepared for many tests.
 pub struct Reach {
@@ -17,6 +22,9 @@ pub struct Reach {
     frame: LocalFrame,
     /// Segments (or single points) in frame metres.
     segments: Vec<([f64; 2], [f64; 2])>,
+    /// Per polygon, its rings' edges in `[lon, lat]` (for the row-by-row inside test); empty
+    /// for points and lines.
+    polygons: Vec<Vec<([f64; 2], [f64; 2])>>,
     areal: bool,
     /// Bound on the planar measure's relative error anywhere in the box (see `new`).
     rel_err: f64,
@@ -72,6 +80,17 @@ impl Reach {
             other => other.coords_iter().for_each(|c| push_ring(&[c])),
         }
         let areal = matches!(geometry, Geometry::Polygon(_) | Geometry::MultiPolygon(_));
+        let edges = |p: &geo::Polygon<f64>| -> Vec<([f64; 2], [f64; 2])> {
+            std::iter::once(p.exterior())
+                .chain(p.interiors())
+                .flat_map(|r| r.0.windows(2).map(|w| ([w[0].x, w[0].y], [w[1].x, w[1].y])))
+                .collect()
+        };
+        let polygons = match &geometry {
+            Geometry::Polygon(p) => vec![edges(p)],
+            Geometry::MultiPolygon(m) => m.iter().map(edges).collect(),
+            _ => vec![],
+        };
         // Generous margins: the frame's scale drifts by well under 1 % across a few km.
         let mlat = radius_m * 1.01 / frame.m_per_deg_lat() + 1e-9;
         let lat_far = r.min().y.abs().max(r.max().y.abs()) + mlat;
@@ -105,6 +124,7 @@ impl Reach {
             radius_m,
             frame,
             segments,
+            polygons,
             areal,
         }
     }
@@ -114,29 +134,31 @@ impl Reach {
         self.radius_m
     }
 
-    /// Call `f(cell)` for every cell of `grid` whose centre this reach covers.
-    pub fn cells(&self, grid: &Grid, mut f: impl FnMut(usize)) {
+    /// Call `f(cell)` for every cell of `grid` whose centre this reach covers (exactly the
+    /// cells [`Reach::covers`] says yes to), in row order; stops with
+    /// [`QueryError::Timeout`] once `deadline` passes.
+    pub fn cells(
+        &self,
+        grid: &Grid,
+        deadline: &Deadline,
+        mut f: impl FnMut(usize),
+    ) -> Result<(), QueryError> {
         let (cols, rows) = grid.span(self.min, self.max);
         if cols.is_empty() {
-            return;
+            return Ok(());
         }
         let Geometry::Point(p) = &self.geometry else {
-            for row in rows {
-                for col in cols.clone() {
-                    let c = row * grid.nx + col;
-                    if self.covers(grid.centre(c)) {
-                        f(c);
-                    }
-                }
-            }
-            return;
+            return self.cells_by_rows(grid, cols, rows, deadline, f);
         };
         // Along a row (a parallel) the distance to a point grows with the difference in
         // longitude, so a row's covered cells are one run of columns around the point's
         // nearest column: two binary searches find its ends.
         let mid = (((p.x() - grid.origin[0]) / grid.dlon - 0.5).round())
             .clamp(cols.start as f64, (cols.end - 1) as f64) as usize;
-        for row in rows {
+        for (n, row) in rows.enumerate() {
+            if n % ROWS_PER_CHECK == 0 {
+                deadline.check()?;
+            }
             let at = |col: usize| self.covers(grid.centre(row * grid.nx + col));
             if !at(mid) {
                 continue;
@@ -164,6 +186,100 @@ impl Reach {
                 f(row * grid.nx + col);
             }
         }
+        Ok(())
+    }
+
+    /// [`Reach::cells`] for lines and polygons, one row at a time: the row's cells are
+    /// measured against the segments that come near the row only, and are inside a polygon
+    /// by the parity of its edges crossing the row east of them. Both give what
+    /// [`Reach::covers`] gives cell by cell: a segment farther north or south of the row
+    /// than `near` is farther than `near` from every cell of it, and no point that far from
+    /// the outline is within reach unless inside; the crossing parity is the inside test
+    /// away from the outline, and on it the distance is 0 and the cell covered either way.
+    fn cells_by_rows(
+        &self,
+        grid: &Grid,
+        cols: std::ops::Range<usize>,
+        rows: std::ops::Range<usize>,
+        deadline: &Deadline,
+        mut f: impl FnMut(usize),
+    ) -> Result<(), QueryError> {
+        // Beyond this planar distance `covers` answers "no" unless inside (see `covers`:
+        // approx - band > radius).
+        let near = (self.radius_m * (1.0 + self.rel_err) + 0.01) / (1.0 - self.rel_err) + 1.0;
+        // The column (fractional, of cell centres) of a frame x on a row.
+        let col_of = |x: f64, y: f64| {
+            let lon = self.frame.to_lonlat([x, y])[0];
+            (lon - grid.origin[0]) / grid.dlon - 0.5
+        };
+        // Per row: the segments near it, each with the columns it can matter to (those within
+        // `near` east-west of it), swept west to east so a cell meets only its neighbours.
+        let mut spans: Vec<(usize, usize, usize)> = Vec::new();
+        let mut active: Vec<(usize, usize, usize)> = Vec::new();
+        let mut crossings: Vec<Vec<f64>> = vec![Vec::new(); self.polygons.len()];
+        for row in rows {
+            deadline.check()?;
+            let lat = grid.centre(row * grid.nx)[1];
+            let y = self.frame.to_xy([0.0, lat])[1];
+            spans.clear();
+            for (i, (a, b)) in self.segments.iter().enumerate() {
+                if a[1].min(b[1]) - near <= y && y <= a[1].max(b[1]) + near {
+                    let c0 = col_of(a[0].min(b[0]) - near, y)
+                        .floor()
+                        .max(cols.start as f64);
+                    let c1 = col_of(a[0].max(b[0]) + near, y)
+                        .ceil()
+                        .min((cols.end - 1) as f64);
+                    if c0 <= c1 {
+                        spans.push((c0 as usize, c1 as usize, i));
+                    }
+                }
+            }
+            spans.sort_unstable();
+            for (edges, xs) in self.polygons.iter().zip(&mut crossings) {
+                xs.clear();
+                xs.extend(
+                    edges
+                        .iter()
+                        .filter(|(a, b)| (a[1] > lat) != (b[1] > lat))
+                        .map(|(a, b)| a[0] + (lat - a[1]) * (b[0] - a[0]) / (b[1] - a[1])),
+                );
+                xs.sort_by(f64::total_cmp);
+            }
+            active.clear();
+            let mut next = 0;
+            for col in cols.clone() {
+                while next < spans.len() && spans[next].0 <= col {
+                    active.push(spans[next]);
+                    next += 1;
+                }
+                active.retain(|s| s.1 >= col);
+                let c = row * grid.nx + col;
+                let p = grid.centre(c);
+                let xy = self.frame.to_xy(p);
+                let approx = active
+                    .iter()
+                    .map(|&(_, _, i)| seg_dist(xy, self.segments[i].0, self.segments[i].1))
+                    .fold(f64::INFINITY, f64::min);
+                let band = self.rel_err * (approx + self.radius_m) + 0.01;
+                let inside = || {
+                    crossings
+                        .iter()
+                        .any(|xs| (xs.len() - xs.partition_point(|&x| x <= p[0])) % 2 == 1)
+                };
+                let covered = if approx + band < self.radius_m || inside() {
+                    true
+                } else if approx > near || approx - band > self.radius_m {
+                    false
+                } else {
+                    distance_to_geometry_m(&self.geometry, p) <= self.radius_m
+                };
+                if covered {
+                    f(c);
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Distance in metres from `p` to the geometry's outline in the local frame: within
@@ -300,11 +416,47 @@ mod tests {
             )
             .expect("small grid");
             let mut listed = Vec::new();
-            reach.cells(&grid, |c| listed.push(c));
+            reach
+                .cells(&grid, &Deadline::none(), |c| listed.push(c))
+                .unwrap();
             let want: Vec<usize> = (0..grid.nx * grid.ny)
                 .filter(|&c| distance_to_geometry_m(&g, grid.centre(c)) <= radius)
                 .collect();
             assert_eq!(listed, want, "{g:?} r {radius}");
         }
+    }
+
+    /// Lines and polygons (the row-by-row path): every cell `cells` lists, and no other, is
+    /// within reach by the exact distance of its centre (0 inside a polygon), on grids
+    /// whose cells are a fraction of the radius, and with the geometry much larger than
+    /// the radius, like a district outline used as a facility.
+    #[test]
+    fn cells_of_lines_and_polygons_are_the_cells_within_reach() {
+        let mut u = rng(0x6a09_e667_f3bc_c908);
+        let mut compared = 0;
+        for (g, radius) in geometries(240, &mut u) {
+            if matches!(g, Geometry::Point(_)) {
+                continue;
+            }
+            let reach = Reach::new(g.clone(), radius);
+            let cell = (radius / (1.0 + 6.0 * u())).max(40.0);
+            let Ok(grid) = Grid::over(
+                [reach.min[0], reach.min[1], reach.max[0], reach.max[1]],
+                cell,
+                1 << 16,
+            ) else {
+                continue;
+            };
+            let mut listed = Vec::new();
+            reach
+                .cells(&grid, &Deadline::none(), |c| listed.push(c))
+                .unwrap();
+            let want: Vec<usize> = (0..grid.nx * grid.ny)
+                .filter(|&c| distance_to_geometry_m(&g, grid.centre(c)) <= radius)
+                .collect();
+            assert_eq!(listed, want, "{g:?} r {radius} cell {cell}");
+            compared += want.len();
+        }
+        assert!(compared > 10_000, "{compared}");
     }
 }

@@ -13,7 +13,7 @@ use rstar::{RTree, AABB};
 use super::grid::OUTSIDE;
 use super::reach::Reach;
 use super::{State, Suggestion};
-use crate::index::geodesy::{distance_m, LocalFrame};
+use crate::geodesy::{distance_m, LocalFrame};
 use crate::query::deadline::Deadline;
 use crate::query::QueryError;
 
@@ -184,7 +184,8 @@ pub(crate) fn greedy(
 
 fn area_gain(st: &State, reach: &Reach) -> usize {
     let mut n = 0;
-    reach.cells(&st.grid, |c| {
+    // A point reach (a candidate site): a few rows, no deadline needed.
+    let _ = reach.cells(&st.grid, &Deadline::none(), |c| {
         if st.grid.zone[c] != OUTSIDE && !st.covered[c] {
             n += 1;
         }

@@ -9,7 +9,7 @@
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
 
-use crate::index::geodesy::{distance_m, lerp, nearest_t, LocalFrame};
+use crate::geodesy::{distance_m, lerp, nearest_t, LocalFrame};
 use crate::query::deadline::Deadline;
 use crate::query::limits::MAX_CROSSINGS_REPORTED;
 use crate::query::QueryError;

@@ -1,7 +1,8 @@
-// The layers panel: one toggle per layer (from /api/layers), with a colour swatch and count.
+// The layers panel: one toggle per layer (from /api/layers), with a colour swatch (the colour
+// the map draws it in, from its kind and its style override) and count.
 
 import { t, localName } from '../i18n.js';
-import { LAYER_COLOURS } from '../map.js';
+import { layerColour } from '../map.js';
 import { el, fill } from './dom.js';
 
 export function initLayersPanel({ state }, root) {
@@ -16,7 +17,7 @@ export function initLayersPanel({ state }, root) {
             checked: visible[l.id] !== false,
             onchange: (e) => state.set({ visible: { ...state.get().visible, [l.id]: e.target.checked } }),
           }),
-          el('span', { class: 'swatch', style: `background:${LAYER_COLOURS[l.id] || '#555'}` }),
+          el('span', { class: 'swatch', style: `background:${layerColour(l)}` }),
           el('span', { class: 'layer-title' }, localName(l, 'title_zh', 'title_en')),
           el('span', { class: 'layer-count' }, t('layer_count', { n: l.count })),
         ))));

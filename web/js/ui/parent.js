@@ -1,18 +1,19 @@
-// The parent view: locate me (or tap the map), the 5 nearest of a layer with filters, and a
-// navigation link for the chosen one. State: `parent`.
+// The parent view: locate me (or tap the map), the 5 nearest of a kind (every layer of that
+// kind at once) with filters, and a navigation link for the chosen one. State: `parent`.
 
 import { t, localName, formatDistance } from '../i18n.js';
 import { featureCollection, pointFeature } from '../geo.js';
+import { idsOfKind, NURSING_ROOMS, PARENT_KINDS } from '../kinds.js';
+import { latestOnly } from '../latest.js';
 import { el, fill, svgIcon } from './dom.js';
 import { AMENITY_ICONS, CROSSHAIR, PIN } from './icons.js';
 
-export const PARENT_KINDS = ['nursing_rooms', 'service_stations', 'pocket_parks'];
 const AMENITY_FILTERS = ['changing_table', 'step_free', 'nursing_chair'];
 
 export function initParent({ state, api, nestMap, onMapClick }, root) {
   state.set({
     parent: {
-      kind: 'nursing_rooms',
+      kind: NURSING_ROOMS, // a layer kind: every layer of it is searched
       point: null, // [lon, lat]
       pickMode: false,
       open: false,
@@ -26,26 +27,26 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
   });
   const P = () => state.get().parent;
   const setP = (patch) => state.set({ parent: patch });
-  let seq = 0;
+  const latest = latestOnly();
 
   async function search() {
     const p = P();
     if (!p.point) return;
-    const mine = ++seq;
+    const layers = idsOfKind(state.get().layers, p.kind);
     setP({ loading: true, error: null });
     try {
-      const fc = await api.nearest({
-        layer: p.kind,
-        lon: p.point[0],
-        lat: p.point[1],
-        k: 5,
-        open: p.open ? 'now' : null,
-        has: p.kind === 'nursing_rooms' ? p.has : [],
-      });
-      if (mine !== seq) return;
+      const fc = layers.length
+        ? await latest(api.nearest({
+          layer: layers,
+          lon: p.point[0],
+          lat: p.point[1],
+          k: 5,
+          open: p.open ? 'now' : null,
+          has: p.kind === NURSING_ROOMS ? p.has : [],
+        }))
+        : await latest(Promise.resolve(featureCollection()));
       setP({ results: fc.features, loading: false, active: null });
     } catch (e) {
-      if (mine !== seq) return;
       setP({ results: null, loading: false, error: e.message });
     }
   }
@@ -109,9 +110,9 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
         el('span', { class: `badge ${open}`, 'data-open': open }, t(open === 'open' ? 'open_now' : open === 'closed' ? 'closed_now' : 'open_unknown'))),
       el('div', { class: 'result-meta' },
         el('span', { class: 'distance' }, formatDistance(p.distance_m)),
-        ' · ',
+        t('sep'),
         el('span', { class: 'walk' }, t('walk_min', { m: Math.round(p.walk_min) })),
-        p.opening_hours ? el('span', { class: 'hours' }, ' · ' + p.opening_hours) : null),
+        p.opening_hours ? el('span', { class: 'hours' }, t('sep') + p.opening_hours) : null),
       amenities.length
         ? el('div', { class: 'amenities' }, amenities.map((a) =>
           el('span', { class: 'amenity', 'data-amenity': a, title: t('amenity_' + a) },
@@ -127,8 +128,10 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
 
   function render() {
     const p = P();
+    // A chip per kind the catalog has a layer of.
+    const present = PARENT_KINDS.filter((k) => idsOfKind(state.get().layers, k).length > 0);
     const kinds = el('div', { class: 'segmented', role: 'group' },
-      PARENT_KINDS.map((k) => chip(t('kind_' + k), p.kind === k, () => {
+      present.map((k) => chip(t('kind_' + k), p.kind === k, () => {
         setP({ kind: k, results: null, active: null });
         search();
       }, { 'data-kind': k })));
@@ -137,7 +140,7 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
         setP({ open: !P().open });
         search();
       }, { 'data-filter': 'open' }),
-      p.kind === 'nursing_rooms'
+      p.kind === NURSING_ROOMS
         ? AMENITY_FILTERS.map((a) => chip(t('filter_' + a), p.has.includes(a), () => {
           const has = P().has.includes(a) ? P().has.filter((x) => x !== a) : [...P().has, a];
           setP({ has });
@@ -185,6 +188,7 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
     lastActive = p.active;
   });
   state.on('view', draw);
+  state.on('layers', render);
   state.on('lang', render);
   render();
 }

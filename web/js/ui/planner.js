@@ -4,9 +4,10 @@
 
 import { t, localName, formatShare, formatNumber } from '../i18n.js';
 import { featureCollection } from '../geo.js';
+import { FACILITY_KINDS, idsOfKind, NURSING_ROOMS } from '../kinds.js';
+import { latestOnly } from '../latest.js';
 import { el, fill } from './dom.js';
 
-const FACILITY_LAYERS = ['nursing_rooms', 'child_friendly_communities', 'pocket_parks', 'service_stations', 'family_education_points', 'school_bus_stops'];
 const PROFILES = ['walk5', 'walk10', 'walk15', 'park', 'green', 'layer'];
 const SHARES = [
   ['covered_population_share', 'share_population'],
@@ -17,7 +18,7 @@ const SHARES = [
 export function initPlanner({ state, api, nestMap }, root) {
   state.set({
     planner: {
-      layers: ['nursing_rooms'],
+      layers: null, // ids chosen; null until the layer list is known, then the nursing rooms
       profile: 'walk15',
       radius: '', // metres as typed; overrides the profile when set
       loading: false,
@@ -31,13 +32,18 @@ export function initPlanner({ state, api, nestMap }, root) {
   });
   const P = () => state.get().planner;
   const setP = (patch) => state.set({ planner: patch });
-  let seq = 0;
+  // One for the coverage and its what-if: a new coverage drops a what-if still on its way.
+  const latest = latestOnly();
+  state.on('layers', (layers) => {
+    if (P().layers === null) setP({ layers: idsOfKind(layers, NURSING_ROOMS) });
+  });
+  const chosen = () => P().layers || [];
 
   function params() {
     const p = P();
     const radius = Number(p.radius);
     return {
-      layer: p.layers.join(','),
+      layer: chosen().join(','),
       profile: p.profile,
       radius_m: p.radius !== '' && Number.isFinite(radius) ? radius : null,
     };
@@ -45,14 +51,11 @@ export function initPlanner({ state, api, nestMap }, root) {
 
   async function run() {
     const req = params();
-    const mine = ++seq;
     setP({ loading: true, error: null, added: [], whatIf: null });
     try {
-      const result = await api.coverage({ ...req, suggest: 3 });
-      if (mine !== seq) return;
+      const result = await latest(api.coverage({ ...req, suggest: 3 }));
       setP({ loading: false, result, request: req });
     } catch (e) {
-      if (mine !== seq) return;
       setP({ loading: false, error: e.message, result: null });
     }
   }
@@ -61,16 +64,13 @@ export function initPlanner({ state, api, nestMap }, root) {
     const p = P();
     if (!p.result || p.added.includes(rank)) return;
     const added = [...p.added, rank];
-    const mine = ++seq;
     setP({ added, whatIfLoading: true, error: null });
     const add = added.map((r) => p.result.suggestions.find((s) => s.rank === r)).map((s) => [s.lon, s.lat]);
     const { layer, profile, radius_m } = p.request;
     try {
-      const whatIf = await api.coveragePost({ layer, profile, radius_m, add });
-      if (mine !== seq) return;
+      const whatIf = await latest(api.coveragePost({ layer, profile, radius_m, add }));
       setP({ whatIf, whatIfLoading: false });
     } catch (e) {
-      if (mine !== seq) return;
       setP({ whatIfLoading: false, error: e.message });
     }
   }
@@ -81,7 +81,7 @@ export function initPlanner({ state, api, nestMap }, root) {
 
   function renderForm() {
     const p = P();
-    const layers = state.get().layers.filter((l) => FACILITY_LAYERS.includes(l.id));
+    const layers = state.get().layers.filter((l) => FACILITY_KINDS.includes(l.kind));
     return el('form', {
       class: 'planner-form',
       onsubmit: (e) => {
@@ -92,8 +92,8 @@ export function initPlanner({ state, api, nestMap }, root) {
       el('fieldset', {}, el('legend', {}, t('planner_layers')),
         layers.map((l) => el('label', { class: 'check' },
           el('input', {
-            type: 'checkbox', name: 'layer', value: l.id, checked: p.layers.includes(l.id),
-            onchange: (e) => setP({ layers: e.target.checked ? [...P().layers, l.id] : P().layers.filter((x) => x !== l.id) }),
+            type: 'checkbox', name: 'layer', value: l.id, checked: chosen().includes(l.id),
+            onchange: (e) => setP({ layers: e.target.checked ? [...chosen(), l.id] : chosen().filter((x) => x !== l.id) }),
           }),
           localName(l, 'title_zh', 'title_en')))),
       el('label', { class: 'field' }, t('planner_profile'),
@@ -101,7 +101,7 @@ export function initPlanner({ state, api, nestMap }, root) {
           PROFILES.map((pr) => el('option', { value: pr, selected: p.profile === pr }, t('profile_' + pr))))),
       el('label', { class: 'field' }, t('planner_radius'),
         el('input', { type: 'number', name: 'radius_m', id: 'planner-radius', min: 1, max: 5000, step: 50, value: p.radius, inputmode: 'numeric', onchange: (e) => setP({ radius: e.target.value }) })),
-      el('button', { type: 'submit', class: 'button primary', id: 'planner-run', disabled: p.loading || p.layers.length === 0 }, t(p.loading ? 'planner_running' : 'planner_run')),
+      el('button', { type: 'submit', class: 'button primary', id: 'planner-run', disabled: p.loading || chosen().length === 0 }, t(p.loading ? 'planner_running' : 'planner_run')),
     );
   }
 
@@ -115,7 +115,8 @@ export function initPlanner({ state, api, nestMap }, root) {
         el('dt', {}, label ? t(label) : key),
         el('dd', { 'data-key': key, 'data-share': r.totals[key] }, formatShare(r.totals[key])),
       ])),
-      el('p', { class: 'muted' }, t('gaps_count', { n: r.gaps.features.length }), ' · ', `${r.profile.name}${r.profile.radius_m ? ` ${r.profile.radius_m} m` : ''}`));
+      el('p', { class: 'muted' }, t('gaps_count', { n: r.gaps.features.length }), t('sep'),
+        r.profile.radius_m ? t('profile_shown', { name: r.profile.name, radius: t('metres', { m: r.profile.radius_m }) }) : r.profile.name));
     let whatIf = null;
     if (p.added.length) {
       whatIf = el('div', { class: 'whatif', id: 'whatif', 'data-loading': p.whatIfLoading ? '1' : '0', 'data-added': p.added.join(',') },
@@ -124,7 +125,7 @@ export function initPlanner({ state, api, nestMap }, root) {
           ? el('dl', {}, SHARES.map(([key, label]) => [
             el('dt', {}, t(label)),
             el('dd', { 'data-key': key, 'data-share': p.whatIf.totals[key] },
-              el('span', { class: 'before' }, formatShare(r.totals[key])), ' → ',
+              el('span', { class: 'before' }, formatShare(r.totals[key])), t('arrow'),
               el('strong', { class: 'after' }, formatShare(p.whatIf.totals[key]))),
           ]))
           : el('p', { class: 'muted' }, t('loading')));

@@ -1,17 +1,19 @@
-// The popup of a clicked feature: its name as a heading, then every property as a table row.
+// The popup of a clicked feature: its name as a heading, then every property as a table row,
+// named and valued in the current language where i18n.js knows the property (the raw name and
+// value otherwise: a generic layer's properties are whatever its file holds).
 
-import { t, localName, getLang } from '../i18n.js';
+import { t, tOr, localName, formatList } from '../i18n.js';
 import { el } from './dom.js';
 
 const HIDDEN = new Set(['_id', '_layer', 'name', 'name_en']);
 
 function valueText(key, v) {
-  if (v === null || v === undefined) return '—';
+  if (v === null || v === undefined) return t('none_value');
   if (typeof v === 'boolean') return v ? t('yes') : t('no');
-  if (key === 'amenities' && Array.isArray(v)) return v.map((a) => t('amenity_' + a)).join('、');
-  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : String(x))).join(getLang() === 'zh' ? '、' : ', ');
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (key === 'amenities' && Array.isArray(v)) return formatList(v.map((a) => tOr('amenity_' + a, a)));
+  const one = (x) => (typeof x === 'object' ? JSON.stringify(x) : tOr(`value_${key}_${x}`, String(x)));
+  if (Array.isArray(v)) return formatList(v.map(one));
+  return one(v);
 }
 
 export function renderPopup(state, sel) {
@@ -23,7 +25,7 @@ export function renderPopup(state, sel) {
   const name = localName(props) || (feature?.id ?? '');
   const rows = Object.entries(props)
     .filter(([k]) => !HIDDEN.has(k))
-    .map(([k, v]) => el('tr', {}, el('th', {}, k), el('td', {}, valueText(k, v))));
+    .map(([k, v]) => el('tr', { 'data-key': k }, el('th', {}, tOr('prop_' + k, k)), el('td', {}, valueText(k, v))));
   return el('div', { class: 'popup', 'data-layer': sel.layer, 'data-id': String(sel.id) },
     el('div', { class: 'popup-layer' }, layerTitle),
     el('h3', { class: 'popup-name' }, String(name)),

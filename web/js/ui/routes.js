@@ -2,11 +2,13 @@
 // walking circles, served and unserved villages, findings), and a draft loaded from a file,
 // reviewed against the chosen line. State: `routes`.
 
-import { t, localName, formatNumber } from '../i18n.js';
+import { t, localName, formatNumber, formatList } from '../i18n.js';
 import { featureCollection, pointFeature, circleFeature } from '../geo.js';
+import { latestOnly } from '../latest.js';
 import { el, fill } from './dom.js';
 
-const km = (m) => (m / 1000).toFixed(1);
+/** Metres as kilometres with one decimal, with the unit ("12.3 km", "12.3 公里"). */
+const km = (m) => t('distance_km', { d: (m / 1000).toFixed(1) });
 const signed = (x, digits = 0) => (x > 0 ? '+' : '') + formatNumber(x, digits);
 
 export function initRoutes({ state, api, nestMap }, root) {
@@ -27,7 +29,8 @@ export function initRoutes({ state, api, nestMap }, root) {
   });
   const R = () => state.get().routes;
   const setR = (patch) => state.set({ routes: patch });
-  let seq = 0;
+  // One for the review and the draft's: choosing another line drops a draft review on its way.
+  const latest = latestOnly();
 
   async function loadList() {
     try {
@@ -39,15 +42,12 @@ export function initRoutes({ state, api, nestMap }, root) {
   }
 
   async function select(id) {
-    const mine = ++seq;
     setR({ selected: id, review: null, loading: true, error: null, draft: null, draftName: null, draftReview: null, draftError: null });
     try {
-      const review = await api.routeReview(id);
-      if (mine !== seq) return;
+      const review = await latest(api.routeReview(id));
       setR({ review, loading: false });
       nestMap.fitTo([review.line, ...review.stops.map((s) => ({ type: 'Point', coordinates: s.position }))], 14);
     } catch (e) {
-      if (mine !== seq) return;
       setR({ loading: false, error: e.message });
     }
   }
@@ -61,19 +61,16 @@ export function initRoutes({ state, api, nestMap }, root) {
     let fc;
     try {
       fc = JSON.parse(await file.text());
-      if (fc?.type !== 'FeatureCollection' || !Array.isArray(fc.features)) throw new Error('not a FeatureCollection');
+      if (fc?.type !== 'FeatureCollection' || !Array.isArray(fc.features)) throw new Error(t('draft_not_collection'));
     } catch (e) {
       setR({ draftError: t('draft_bad_file', { reason: e.message }), draftReview: null });
       return;
     }
-    const mine = ++seq;
     setR({ draft: fc, draftName: file.name, draftLoading: true, draftError: null, draftReview: null });
     try {
-      const draftReview = await api.reviewDraft(fc, r.selected);
-      if (mine !== seq) return;
+      const draftReview = await latest(api.reviewDraft(fc, r.selected));
       setR({ draftReview, draftLoading: false });
     } catch (e) {
-      if (mine !== seq) return;
       setR({ draftLoading: false, draftError: e.message });
     }
   }
@@ -81,15 +78,17 @@ export function initRoutes({ state, api, nestMap }, root) {
   // --- panel ---
   function summary(rv, id) {
     const rows = [
-      ['length_m', 'review_length', `${km(rv.length_m)} km`],
+      ['length_m', 'review_length', km(rv.length_m)],
       ['stop_count', 'review_stops', String(rv.stop_count)],
-      ['spacing_m', 'review_spacing', rv.spacing_m ? `${Math.round(rv.spacing_m.min)} / ${Math.round(rv.spacing_m.mean)} / ${Math.round(rv.spacing_m.max)} m` : '—'],
+      ['spacing_m', 'review_spacing', rv.spacing_m
+        ? t('spacing', { min: Math.round(rv.spacing_m.min), mean: Math.round(rv.spacing_m.mean), max: Math.round(rv.spacing_m.max) })
+        : t('none_value')],
       ['run_time_min', 'review_run_time', t('minutes', { m: Math.round(rv.run_time_min) })],
-      ['last_stop_to_school_m', 'review_last_stop', rv.last_stop_to_school_m == null ? '—' : t('metres', { m: Math.round(rv.last_stop_to_school_m) })],
+      ['last_stop_to_school_m', 'review_last_stop', rv.last_stop_to_school_m == null ? t('none_value') : t('metres', { m: Math.round(rv.last_stop_to_school_m) })],
       ['served_children', 'review_served', formatNumber(rv.served_children)],
       ['unserved_children', 'review_unserved', formatNumber(rv.unserved_children)],
     ];
-    if (rv.shared?.length) rows.push(['shared', 'review_shared', rv.shared.map((s) => `${s.route} ${km(s.length_m)} km`).join(', ')]);
+    if (rv.shared?.length) rows.push(['shared', 'review_shared', formatList(rv.shared.map((s) => t('shared_line', { route: s.route, length: km(s.length_m) })))]);
     return el('dl', { class: 'review-summary', id }, rows.map(([key, label, text]) => [
       el('dt', {}, t(label)), el('dd', { 'data-key': key }, text)]));
   }
@@ -110,13 +109,13 @@ export function initRoutes({ state, api, nestMap }, root) {
   }
 
   function diffPanel(d) {
-    const names = (xs) => (xs.length ? `${xs.length}: ${xs.join('、')}` : '0');
+    const names = (xs) => (xs.length ? t('named_count', { n: xs.length, names: formatList(xs) }) : '0');
     const rows = [
       ['children_gained', 'diff_children_gained', signed(d.children_gained)],
       ['children_lost', 'diff_children_lost', formatNumber(d.children_lost)],
       ['villages_gained', 'diff_villages_gained', names(d.villages_gained)],
       ['villages_lost', 'diff_villages_lost', names(d.villages_lost)],
-      ['length_change_m', 'diff_length', `${signed(d.length_change_m)} m`],
+      ['length_change_m', 'diff_length', t('metres', { m: signed(d.length_change_m) })],
       ['run_time_change_min', 'diff_run_time', t('minutes', { m: signed(d.run_time_change_min, 1) })],
     ];
     return el('div', { class: 'diff', id: 'route-diff', 'data-against': d.against },
@@ -137,15 +136,15 @@ export function initRoutes({ state, api, nestMap }, root) {
           'aria-pressed': rt.id === r.selected ? 'true' : 'false', onclick: () => select(rt.id),
         },
           el('strong', {}, localName(rt)),
-          el('span', { class: 'muted' }, t('route_meta', { school: rt.school, km: km(rt.length_m), stops: rt.stop_count })),
-          rt.departures?.length ? el('span', { class: 'muted' }, rt.departures.join(' · ')) : null)))));
+          el('span', { class: 'muted' }, t('route_meta', { school: rt.school, km: (rt.length_m / 1000).toFixed(1), stops: rt.stop_count })),
+          rt.departures?.length ? el('span', { class: 'muted' }, rt.departures.join(t('sep'))) : null)))));
     }
     if (r.error) parts.push(el('p', { class: 'error' }, t('error_prefix') + r.error));
     if (r.loading) parts.push(el('p', { class: 'muted' }, t('loading')));
     const rv = r.review;
     if (rv) {
       parts.push(el('section', { class: 'review', id: 'route-review', 'data-route': rv.route.id },
-        el('h3', {}, t('review_heading'), ': ', rv.route.name),
+        el('h3', {}, t('review_heading', { name: rv.route.name })),
         el('p', { class: 'legend' },
           el('span', { class: 'dot served' }), t('served_legend'), ' ',
           el('span', { class: 'dot unserved' }), t('unserved_legend')),
@@ -155,7 +154,7 @@ export function initRoutes({ state, api, nestMap }, root) {
         rv.unserved.length
           ? [el('h4', {}, t('unserved_heading')),
             el('ol', { class: 'unserved', id: 'route-unserved' }, rv.unserved.slice(0, 8).map((v) => el('li', { 'data-id': v.id },
-              `${v.name}（${v.township}）: ${formatNumber(v.children)} · ${km(v.distance_m)} km`)))]
+              t('unserved_village', { name: v.name, township: v.township, children: formatNumber(v.children), distance: km(v.distance_m) }))))]
           : null));
       parts.push(el('label', { class: 'button file' }, t('draft_load'),
         el('input', {

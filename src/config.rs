@@ -1,0 +1,274 @@
+//! `nestmap serve`'s configuration in two stages: [`ServeArgs`] as parsed from the command
+//! line, then [`ServeArgs::resolve`] checks every value and reads the token file and the
+//! `NESTMAP_TOKENS` variable into a [`Config`] the server starts from. Nothing is listened
+//! on or loaded here, so each refusal can be tested on its own.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::http::harden::Hardening;
+use crate::http::Token;
+use crate::pool::PoolConfig;
+
+/// The flags of `nestmap serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Data directory holding layers.toml and the GeoJSON files.
+    #[arg(long, default_value = "data/geojson")]
+    pub data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Serve the valid features even when some are refused (each skipped one is logged).
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// The front end folder served at /.
+    #[arg(long, default_value = "web")]
+    pub web: PathBuf,
+    /// MapLibre GL JS's dist folder, served at /vendor/maplibre-gl/.
+    #[arg(long, default_value = "node_modules/maplibre-gl/dist")]
+    pub vendor: PathBuf,
+    /// Largest request body in bytes (413 beyond).
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+    /// Seconds to answer a request (408 beyond).
+    #[arg(long, default_value_t = 30)]
+    pub timeout_s: u64,
+    /// Requests served at once; more are refused with 503 at once.
+    #[arg(long, default_value_t = 512)]
+    pub max_concurrency: usize,
+    /// Heavy queries (coverage, reviews, edits, big searches) running at once; 0: one
+    /// per core.
+    #[arg(long, default_value_t = 0)]
+    pub heavy_workers: usize,
+    /// Heavy queries waiting for a worker at most; more get 503 with Retry-After at once.
+    #[arg(long, default_value_t = 16)]
+    pub heavy_queue: usize,
+    /// An origin allowed to call the API from another site (repeatable); none: same-origin only.
+    #[arg(long = "cors-origin")]
+    pub cors_origins: Vec<String>,
+    /// File of edit tokens, one `name:secret` a line (`#` comments). Also read: the
+    /// environment variable NESTMAP_TOKENS (`name:secret,name2:secret2`). None: read-only.
+    #[arg(long)]
+    pub tokens_file: Option<PathBuf>,
+    /// Append-only audit log of edits (JSON lines).
+    #[arg(long, default_value = "audit.jsonl")]
+    pub audit_log: PathBuf,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, default_value_t = 10)]
+    pub shutdown_grace_s: u64,
+}
+
+/// A checked configuration: everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data directory.
+    pub data: PathBuf,
+    /// Address to listen on.
+    pub addr: String,
+    /// Serve the valid features when some are refused.
+    pub skip_invalid: bool,
+    /// The front end folder.
+    pub web: PathBuf,
+    /// MapLibre's dist folder.
+    pub vendor: PathBuf,
+    /// Body limit, timeout, concurrency and CORS.
+    pub hardening: Hardening,
+    /// The heavy pool.
+    pub pool: PoolConfig,
+    /// Edit tokens; empty: read-only.
+    pub tokens: Vec<Token>,
+    /// The audit log.
+    pub audit_log: PathBuf,
+    /// Grace for in-flight requests at shutdown.
+    pub shutdown_grace: Duration,
+}
+
+/// The shortest secret accepted, characters.
+pub const MIN_SECRET_CHARS: usize = 8;
+
+impl ServeArgs {
+    /// Check the values and read the tokens (the file, then `tokens_env`: the value of
+    /// `NESTMAP_TOKENS`, passed in so that tests need not set the process environment).
+    pub fn resolve(self, tokens_env: Option<&str>) -> Result<Config, String> {
+        for (flag, v) in [
+            ("--max-concurrency", self.max_concurrency as u64),
+            ("--timeout-s", self.timeout_s),
+            ("--max-body-bytes", self.max_body_bytes as u64),
+        ] {
+            if v == 0 {
+                return Err(format!("{flag} must be above 0"));
+            }
+        }
+        let tokens = read_tokens(self.tokens_file.as_deref(), tokens_env)?;
+        let timeout = Duration::from_secs(self.timeout_s);
+        let defaults = PoolConfig::default();
+        Ok(Config {
+            hardening: Hardening {
+                max_body_bytes: self.max_body_bytes,
+                timeout,
+                max_concurrency: self.max_concurrency,
+                cors_origins: self.cors_origins,
+            },
+            pool: PoolConfig {
+                permits: match self.heavy_workers {
+                    0 => defaults.permits,
+                    n => n,
+                },
+                queue: self.heavy_queue,
+                timeout,
+            },
+            tokens,
+            data: self.data,
+            addr: self.addr,
+            skip_invalid: self.skip_invalid,
+            web: self.web,
+            vendor: self.vendor,
+            audit_log: self.audit_log,
+            shutdown_grace: Duration::from_secs(self.shutdown_grace_s),
+        })
+    }
+}
+
+/// Edit tokens from the file, then from `env` (`name:secret` pairs separated by commas). A
+/// line is `name:secret`; blank lines and `#` comments are skipped. Refusals name the source
+/// and the line.
+pub fn read_tokens(
+    file: Option<&std::path::Path>,
+    env: Option<&str>,
+) -> Result<Vec<Token>, String> {
+    let mut sources: Vec<(String, String)> = Vec::new();
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| format!("{}: cannot read the tokens file: {e}", f.display()))?;
+        sources.push((format!("{} line", f.display()), text));
+    }
+    if let Some(env) = env {
+        sources.push(("NESTMAP_TOKENS entry".into(), env.replace(',', "\n")));
+    }
+    let mut out: Vec<Token> = Vec::new();
+    for (source, text) in &sources {
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let at = format!("{source} {}", n + 1);
+            let Some((name, secret)) = line.split_once(':') else {
+                return Err(format!("{at}: expected name:secret"));
+            };
+            if name.trim().is_empty() || secret.trim().chars().count() < MIN_SECRET_CHARS {
+                return Err(format!(
+                    "{at}: a token needs a name and a secret of at least {MIN_SECRET_CHARS} characters"
+                ));
+            }
+            if out.iter().any(|t| t.name == name.trim()) {
+                return Err(format!(
+                    "{at}: the token name {:?} is used twice (the audit log tells edits apart by it)",
+                    name.trim()
+                ));
+            }
+            out.push(Token {
+                name: name.trim().into(),
+                secret: secret.trim().into(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn args(flags: &[&str]) -> ServeArgs {
+        let argv = std::iter::once("serve").chain(flags.iter().copied());
+        Cli::try_parse_from(argv).expect("flags parse").serve
+    }
+
+    #[test]
+    fn defaults_resolve_to_a_read_only_server_with_a_pool_per_core() {
+        let c = args(&[]).resolve(None).unwrap();
+        assert!(c.tokens.is_empty());
+        assert_eq!(c.pool.permits, PoolConfig::default().permits);
+        assert_eq!(c.pool.queue, 16);
+        assert_eq!(c.pool.timeout, Duration::from_secs(30));
+        assert_eq!(c.hardening.timeout, Duration::from_secs(30));
+        assert_eq!(c.hardening.max_body_bytes, 1 << 20);
+        assert_eq!(c.shutdown_grace, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn the_pool_takes_the_timeout_and_the_workers_given() {
+        let c = args(&[
+            "--timeout-s",
+            "3",
+            "--heavy-workers",
+            "5",
+            "--heavy-queue",
+            "0",
+        ])
+        .resolve(None)
+        .unwrap();
+        assert_eq!((c.pool.permits, c.pool.queue), (5, 0));
+        assert_eq!(c.pool.timeout, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn zero_limits_are_refused_by_flag() {
+        for flag in ["--max-concurrency", "--timeout-s", "--max-body-bytes"] {
+            let e = args(&[flag, "0"]).resolve(None).unwrap_err();
+            assert!(e.starts_with(flag), "{e}");
+        }
+    }
+
+    #[test]
+    fn tokens_come_from_the_file_and_the_environment() {
+        let dir = std::env::temp_dir().join(format!("nestmap-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tokens");
+        std::fs::write(&file, "# the federation\nfed: secret-0001\n\n").unwrap();
+        let c = args(&["--tokens-file", file.to_str().unwrap()])
+            .resolve(Some("planner:secret-0002,bus:secret-0003"))
+            .unwrap();
+        let names: Vec<&str> = c.tokens.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["fed", "planner", "bus"]);
+        assert_eq!(c.tokens[0].secret, "secret-0001");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn bad_tokens_are_refused_naming_the_source_and_line() {
+        let cases = [
+            (
+                "a:12345678,nosecret",
+                "NESTMAP_TOKENS entry 2: expected name:secret",
+            ),
+            (
+                "a:short",
+                "NESTMAP_TOKENS entry 1: a token needs a name and a secret of at least 8",
+            ),
+            (":12345678", "NESTMAP_TOKENS entry 1: a token needs a name"),
+            (
+                "a:12345678,a:87654321",
+                "NESTMAP_TOKENS entry 2: the token name \"a\" is used twice",
+            ),
+        ];
+        for (env, want) in cases {
+            let e = read_tokens(None, Some(env)).unwrap_err();
+            assert!(e.starts_with(want), "{env:?}: {e}");
+        }
+        let e = read_tokens(Some(std::path::Path::new("/nonexistent/tokens")), None).unwrap_err();
+        assert!(
+            e.starts_with("/nonexistent/tokens: cannot read the tokens file"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,177 @@
+//! Running the server from a [`Config`]: load the data (refusing to start on refused
+//! features unless `skip_invalid`), tidy what an interrupted edit left, start the heavy pool
+//! and the runtime, listen, reload on SIGHUP, and shut down on SIGTERM or Ctrl-C: in-flight
+//! requests get the grace period, then the pool's work is stopped and the runtime closed
+//! within 2 s, never waiting on a stuck thread for good.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::pool::Pool;
+use crate::AppState;
+
+/// How long the runtime waits for its blocking threads at exit.
+const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(2);
+
+/// Serve until a shutdown signal; `Err` says why the server could not start or failed.
+pub fn serve(config: Config) -> Result<(), String> {
+    let Config {
+        data,
+        addr,
+        skip_invalid,
+        web,
+        vendor,
+        hardening,
+        pool,
+        tokens,
+        audit_log,
+        shutdown_grace,
+    } = config;
+    let started = Instant::now();
+    let snap = crate::load::load_dir(&data).map_err(|e| e.to_string())?;
+    if snap.report.has_errors() {
+        for p in &snap.report.problems {
+            tracing::warn!("skipped: {}", data.join(p.to_string()).display());
+        }
+        if !skip_invalid {
+            return Err(format!(
+                "{} problems in {} (listed above); fix them, run `nestmap check {}`, or start with --skip-invalid to serve the rest",
+                snap.report.problems.len(),
+                data.display(),
+                data.display()
+            ));
+        }
+    }
+    let features: usize = snap.layers.iter().map(|l| l.features.len()).sum();
+    tracing::info!(
+        "loaded {} layers, {features} features in {:.0} ms",
+        snap.layers.len(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+    if !vendor.join("maplibre-gl.js").exists() && !vendor.join("maplibre-gl.mjs").exists() {
+        tracing::warn!(
+            "{} has no MapLibre GL JS: run `npm ci` for the map page",
+            vendor.display()
+        );
+    }
+    if tokens.is_empty() {
+        tracing::info!("no edit tokens configured: read-only");
+    } else {
+        // A kill during an edit can leave a temporary file beside a layer file.
+        let mut dirs: Vec<PathBuf> = snap
+            .layers
+            .iter()
+            .filter_map(|l| data.join(&l.spec.file).parent().map(PathBuf::from))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            match crate::store::remove_stale_temp(&dir) {
+                Ok(removed) => removed.iter().for_each(|p| {
+                    tracing::info!("removed {} left by an interrupted edit", p.display())
+                }),
+                Err(e) => tracing::warn!("cannot tidy {}: {e}", dir.display()),
+            }
+        }
+        tracing::info!(
+            "edits allowed for {} token(s), audited to {}",
+            tokens.len(),
+            audit_log.display()
+        );
+    }
+    let pool = Pool::new(pool);
+    tracing::info!(
+        "heavy queries: {} at once, {} waiting at most, {} s deadline",
+        pool.config().permits,
+        pool.config().queue,
+        pool.config().timeout.as_secs()
+    );
+    let state = AppState::new(snap, web, vendor)
+        .with_editing(data.clone(), audit_log, tokens)
+        .with_pool(pool.clone())
+        .with_skip_invalid(skip_invalid);
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    let served = rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let local = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!("serving on http://{local}");
+        println!("nestmap serving on http://{local}");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let reloader = state.clone();
+        let server = axum::serve(listener, crate::app_with(state, &hardening))
+            .with_graceful_shutdown({
+                let mut rx = stop_rx.clone();
+                async move {
+                    let _ = rx.wait_for(|s| *s).await;
+                }
+            });
+        let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
+        tokio::spawn(reload_on_sighup(reloader));
+        tokio::select! {
+            r = &mut server => return r.map_err(|e| e.to_string()),
+            _ = shutdown_signal() => {}
+        }
+        tracing::info!(
+            "shutting down: in-flight requests get {} s",
+            shutdown_grace.as_secs()
+        );
+        let _ = stop_tx.send(true);
+        match tokio::time::timeout(shutdown_grace, server).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => {
+                tracing::warn!(
+                    "shutdown deadline passed; stopping heavy queries and closing the remaining connections"
+                );
+                Ok(())
+            }
+        }
+    });
+    // Heavy queries still running stop at their next deadline check; the runtime then gives
+    // its blocking threads a moment, never waiting on them for good.
+    pool.shut_down();
+    rt.shutdown_timeout(RUNTIME_SHUTDOWN);
+    served
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// Reload the data directory on every SIGHUP.
+async fn reload_on_sighup(state: AppState) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("cannot listen for SIGHUP: reload by restarting");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading");
+            state.reload().await;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = state;
+}
