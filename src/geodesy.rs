@@ -208,16 +208,10 @@ pub fn segment_distance_m(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, [f64; 
 mod tests {
     use super::*;
 
-    /// Tiny deterministic generator for the tests.
+    /// The crate's one seeded generator, as a closure of uniform draws in `0..1`.
     fn rng(seed: u64) -> impl FnMut() -> f64 {
-        let mut s = seed;
-        move || {
-            s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = s;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-        }
+        let mut r = crate::sample::Rng::new(seed);
+        move || r.f()
     }
 
     #[test]

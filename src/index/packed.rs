@@ -296,14 +296,10 @@ impl PackedTree {
 mod tests {
     use super::*;
 
+    /// The crate's one seeded generator, as a closure of uniform draws in `0..1`.
     fn rng(seed: u64) -> impl FnMut() -> f64 {
-        let mut s = seed;
-        move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        }
+        let mut r = crate::sample::Rng::new(seed);
+        move || r.f()
     }
 
     #[test]

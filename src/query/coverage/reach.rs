@@ -318,13 +318,10 @@ mod tests {
 
     use super::*;
 
-    fn rng(mut seed: u64) -> impl FnMut() -> f64 {
-        move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        }
+    /// The crate's one seeded generator, as a closure of uniform draws in `0..1`.
+    fn rng(seed: u64) -> impl FnMut() -> f64 {
+        let mut r = crate::sample::Rng::new(seed);
+        move || r.f()
     }
 
     /// Random points, lines and polygons up to a few km across, anywhere in China's
