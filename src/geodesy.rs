@@ -208,10 +208,10 @@ pub fn segment_distance_m(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> (f64, [f64; 
 mod tests {
     use super::*;
 
-    /// The crate's one seeded generator, as a closure of uniform draws in `0..1`.
+    use crate::sample::Rng;
+
     fn rng(seed: u64) -> impl FnMut() -> f64 {
-        let mut r = crate::sample::Rng::new(seed);
-        move || r.f()
+        Rng::uniform(seed)
     }
 
     #[test]

@@ -24,6 +24,13 @@ impl Rng {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// The generator from `seed` as a closure of uniform draws in `[0, 1)` (what the unit
+    /// tests' seeded random data is drawn with).
+    pub fn uniform(seed: u64) -> impl FnMut() -> f64 {
+        let mut r = Rng::new(seed);
+        move || r.f()
+    }
+
     /// Uniform in `[a, b)`.
     pub fn range(&mut self, a: f64, b: f64) -> f64 {
         a + (b - a) * self.f()

@@ -318,10 +318,10 @@ mod tests {
 
     use super::*;
 
-    /// The crate's one seeded generator, as a closure of uniform draws in `0..1`.
+    use crate::sample::Rng;
+
     fn rng(seed: u64) -> impl FnMut() -> f64 {
-        let mut r = crate::sample::Rng::new(seed);
-        move || r.f()
+        Rng::uniform(seed)
     }
 
     /// Random points, lines and polygons up to a few km across, anywhere in China's
@@ -412,21 +412,32 @@ mod tests {
                 1 << 20,
             )
             .expect("small grid");
-            let mut listed = Vec::new();
-            reach
-                .cells(&grid, &Deadline::none(), |c| listed.push(c))
-                .unwrap();
-            let want: Vec<usize> = (0..grid.nx * grid.ny)
-                .filter(|&c| distance_to_geometry_m(&g, grid.centre(c)) <= radius)
-                .collect();
+            let (listed, want) = listed_and_within(&reach, &g, radius, &grid);
             assert_eq!(listed, want, "{g:?} r {radius}");
         }
     }
 
+    /// The cells `reach.cells` lists, and the cells whose centre is within `radius` of `g` by
+    /// the exact distance (0 inside a polygon), one by one.
+    fn listed_and_within(
+        reach: &Reach,
+        g: &Geometry<f64>,
+        radius: f64,
+        grid: &Grid,
+    ) -> (Vec<usize>, Vec<usize>) {
+        let mut listed = Vec::new();
+        reach
+            .cells(grid, &Deadline::none(), |c| listed.push(c))
+            .unwrap();
+        let within = (0..grid.nx * grid.ny)
+            .filter(|&c| distance_to_geometry_m(g, grid.centre(c)) <= radius)
+            .collect();
+        (listed, within)
+    }
+
     /// Lines and polygons (the row-by-row path): every cell `cells` lists, and no other, is
-    /// within reach by the exact distance of its centre (0 inside a polygon), on grids
-    /// whose cells are a fraction of the radius, and with the geometry much larger than
-    /// the radius, like a district outline used as a facility.
+    /// within reach by the exact distance of its centre (0 inside a polygon), on grids whose
+    /// cells are from a seventh of the radius to the radius (at least 40 m).
     #[test]
     fn cells_of_lines_and_polygons_are_the_cells_within_reach() {
         let mut u = rng(0x6a09_e667_f3bc_c908);
@@ -444,13 +455,7 @@ mod tests {
             ) else {
                 continue;
             };
-            let mut listed = Vec::new();
-            reach
-                .cells(&grid, &Deadline::none(), |c| listed.push(c))
-                .unwrap();
-            let want: Vec<usize> = (0..grid.nx * grid.ny)
-                .filter(|&c| distance_to_geometry_m(&g, grid.centre(c)) <= radius)
-                .collect();
+            let (listed, want) = listed_and_within(&reach, &g, radius, &grid);
             assert_eq!(listed, want, "{g:?} r {radius} cell {cell}");
             compared += want.len();
         }

@@ -305,10 +305,10 @@ pub fn self_intersections(
 mod tests {
     use super::*;
 
-    /// The crate's one seeded generator, as a closure of uniform draws in `0..1`.
+    use crate::sample::Rng;
+
     fn rng(seed: u64) -> impl FnMut() -> f64 {
-        let mut r = crate::sample::Rng::new(seed);
-        move || r.f()
+        Rng::uniform(seed)
     }
 
     /// The projection by brute force: every segment, in order, first wins a tie.
