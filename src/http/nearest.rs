@@ -203,14 +203,20 @@ impl serde::Serialize for PropsOut<'_> {
             struct Nav<'a> {
                 gcj02: &'a [f64; 2],
                 wgs84: &'a [f64; 2],
+                bd09: &'a [f64; 2],
                 amap: &'a str,
+                baidu: &'a str,
+                tencent: &'a str,
             }
             m.serialize_entry(
                 "nav",
                 &Nav {
                     gcj02: &a.gcj02,
                     wgs84: &a.wgs84,
+                    bd09: &a.bd09,
                     amap: &a.amap,
+                    baidu: &a.baidu,
+                    tencent: &a.tencent,
                 },
             )?;
         }

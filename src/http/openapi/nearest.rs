@@ -67,8 +67,13 @@ fn hit() -> Value {
             "distance_m": {"type": "number", "minimum": 0, "description": "metres on the ground to the nearest point of the geometry, 0.1 m, 0 inside a polygon"},
             "walk_min": {"type": "number", "minimum": 0},
             "bearing_deg": {"type": "number", "nullable": true, "minimum": 0, "maximum": 360, "description": "null at distance 0"},
-            "nav": {"type": "object", "required": ["gcj02", "wgs84", "amap"], "properties": {
-                "gcj02": {"type": "array", "items": {"type": "number"}}, "wgs84": {"type": "array", "items": {"type": "number"}}, "amap": {"type": "string"}}}
+            "nav": {"type": "object", "required": ["gcj02", "wgs84", "bd09", "amap", "baidu", "tencent"], "properties": {
+                "gcj02": {"type": "array", "items": {"type": "number"}, "description": "the target [lon, lat] in GCJ-02 (AMap, Tencent)"},
+                "wgs84": {"type": "array", "items": {"type": "number"}, "description": "the target [lon, lat] in WGS84: the nearest point of the geometry"},
+                "bd09": {"type": "array", "items": {"type": "number"}, "description": "the target [lon, lat] in BD-09 (Baidu)"},
+                "amap": {"type": "string", "format": "uri", "description": "AMap walking navigation (uri.amap.com/navigation, GCJ-02)"},
+                "baidu": {"type": "string", "format": "uri", "description": "Baidu walking directions from the query point (api.map.baidu.com/direction, BD-09, src=webapp.nestmap.nestmap)"},
+                "tencent": {"type": "string", "format": "uri", "description": "Tencent walking route plan (apis.map.qq.com/uri/v1/routeplan, GCJ-02, tocoord latitude first, referer=nestmap)"}}}
         }}
     }})
 }
@@ -112,7 +117,7 @@ pub fn paths(paths: &mut Map<String, Value>, snap: &Snapshot) {
     }});
     paths.insert("/api/nearest".into(), json!({"get": {
         "tags": ["query"], "summary": "the k nearest features passing every filter, nearest first", "operationId": "nearest",
-        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Each carries distance_m, walk_min (4 km/h), bearing_deg, open_now and nav (a GCJ-02 position and an AMap walking link).",
+        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Each carries distance_m, walk_min (4 km/h), bearing_deg, open_now and nav (the target in WGS84, GCJ-02 and BD-09, and AMap, Baidu and Tencent walking links).",
         "parameters": params,
         "responses": responses(&[ok("a GeoJSON FeatureCollection sorted by distance", "application/json", answer)], &[Refusal::Invalid])
     }}));
