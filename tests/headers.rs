@@ -263,6 +263,37 @@ async fn data_answers_are_validated_and_clock_answers_are_not() {
         let (s, _, _) = get(&app, uri, &[("if-none-match", "*")]).await;
         assert_eq!(s, StatusCode::OK, "{uri}: answered 304 on a clock answer");
     }
+    // The OpenAPI document says which answers may be 304, and no others.
+    let (_, _, doc) = get(&app, "/ogcapi/api", &[]).await;
+    let doc: Value = serde_json::from_slice(&doc).unwrap();
+    for path in [
+        "/api/layers",
+        "/api/coverage",
+        "/ogcapi/collections",
+        "/ogcapi/collections/nursing_rooms",
+        "/ogcapi/collections/nursing_rooms/items",
+        "/ogcapi/collections/nursing_rooms/items/{featureId}",
+    ] {
+        let op = &doc["paths"][path]["get"];
+        assert!(
+            op["responses"].get("304").is_some(),
+            "{path}: no 304 documented"
+        );
+        assert!(
+            op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "If-None-Match"),
+            "{path}: If-None-Match not documented"
+        );
+    }
+    for path in ["/api/nearest", "/api/within", "/healthz"] {
+        assert!(
+            doc["paths"][path]["get"]["responses"].get("304").is_none(),
+            "{path}"
+        );
+    }
     // A refusal is not validated.
     let (s, h, _) = get(&app, "/ogcapi/collections/nope", &[]).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
