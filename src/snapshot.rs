@@ -27,6 +27,25 @@ pub struct Layer {
     pub bbox: Option<[f64; 4]>,
     /// The GeoJSON geometry type shared by all features, or `Mixed`.
     pub geometry_type: &'static str,
+    /// This layer's version: a number no other layer built by this process has (an edit or
+    /// a reload builds a new layer, so a new version). With [`process_epoch`] it names the
+    /// data a cached answer was made from (the HTTP `ETag`s).
+    pub version: u64,
+}
+
+/// Versions handed out to layers, in build order.
+static NEXT_VERSION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// When this process started handing out versions (nanoseconds since the Unix epoch, read
+/// once): versions restart at 1 in a new process, so validators carry this as well.
+pub fn process_epoch() -> u64 {
+    static EPOCH: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *EPOCH.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+    })
 }
 
 impl Layer {
@@ -87,6 +106,7 @@ impl Layer {
             hours,
             bbox,
             geometry_type: geometry_type.unwrap_or("Unknown"),
+            version: NEXT_VERSION.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 

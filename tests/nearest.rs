@@ -1727,3 +1727,147 @@ async fn issue13_a_search_past_its_budget_moves_to_the_pool_and_equals_brute_for
         "an ordinary search went to the pool"
     );
 }
+
+/// GCJ-02 from WGS84, typed here from the published algorithm (Krasovsky 1940 ellipsoid,
+/// the offsets as series in x = lon - 105, y = lat - 35), not from `nestmap::crs`.
+fn oracle_gcj02(lon: f64, lat: f64) -> [f64; 2] {
+    use std::f64::consts::PI;
+    let (a, ee) = (6_378_245.0_f64, 0.006_693_421_622_965_943_f64);
+    let (x, y) = (lon - 105.0, lat - 35.0);
+    let mut dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * x.abs().sqrt();
+    dlat += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    dlat += (20.0 * (y * PI).sin() + 40.0 * (y / 3.0 * PI).sin()) * 2.0 / 3.0;
+    dlat += (160.0 * (y / 12.0 * PI).sin() + 320.0 * (y * PI / 30.0).sin()) * 2.0 / 3.0;
+    let mut dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * x.abs().sqrt();
+    dlon += (20.0 * (6.0 * x * PI).sin() + 20.0 * (2.0 * x * PI).sin()) * 2.0 / 3.0;
+    dlon += (20.0 * (x * PI).sin() + 40.0 * (x / 3.0 * PI).sin()) * 2.0 / 3.0;
+    dlon += (150.0 * (x / 12.0 * PI).sin() + 300.0 * (x / 30.0 * PI).sin()) * 2.0 / 3.0;
+    let rad = lat / 180.0 * PI;
+    let magic = 1.0 - ee * rad.sin() * rad.sin();
+    let sq = magic.sqrt();
+    let dlat = (dlat * 180.0) / ((a * (1.0 - ee)) / (magic * sq) * PI);
+    let dlon = (dlon * 180.0) / (a / sq * rad.cos() * PI);
+    [lon + dlon, lat + dlat]
+}
+
+/// BD-09 from GCJ-02, typed here from Baidu's published formula (x_pi = pi * 3000 / 180).
+fn oracle_bd09(g: [f64; 2]) -> [f64; 2] {
+    let x_pi = std::f64::consts::PI * 3000.0 / 180.0;
+    let (x, y) = (g[0], g[1]);
+    let z = (x * x + y * y).sqrt() + 0.00002 * (y * x_pi).sin();
+    let theta = y.atan2(x) + 0.000003 * (x * x_pi).cos();
+    [z * theta.cos() + 0.0065, z * theta.sin() + 0.006]
+}
+
+/// A link's query, decoded by an independent decoder (serde_urlencoded), after checking
+/// the link starts with `prefix`.
+fn link_query(link: &str, prefix: &str) -> std::collections::HashMap<String, String> {
+    let q = link
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("{link} does not start with {prefix}"));
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(q).unwrap();
+    let n = pairs.len();
+    let map: std::collections::HashMap<String, String> = pairs.into_iter().collect();
+    assert_eq!(map.len(), n, "a parameter repeated in {link}");
+    map
+}
+
+fn lat_lng(s: &str) -> [f64; 2] {
+    let (lat, lng) = s.split_once(',').unwrap();
+    [lng.parse().unwrap(), lat.parse().unwrap()]
+}
+
+fn close(got: [f64; 2], want: [f64; 2], what: &str) {
+    // Links carry 1e-6 degrees: half a unit of rounding, and a little for the float.
+    assert!(
+        (got[0] - want[0]).abs() <= 6e-7 && (got[1] - want[1]).abs() <= 6e-7,
+        "{what}: {got:?} vs {want:?}"
+    );
+}
+
+#[tokio::test]
+async fn issue15_amap_baidu_and_tencent_links_walk_to_the_room_in_each_apps_coordinates() {
+    let app = app();
+    // The rooms' positions, from the file itself (WGS84 points).
+    let text = std::fs::read_to_string(sample_dir().join("nursing_rooms.geojson")).unwrap();
+    let file: Value = serde_json::from_str(&text).unwrap();
+    let mut rooms = std::collections::HashMap::new();
+    for f in file["features"].as_array().unwrap() {
+        let c = &f["geometry"]["coordinates"];
+        rooms.insert(
+            f["id"].as_str().unwrap().to_string(),
+            (
+                [c[0].as_f64().unwrap(), c[1].as_f64().unwrap()],
+                f["properties"]["name"].as_str().unwrap_or("").to_string(),
+            ),
+        );
+    }
+    let mut r = Rng::new(15);
+    let mut checked = 0;
+    for _ in 0..6 {
+        let p = [r.range(120.55, 120.72), r.range(31.38, 31.5)];
+        let (s, v) = get(
+            &app,
+            &format!(
+                "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=4",
+                p[0], p[1]
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        for f in v["features"].as_array().unwrap() {
+            let (w, name) = rooms[f["id"].as_str().unwrap()].clone();
+            let g = oracle_gcj02(w[0], w[1]);
+            let b = oracle_bd09(g);
+            let nav = &f["properties"]["nav"];
+            let pos = |k: &str| [nav[k][0].as_f64().unwrap(), nav[k][1].as_f64().unwrap()];
+            close(pos("bd09"), b, "nav.bd09");
+            close(pos("gcj02"), g, "nav.gcj02");
+
+            let amap = link_query(
+                nav["amap"].as_str().unwrap(),
+                "https://uri.amap.com/navigation?",
+            );
+            let to: Vec<&str> = amap["to"].splitn(3, ',').collect();
+            close(
+                [to[0].parse().unwrap(), to[1].parse().unwrap()],
+                g,
+                "amap to",
+            );
+            assert_eq!(to[2], name);
+            assert_eq!(amap["mode"], "walk");
+            assert_eq!(amap["coordinate"], "gaode");
+
+            let baidu = link_query(
+                nav["baidu"].as_str().unwrap(),
+                "https://api.map.baidu.com/direction?",
+            );
+            assert_eq!(baidu["mode"], "walking");
+            assert_eq!(baidu["output"], "html");
+            assert_eq!(baidu["coord_type"], "bd09ll");
+            assert!(baidu["src"].starts_with("webapp.") && baidu["src"].contains("nestmap"));
+            let dest = baidu["destination"].strip_prefix("latlng:").unwrap();
+            let (coords, dname) = dest.split_once("|name:").unwrap();
+            close(lat_lng(coords), b, "baidu destination");
+            assert_eq!(dname, name.replace('|', "/"));
+            let origin = baidu["origin"].strip_prefix("latlng:").unwrap();
+            close(
+                lat_lng(origin),
+                oracle_bd09(oracle_gcj02(p[0], p[1])),
+                "baidu origin",
+            );
+
+            let qq = link_query(
+                nav["tencent"].as_str().unwrap(),
+                "https://apis.map.qq.com/uri/v1/routeplan?",
+            );
+            assert_eq!(qq["type"], "walk");
+            assert_eq!(qq["referer"], "nestmap");
+            assert_eq!(qq["coord_type"], "2");
+            assert_eq!(qq["to"], name);
+            close(lat_lng(&qq["tocoord"]), g, "tencent tocoord");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20, "{checked}");
+}

@@ -52,7 +52,13 @@ fn suggest_count(n: Option<f64>) -> Result<usize, QueryError> {
 }
 
 /// `GET /api/coverage?layer=..[&profile=layer][&radius_m=][&area=320507][&cell_m=100][&suggest=0][&format=json]`
-pub async fn get_coverage(State(st): State<AppState>, mut p: Params) -> Result<Response, AppError> {
+///
+/// Validated by the versions of every layer (the facilities and the area outlines it reads).
+pub async fn get_coverage(
+    State(st): State<AppState>,
+    headers: axum::http::HeaderMap,
+    mut p: Params,
+) -> Result<Response, AppError> {
     let snap = st.snapshot();
     let layer = p
         .take("layer")
@@ -69,6 +75,10 @@ pub async fn get_coverage(State(st): State<AppState>, mut p: Params) -> Result<R
     let suggest = suggest_count(p.parse_opt::<f64>("suggest", "a whole number")?)?;
     let format = format_of(p.take("format").as_deref())?;
     p.finish()?;
+    let v = crate::http::cache::Validator::of(snap.layers.iter().map(|l| &**l), &[]);
+    if v.matches(&headers) {
+        return Ok(v.not_modified());
+    }
     let req = CoverageRequest {
         layers,
         profile: prof,
@@ -84,7 +94,7 @@ pub async fn get_coverage(State(st): State<AppState>, mut p: Params) -> Result<R
         .pool
         .run(move |deadline| render(&snap, &req, format, deadline))
         .await?;
-    Ok(typed(body, ct))
+    Ok(v.apply(typed(body, ct)))
 }
 
 fn position(p: &Value, field: &str) -> Result<[f64; 2], QueryError> {

@@ -112,6 +112,16 @@ pub(crate) fn json_error(status: StatusCode, code: &str, message: &str) -> Respo
         .into_response()
 }
 
+/// `304 Not Modified` with the validator that matched and its `Cache-Control`: not an
+/// error, but a status, so it is chosen here ([`crate::http::cache`] decides when).
+pub(crate) fn not_modified(etag: HeaderValue, cache_control: HeaderValue) -> Response {
+    let mut res = StatusCode::NOT_MODIFIED.into_response();
+    res.headers_mut().insert(header::ETAG, etag);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, cache_control);
+    res
+}
+
 impl AppError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {

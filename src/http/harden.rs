@@ -1,7 +1,8 @@
 //! Protection against bad input and load, outermost first: a panic catcher (500, nothing
 //! internal in the body), JSON error bodies for every refusal a layer makes, load shedding
 //! past a concurrency limit (503), a request timeout (408), a body limit (413), and CORS
-//! (same-origin unless origins are configured).
+//! (same-origin unless origins are configured); compression ([`crate::http::cache`]) just
+//! inside the panic catcher.
 
 use std::time::Duration;
 
@@ -142,5 +143,7 @@ pub fn harden(router: Router, h: &Hardening, state: crate::http::AppState) -> Ro
                 )),
         )
         .layer(axum::middleware::map_response(json_errors))
+        // Outside the JSON error bodies, which read the bodies they wrap as they were made.
+        .layer(crate::http::cache::compression())
         .layer(CatchPanicLayer::custom(panicked))
 }

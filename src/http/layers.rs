@@ -1,9 +1,12 @@
 //! `GET /api/layers` and `GET /healthz`.
 
 use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::http::cache::Validator;
 use crate::http::error::AppError;
 use crate::http::params::Params;
 use crate::http::AppState;
@@ -16,10 +19,25 @@ pub async fn healthz(p: Params) -> Result<Json<Value>, AppError> {
 
 /// `GET /api/layers`: per layer id, titles, kind, geometry type, feature count, bbox,
 /// source CRS, default service radius, how many features are synthetic, and the catalog's
-/// style override (`{}` when the layer looks like the rest of its kind).
-pub async fn layers(State(st): State<AppState>, p: Params) -> Result<Json<Value>, AppError> {
+/// style override (`{}` when the layer looks like the rest of its kind). Validated by the
+/// versions of every layer and the last reload (`ETag`, `If-None-Match` -> 304).
+pub async fn layers(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    p: Params,
+) -> Result<Response, AppError> {
     p.finish()?;
     let snap = st.snapshot();
+    let reload = st.last_reload.read().ok().and_then(|g| g.clone());
+    let reload_key = reload
+        .as_ref()
+        .map(|r| format!("{} {}", r.at, r.ok))
+        .unwrap_or_default();
+    let editable = if st.tokens.is_empty() { "ro" } else { "rw" };
+    let v = Validator::of(snap.layers.iter().map(|l| &**l), &[&reload_key, editable]);
+    if v.matches(&headers) {
+        return Ok(v.not_modified());
+    }
     let layers: Vec<Value> = snap
         .layers
         .iter()
@@ -40,8 +58,10 @@ pub async fn layers(State(st): State<AppState>, p: Params) -> Result<Json<Value>
         })
         .collect();
     let problems: Vec<String> = snap.report.problems.iter().map(|p| p.to_string()).collect();
-    let reload = st.last_reload.read().ok().and_then(|g| g.clone());
-    Ok(Json(
-        json!({"layers": layers, "skipped": problems, "reload": reload, "editable": !st.tokens.is_empty()}),
+    Ok(v.apply(
+        Json(
+            json!({"layers": layers, "skipped": problems, "reload": reload, "editable": !st.tokens.is_empty()}),
+        )
+        .into_response(),
     ))
 }

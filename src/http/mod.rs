@@ -2,6 +2,7 @@
 //! [`crate::query`], and serialise; [`error`] is the only place statuses are chosen.
 
 pub mod auth;
+pub mod cache;
 pub mod coverage;
 pub mod edit;
 pub mod error;
@@ -18,9 +19,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use axum::extract::Request;
+use axum::http::header;
 use axum::routing::get;
 use axum::Router;
+use tower::ServiceBuilder;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::snapshot::Snapshot;
 use error::AppError;
@@ -63,7 +67,8 @@ pub struct AppState {
     snapshot: Arc<RwLock<Arc<Snapshot>>>,
     /// The `web/` folder served at `/`.
     pub web_dir: PathBuf,
-    /// The MapLibre GL JS `dist` folder served at `/vendor/maplibre-gl/`.
+    /// The MapLibre GL JS `dist` folder served at `/vendor/maplibre-gl@<version>/` (cached
+    /// for a year) and `/vendor/maplibre-gl/` (revalidated).
     pub vendor_dir: PathBuf,
     /// The data directory (edits write here, reloads read here); None: read-only.
     pub data_dir: Option<PathBuf>,
@@ -243,6 +248,19 @@ async fn method_fallback(req: Request) -> AppError {
     AppError::Method(req.method().to_string())
 }
 
+/// The MapLibre version of `vendor_dir` (its `dist` folder): `version` in the package's
+/// `package.json`, one folder up; None when unreadable or not a plain version.
+pub fn vendor_version(vendor_dir: &std::path::Path) -> Option<String> {
+    let text = std::fs::read_to_string(vendor_dir.join("../package.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let version = v.get("version")?.as_str()?;
+    let plain = !version.is_empty()
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+'));
+    plain.then(|| version.to_string())
+}
+
 /// The whole service with the default [`harden::Hardening`].
 pub fn app(state: AppState) -> Router {
     app_with(state, &harden::Hardening::default())
@@ -288,11 +306,33 @@ pub fn app_with(mut state: AppState, hardening: &harden::Hardening) -> Router {
         .route("/api/{*rest}", get(api_fallback))
         .route("/ogcapi/{*rest}", get(api_fallback))
         .method_not_allowed_fallback(method_fallback);
-    let web = ServeDir::new(&state.web_dir).append_index_html_on_directories(true);
-    let vendor = ServeDir::new(&state.vendor_dir);
-    let router = api
-        .nest_service("/vendor/maplibre-gl", vendor)
-        .fallback_service(web)
-        .with_state(state.clone());
+    // The shell and the unversioned vendor path: revalidated on each use (`Last-Modified`),
+    // so an update is seen at once.
+    let revalidate =
+        || SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, cache::REVALIDATE);
+    let web = ServiceBuilder::new()
+        .layer(revalidate())
+        .service(ServeDir::new(&state.web_dir).append_index_html_on_directories(true));
+    let vendor = ServiceBuilder::new()
+        .layer(revalidate())
+        .service(ServeDir::new(&state.vendor_dir));
+    let mut api = api.nest_service("/vendor/maplibre-gl", vendor);
+    // The versioned path, `/vendor/maplibre-gl@<version>/`, never changes: cached for a year.
+    match vendor_version(&state.vendor_dir) {
+        Some(v) => {
+            let versioned = ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    cache::IMMUTABLE,
+                ))
+                .service(ServeDir::new(&state.vendor_dir));
+            api = api.nest_service(&format!("/vendor/maplibre-gl@{v}"), versioned);
+        }
+        None => tracing::warn!(
+            "no MapLibre version in {}: /vendor/maplibre-gl@<version>/ is not served",
+            state.vendor_dir.join("../package.json").display()
+        ),
+    }
+    let router = api.fallback_service(web).with_state(state.clone());
     harden::harden(router, hardening, state)
 }

@@ -2,6 +2,8 @@
 //! hits and each one's [`Approach`]), and serialise as GeoJSON.
 
 use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDateTime;
 use serde_json::{json, Map, Value};
@@ -12,7 +14,7 @@ use crate::http::params::Params;
 use crate::http::AppState;
 use crate::query::deadline::{Stop, Work};
 use crate::query::features::PropertyFilter;
-use crate::query::hours::parse_moment;
+use crate::query::hours::{describe, parse_moment, HoursNow, Lang};
 use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::nearest::{
     approach, check_filters, nearest_with, resolve_layers, within_with, Approach, Area, Filters,
@@ -133,6 +135,27 @@ fn filters(
     Ok(f)
 }
 
+/// The language of the hours lines: `lang=zh|en` (a tag such as `en-GB` too), else the
+/// request's `Accept-Language`, else Chinese. Taken before the property filters.
+fn language(p: &mut Params, headers: &HeaderMap) -> Result<Lang, QueryError> {
+    match p.take("lang") {
+        Some(s) => Lang::from_tag(&s)
+            .ok_or_else(|| QueryError::bad("lang", format!("{s:?} is not offered: use zh or en"))),
+        None => Ok(headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+            .unwrap_or_default()),
+    }
+}
+
+/// The body depends on `Accept-Language` (the hours lines) when `lang=` does not say.
+fn varies_on_language(mut res: Response) -> Response {
+    res.headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept-language"));
+    res
+}
+
 fn filters_json(f: &Filters) -> Value {
     let mut m = Map::new();
     if let Some(t) = f.open_at {
@@ -154,13 +177,17 @@ fn filters_json(f: &Filters) -> Value {
 /// tree), or merged into a `Value` for `within`.
 struct Extras {
     open: Option<bool>,
+    /// The hours at the lines' instant, when the feature has hours.
+    hours: Option<HoursNow>,
     /// When distances apply.
     approach: Option<Approach>,
 }
 
-const EXTRA_KEYS: [&str; 6] = [
+const EXTRA_KEYS: [&str; 8] = [
     "layer",
     "open_now",
+    "next_change",
+    "hours_line",
     "distance_m",
     "walk_min",
     "bearing_deg",
@@ -186,7 +213,7 @@ impl serde::Serialize for PropsOut<'_> {
         let written = if h.extras.approach.is_some() {
             &EXTRA_KEYS[..]
         } else {
-            &EXTRA_KEYS[..2]
+            &EXTRA_KEYS[..4]
         };
         for (k, v) in own {
             if !written.contains(&k) {
@@ -195,6 +222,14 @@ impl serde::Serialize for PropsOut<'_> {
         }
         m.serialize_entry("layer", &h.layer.spec.id)?;
         m.serialize_entry("open_now", &h.extras.open)?;
+        let hours = h.extras.hours.as_ref();
+        m.serialize_entry(
+            "next_change",
+            &hours
+                .and_then(|x| x.next_change)
+                .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()),
+        )?;
+        m.serialize_entry("hours_line", &hours.and_then(|x| x.line.as_deref()))?;
         if let Some(a) = &h.extras.approach {
             m.serialize_entry("distance_m", &a.distance_m)?;
             m.serialize_entry("walk_min", &a.walk_min)?;
@@ -203,14 +238,20 @@ impl serde::Serialize for PropsOut<'_> {
             struct Nav<'a> {
                 gcj02: &'a [f64; 2],
                 wgs84: &'a [f64; 2],
+                bd09: &'a [f64; 2],
                 amap: &'a str,
+                baidu: &'a str,
+                tencent: &'a str,
             }
             m.serialize_entry(
                 "nav",
                 &Nav {
                     gcj02: &a.gcj02,
                     wgs84: &a.wgs84,
+                    bd09: &a.bd09,
                     amap: &a.amap,
+                    baidu: &a.baidu,
+                    tencent: &a.tencent,
                 },
             )?;
         }
@@ -248,19 +289,36 @@ impl serde::Serialize for HitOut<'_> {
     }
 }
 
-fn hit_out<'a>(snap: &'a Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> HitOut<'a> {
+/// The instant and language of the hours lines.
+#[derive(Clone, Copy)]
+struct Words {
+    at: NaiveDateTime,
+    lang: Lang,
+}
+
+fn hit_out<'a>(
+    snap: &'a Snapshot,
+    h: &Hit,
+    from: [f64; 2],
+    with_distance: bool,
+    words: Words,
+) -> HitOut<'a> {
+    let layer = &snap.layers[h.layer];
     HitOut {
-        layer: &snap.layers[h.layer],
+        layer,
         feature: h.feature,
         extras: Extras {
             open: h.open,
+            hours: layer.hours[h.feature]
+                .as_deref()
+                .map(|oh| describe(oh, words.at, words.lang)),
             approach: with_distance.then(|| approach(snap, h, from)),
         },
     }
 }
 
-fn hit_json(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool) -> Value {
-    serde_json::to_value(hit_out(snap, h, from, with_distance)).unwrap_or(Value::Null)
+fn hit_json(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool, words: Words) -> Value {
+    serde_json::to_value(hit_out(snap, h, from, with_distance, words)).unwrap_or(Value::Null)
 }
 
 /// A JSON answer already serialised.
@@ -287,16 +345,23 @@ fn round1(x: f64) -> f64 {
 /// `GET /api/nearest?layer=..&lon=..&lat=..[&crs=][&k=5][&max_m=][&open=now][&has=..][&prop=value]`
 pub async fn nearest_handler(
     State(st): State<AppState>,
+    headers: HeaderMap,
     mut p: Params,
 ) -> Result<axum::response::Response, AppError> {
     let snap = st.snapshot();
     let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
+    let lang = language(&mut p, &headers)?;
     let (point, crs) = query_point(&mut p).await?;
     let k = p.int_in("k", 1, MAX_K, DEFAULT_K)?;
     let max_m = distance_param(&mut p, "max_m")?;
     // One reading of the clock: `open=now` and every `open_now` are this instant.
     let now = st.clock.now();
     let f = filters(&snap, &layers, &mut p, now)?;
+    // The hours lines speak of the `open=` instant when there is one, else of now.
+    let words = Words {
+        at: f.open_at.unwrap_or(now),
+        lang,
+    };
     let cap = max_m.unwrap_or(f64::INFINITY);
     // Microseconds on ordinary inputs, so on the runtime; a search that visits more than
     // its budget (a filter matching almost nothing on a big layer) moves to the heavy pool.
@@ -331,6 +396,8 @@ pub async fn nearest_handler(
         k: usize,
         max_m: Option<f64>,
         evaluated_at: String,
+        hours_at: String,
+        lang: &'static str,
         timezone: &'static str,
     }
     #[derive(serde::Serialize)]
@@ -353,13 +420,15 @@ pub async fn nearest_handler(
             k,
             max_m,
             evaluated_at: now.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            hours_at: words.at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            lang: lang.code(),
             timezone: "Asia/Shanghai",
         },
         filters: filters_json(&f),
         walk_speed_m_per_min: round1(WALK_M_PER_MIN),
         features: hits
             .iter()
-            .map(|h| hit_out(&snap, h, point, true))
+            .map(|h| hit_out(&snap, h, point, true, words))
             .collect(),
         note: hits.is_empty().then(|| match max_m {
             Some(m) => format!("no feature passing the filters within {m} m"),
@@ -368,17 +437,19 @@ pub async fn nearest_handler(
     };
     let mut body = Vec::with_capacity(1024 + 700 * hits.len());
     serde_json::to_writer(&mut body, &answer).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(json_response(body))
+    Ok(varies_on_language(json_response(body)))
 }
 
 /// `GET /api/within?layer=..&lon=..&lat=..&radius_m=..` or `?layer=..&bbox=..`, with `limit`
 /// (1-1000, default 100), `offset`, and the same filters as nearest.
 pub async fn within_handler(
     State(st): State<AppState>,
+    headers: HeaderMap,
     mut p: Params,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let snap = st.snapshot();
     let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
+    let lang = language(&mut p, &headers)?;
     let bbox = p.bbox("bbox")?;
     let (area, point) = match bbox {
         Some(b) => {
@@ -411,6 +482,10 @@ pub async fn within_handler(
     // One reading of the clock: `open=now` and every `open_now` are this instant.
     let now = st.clock.now();
     let f = filters(&snap, &layers, &mut p, now)?;
+    let words = Words {
+        at: f.open_at.unwrap_or(now),
+        lang,
+    };
     let cheap = within_with(
         &snap,
         &layers,
@@ -436,15 +511,20 @@ pub async fn within_handler(
     };
     let features: Vec<Value> = hits
         .iter()
-        .map(|(h, d)| hit_json(&snap, h, point.unwrap_or([0.0, 0.0]), *d))
+        .map(|(h, d)| hit_json(&snap, h, point.unwrap_or([0.0, 0.0]), *d, words))
         .collect();
-    Ok(Json(json!({
-        "type": "FeatureCollection",
-        "numberMatched": total,
-        "numberReturned": features.len(),
-        "offset": offset,
-        "limit": limit,
-        "filters": filters_json(&f),
-        "features": features,
-    })))
+    Ok(varies_on_language(
+        Json(json!({
+            "type": "FeatureCollection",
+            "numberMatched": total,
+            "numberReturned": features.len(),
+            "offset": offset,
+            "limit": limit,
+            "filters": filters_json(&f),
+            "hours_at": words.at.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            "lang": lang.code(),
+            "features": features,
+        }))
+        .into_response(),
+    ))
 }

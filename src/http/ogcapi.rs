@@ -8,6 +8,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
+use crate::http::cache::Validator;
 use crate::http::error::AppError;
 use crate::http::geojson::feature_json;
 use crate::http::params::Params;
@@ -122,14 +123,18 @@ pub async fn collections(
     finish(p)?;
     let snap = st.snapshot();
     let b = base_url(&headers);
+    let v = Validator::of(snap.layers.iter().map(|l| &**l), &[&b]);
+    if v.matches(&headers) {
+        return Ok(v.not_modified());
+    }
     let cols: Vec<Value> = snap.layers.iter().map(|l| collection_json(&b, l)).collect();
-    Ok(typed(
+    Ok(v.apply(typed(
         json!({
             "links": [{"href": format!("{b}/ogcapi/collections"), "rel": "self", "type": "application/json"}],
             "collections": cols
         }),
         "application/json",
-    ))
+    )))
 }
 
 /// `GET /ogcapi/collections/{layer}`
@@ -142,10 +147,12 @@ pub async fn collection(
     finish(p)?;
     let snap = st.snapshot();
     let l = layer(&snap, &id)?;
-    Ok(typed(
-        collection_json(&base_url(&headers), l),
-        "application/json",
-    ))
+    let b = base_url(&headers);
+    let v = Validator::of([l], &[&b]);
+    if v.matches(&headers) {
+        return Ok(v.not_modified());
+    }
+    Ok(v.apply(typed(collection_json(&b, l), "application/json")))
 }
 
 /// Parse an items request for `layer`: bbox, limit, offset, datetime (accepted; our
@@ -209,6 +216,10 @@ pub async fn items_handler(
     let l = layer(&snap, &id)?;
     let q = items_query(l, Params::parse(raw.as_deref().unwrap_or(""))?)?;
     let base = base_url(&headers);
+    let v = Validator::of([l], &[&base]);
+    if v.matches(&headers) {
+        return Ok(v.not_modified());
+    }
     // A page of an ordinary layer is microseconds: on the runtime. A big layer (filters
     // scan it) or a big page (its JSON is megabytes) goes to the heavy pool.
     let cheap = l.features.len() <= CHEAP_VISIT_BUDGET && q.limit <= CHEAP_PAGE;
@@ -219,7 +230,7 @@ pub async fn items_handler(
             .run(move |d| items_page(&snap, &id, &q, &base, d))
             .await?
     };
-    Ok(typed(body, "application/geo+json"))
+    Ok(v.apply(typed(body, "application/geo+json")))
 }
 
 /// One page of items as GeoJSON, with its links.
@@ -293,12 +304,16 @@ pub async fn item(
         .position(&fid)
         .ok_or_else(|| QueryError::NotFound(format!("no feature {fid:?} in collection {id:?}")))?;
     let b = base_url(&headers);
+    let v = Validator::of([l], &[&b]);
+    if v.matches(&headers) {
+        return Ok(v.not_modified());
+    }
     let mut f = feature_json(l, i, None);
     f["links"] = json!([
         {"href": format!("{b}/ogcapi/collections/{id}/items/{fid}"), "rel": "self", "type": "application/geo+json"},
         {"href": format!("{b}/ogcapi/collections/{id}"), "rel": "collection", "type": "application/json"}
     ]);
-    Ok(typed(f, "application/geo+json"))
+    Ok(v.apply(typed(f, "application/geo+json")))
 }
 
 /// `GET /ogcapi/api`

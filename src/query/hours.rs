@@ -96,3 +96,237 @@ pub fn open_at(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
         Some(oh.is_open(t))
     }
 }
+
+/// The language of the words a person reads (hours lines): Chinese or English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// 中文 (the default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// A language tag (`zh`, `zh-CN`, `en`, `en-GB`, any case) by its primary subtag; None
+    /// for any other language.
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
+        if primary.eq_ignore_ascii_case("zh") {
+            Some(Lang::Zh)
+        } else if primary.eq_ignore_ascii_case("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The first language we speak in an `Accept-Language` value, by its weights (`q`,
+    /// default 1; ties in the order given); None when it names neither.
+    pub fn from_accept_language(value: &str) -> Option<Lang> {
+        let mut best: Option<(f64, Lang)> = None;
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let Some(lang) = Lang::from_tag(parts.next().unwrap_or("")) else {
+                continue;
+            };
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f64>().ok())
+                .unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    /// Its code in answers: `zh` or `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// How far ahead [`describe`] looks for the next change: a week and a day, so that a
+/// weekend or a short holiday is spanned.
+pub const NEXT_CHANGE_HORIZON_DAYS: i64 = 8;
+
+/// The hours at one instant, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoursNow {
+    /// Open at the instant: None when the hours say unknown.
+    pub open: Option<bool>,
+    /// The next instant (local time) the state changes: opening when closed, closing when
+    /// open; None when it does not change within [`NEXT_CHANGE_HORIZON_DAYS`] (24/7).
+    pub next_change: Option<NaiveDateTime>,
+    /// What a person reads: "营业中 · 21:30 关门", "Closed · opens Mon 08:30"; None when the
+    /// hours say unknown.
+    pub line: Option<String>,
+}
+
+fn kind_at(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
+    if oh.is_unknown(t) {
+        None
+    } else {
+        Some(oh.is_open(t))
+    }
+}
+
+/// The hours of `oh` at `t` (local Suzhou time) in `lang`: open or not, the next change
+/// (the end of the run of intervals in the same state, from the crate's `iter_from`), and
+/// the line. A close at 00:00 the next day reads as 24:00; a change later than tomorrow
+/// within the week names its weekday, beyond that its date.
+pub fn describe(oh: &OpeningHours, t: NaiveDateTime, lang: Lang) -> HoursNow {
+    let open = kind_at(oh, t);
+    let horizon = t + chrono::Duration::days(NEXT_CHANGE_HORIZON_DAYS);
+    let mut next_change = None;
+    let mut next_state = None;
+    for iv in oh.iter_from(t) {
+        if iv.range.start >= horizon {
+            break;
+        }
+        let state = match iv.kind {
+            opening_hours::RuleKind::Open => Some(true),
+            opening_hours::RuleKind::Closed => Some(false),
+            opening_hours::RuleKind::Unknown => None,
+        };
+        if state != open {
+            next_change = Some(iv.range.start.max(t));
+            next_state = Some(state);
+            break;
+        }
+    }
+    let line = open.map(|is_open| line(is_open, t, next_change, next_state.flatten(), lang));
+    HoursNow {
+        open,
+        next_change,
+        line,
+    }
+}
+
+fn line(
+    is_open: bool,
+    t: NaiveDateTime,
+    change: Option<NaiveDateTime>,
+    next: Option<bool>,
+    lang: Lang,
+) -> String {
+    use chrono::{Datelike, Timelike};
+    let (open_word, closed_word) = match lang {
+        Lang::Zh => ("营业中", "已关闭"),
+        Lang::En => ("Open", "Closed"),
+    };
+    let Some(c) = change else {
+        return match (is_open, lang) {
+            (true, Lang::Zh) => "营业中 · 24 小时".to_string(),
+            (true, Lang::En) => "Open · 24 hours".to_string(),
+            (false, _) => closed_word.to_string(),
+        };
+    };
+    if !is_open && next != Some(true) {
+        // Closed, then unknown: no opening to announce.
+        return closed_word.to_string();
+    }
+    let days = (c.date() - t.date()).num_days();
+    let midnight_close = is_open && days == 1 && c.hour() == 0 && c.minute() == 0;
+    let hm = if midnight_close {
+        "24:00".to_string()
+    } else {
+        c.format("%H:%M").to_string()
+    };
+    let when = match (days, lang) {
+        (0, _) => hm,
+        (1, _) if midnight_close => hm,
+        (1, Lang::Zh) => format!("明天 {hm}"),
+        (1, Lang::En) => format!("tomorrow {hm}"),
+        (2..=6, Lang::Zh) => {
+            const ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+            format!("{} {hm}", ZH[c.weekday().num_days_from_monday() as usize])
+        }
+        (2..=6, Lang::En) => format!("{} {hm}", c.format("%a")),
+        (_, Lang::Zh) => format!("{}月{}日 {hm}", c.month(), c.day()),
+        (_, Lang::En) => format!("{} {hm}", c.format("%-d %b")),
+    };
+    match (is_open, lang) {
+        (true, Lang::Zh) => format!("{open_word} · {when} 关门"),
+        (true, Lang::En) => format!("{open_word} · closes {when}"),
+        (false, Lang::Zh) => format!("{closed_word} · {when} 开门"),
+        (false, Lang::En) => format!("{closed_word} · opens {when}"),
+    }
+}
+
+#[cfg(test)]
+mod words {
+    use super::*;
+    use crate::model::parse_hours;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
+    }
+
+    #[test]
+    fn the_lines_of_the_issue() {
+        let office = parse_hours("Mo-Fr 08:30-12:00,13:30-17:30; PH off").unwrap();
+        let late = parse_hours("Mo-Su 09:00-21:30").unwrap();
+        // 2026-11-23 is a Monday.
+        let cases = [
+            (&late, "2026-11-23T10:00", Lang::Zh, "营业中 · 21:30 关门"),
+            (&late, "2026-11-23T10:00", Lang::En, "Open · closes 21:30"),
+            (
+                &late,
+                "2026-11-23T23:30",
+                Lang::Zh,
+                "已关闭 · 明天 09:00 开门",
+            ),
+            (&office, "2026-11-23T12:30", Lang::Zh, "已关闭 · 13:30 开门"),
+            (
+                &office,
+                "2026-11-28T10:00",
+                Lang::Zh,
+                "已关闭 · 周一 08:30 开门",
+            ),
+            (
+                &office,
+                "2026-11-28T10:00",
+                Lang::En,
+                "Closed · opens Mon 08:30",
+            ),
+            (
+                &office,
+                "2026-11-29T10:00",
+                Lang::Zh,
+                "已关闭 · 明天 08:30 开门",
+            ),
+        ];
+        for (oh, t, lang, want) in cases {
+            assert_eq!(describe(oh, at(t), lang).line.as_deref(), Some(want), "{t}");
+        }
+        let always = parse_hours("24/7").unwrap();
+        let d = describe(&always, at("2026-11-23T10:00"), Lang::Zh);
+        assert_eq!((d.open, d.next_change), (Some(true), None));
+        let midnight = parse_hours("Mo-Su 08:00-24:00").unwrap();
+        assert_eq!(
+            describe(&midnight, at("2026-11-23T20:00"), Lang::En)
+                .line
+                .as_deref(),
+            Some("Open · closes 24:00")
+        );
+    }
+
+    #[test]
+    fn accept_language_by_weight() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fr, en;q=0.5, zh;q=0.8"),
+            Some(Lang::Zh)
+        );
+        assert_eq!(Lang::from_accept_language("de"), None);
+        assert_eq!(
+            Lang::from_accept_language("zh-CN;q=0, en;q=0.1"),
+            Some(Lang::En)
+        );
+    }
+}

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 
 use serde_json::Value;
 
-use crate::crs::wgs84_to_gcj02;
+use crate::crs::{gcj02_to_bd09, wgs84_to_gcj02};
 use crate::geodesy::FromPoint;
 use crate::index::nearest_on;
 use crate::model::{FieldType, LayerKind};
@@ -350,8 +350,15 @@ pub struct Approach {
     pub wgs84: [f64; 2],
     /// The same target in GCJ-02, for Chinese map apps.
     pub gcj02: [f64; 2],
+    /// The same target in BD-09, for Baidu.
+    pub bd09: [f64; 2],
     /// AMap's walking navigation to the target ([`crate::query::nav::amap_walk`]).
     pub amap: String,
+    /// Baidu's walking directions from the query to the target
+    /// ([`crate::query::nav::baidu_walk`]).
+    pub baidu: String,
+    /// Tencent's walking route plan to the target ([`crate::query::nav::tencent_walk`]).
+    pub tencent: String,
 }
 
 fn round1(x: f64) -> f64 {
@@ -374,6 +381,12 @@ pub fn approach(snap: &Snapshot, hit: &Hit, from: [f64; 2]) -> Approach {
     let bearing_deg = (hit.distance_m > 0.0)
         .then(|| round1(FromPoint::new(from).bearing_deg(to)).rem_euclid(360.0));
     let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
+    let (blon, blat) = gcj02_to_bd09(glon, glat);
+    let from_bd09 = {
+        let (g0, g1) = wgs84_to_gcj02(from[0], from[1]);
+        let (b0, b1) = gcj02_to_bd09(g0, g1);
+        [b0, b1]
+    };
     let name = layer.features[hit.feature]
         .properties
         .get("name")
@@ -385,6 +398,9 @@ pub fn approach(snap: &Snapshot, hit: &Hit, from: [f64; 2]) -> Approach {
         bearing_deg,
         wgs84: [round7(to[0]), round7(to[1])],
         gcj02: [round7(glon), round7(glat)],
+        bd09: [round7(blon), round7(blat)],
         amap: crate::query::nav::amap_walk([glon, glat], name),
+        baidu: crate::query::nav::baidu_walk(from_bd09, [blon, blat], name),
+        tencent: crate::query::nav::tencent_walk([glon, glat], name),
     }
 }

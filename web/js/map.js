@@ -4,7 +4,7 @@
 // over it, never by its id: the data decides the look, the renderer reads it.
 // The map subscribes to the state and draws it; user clicks go back through callbacks.
 
-import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
+import * as maplibregl from '/vendor/maplibre-gl@6.17.0/maplibre-gl.mjs';
 import { featureCollection, pointFeature, circleFeature, boundsOf, positionsOf } from './geo.js';
 import { t, mapLocale } from './i18n.js';
 

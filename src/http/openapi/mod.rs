@@ -17,6 +17,38 @@ use serde_json::{json, Map, Value};
 
 use crate::snapshot::Snapshot;
 
+/// The answers that carry an `ETag` ([`crate::http::cache`]): each takes `If-None-Match`
+/// and may answer 304.
+fn validated(paths: &mut Map<String, Value>, snap: &Snapshot) {
+    let mut validated = vec![
+        "/api/layers".to_string(),
+        "/api/coverage".to_string(),
+        "/ogcapi/collections".to_string(),
+    ];
+    for l in &snap.layers {
+        let id = &l.spec.id;
+        validated.push(format!("/ogcapi/collections/{id}"));
+        validated.push(format!("/ogcapi/collections/{id}/items"));
+        validated.push(format!("/ogcapi/collections/{id}/items/{{featureId}}"));
+    }
+    for path in validated {
+        let Some(get) = paths.get_mut(&path).and_then(|p| p.get_mut("get")) else {
+            continue;
+        };
+        if let Some(Value::Array(params)) = get
+            .as_object_mut()
+            .map(|o| o.entry("parameters").or_insert_with(|| json!([])))
+        {
+            params.push(json!({"name": "If-None-Match", "in": "header", "required": false,
+                "description": "an ETag this answer gave before (weak comparison; a list or * too): 304 with no body while the layers it read are unchanged",
+                "schema": {"type": "string"}}));
+        }
+        if let Some(Value::Object(responses)) = get.get_mut("responses") {
+            responses.insert("304".into(), json!({"description": "not modified: the ETag sent in If-None-Match still names this answer", "headers": {"ETag": {"schema": {"type": "string"}}}}));
+        }
+    }
+}
+
 /// The document, with `base` as its server URL.
 pub fn document(snap: &Snapshot, base: &str) -> Value {
     let mut paths = Map::new();
@@ -38,6 +70,7 @@ pub fn document(snap: &Snapshot, base: &str) -> Value {
             one.extend(item);
         }
     }
+    validated(&mut paths, snap);
     json!({
         "openapi": "3.0.3",
         "info": {"title": "nestmap", "version": env!("CARGO_PKG_VERSION"), "description": "Family facilities of Xiangcheng District, Suzhou: OGC API - Features (Core, GeoJSON, OpenAPI 3.0) with Part 4 style edits, and the nestmap query API (nearest, within, coverage, school commuter line review). Coordinates are [lon, lat] WGS84; distances are metres on the ground. Every error is JSON {\"error\":{\"code\",\"message\"}}; unknown or repeated query parameters are refused (400), never ignored; a method a path does not list is 405. Every limit a request meets is listed under x-limits (what it caps and why) and named by x-limit in the schemas it bounds. Not described here: the map front end at / and /vendor/maplibre-gl/ (static files)."},

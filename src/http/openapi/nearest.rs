@@ -49,6 +49,7 @@ fn filter_params(snap: &Snapshot, reserved: &[&str]) -> Vec<Value> {
         .map(|n| (n, json!({"type": "string"})))
         .collect();
     vec![
+        query("lang", false, "the language of each hours_line: zh (default) or en (a tag such as en-GB too); without it the request's Accept-Language chooses (then the answer varies on it)", json!({"type": "string", "enum": ["zh", "en"]})),
         query("open", false, "only features open then, from their OpenStreetMap opening_hours (China's public holidays): now, or a local date-time such as 2026-10-01T12:00 (Asia/Shanghai, seconds optional), or an RFC 3339 date-time with an offset", json!({"type": "string"})),
         csv_query("has", false, "comma-separated amenities (nursing rooms) or services (stations), all required; unknown ones are refused, free text for pocket parks and communities (their facilities)", json!({"type": "string"})),
         json!({"name": "properties", "in": "query", "required": false, "style": "form", "explode": true,
@@ -64,11 +65,18 @@ fn hit() -> Value {
         "properties": {"type": "object", "required": ["layer", "open_now"], "properties": {
             "layer": {"type": "string"},
             "open_now": {"type": "boolean", "nullable": true, "description": "null when the hours are unknown or absent"},
+            "next_change": {"type": "string", "nullable": true, "description": "the next opening (when closed) or closing (when open) at the hours' instant (open=, else now), local Asia/Shanghai date-time; null without hours, or when nothing changes within 8 days (24/7)"},
+            "hours_line": {"type": "string", "nullable": true, "description": "the hours in words, in lang: 营业中 · 21:30 关门, 已关闭 · 明天 08:30 开门, Open · closes 21:30; null when the hours are unknown or absent"},
             "distance_m": {"type": "number", "minimum": 0, "description": "metres on the ground to the nearest point of the geometry, 0.1 m, 0 inside a polygon"},
             "walk_min": {"type": "number", "minimum": 0},
             "bearing_deg": {"type": "number", "nullable": true, "minimum": 0, "maximum": 360, "description": "null at distance 0"},
-            "nav": {"type": "object", "required": ["gcj02", "wgs84", "amap"], "properties": {
-                "gcj02": {"type": "array", "items": {"type": "number"}}, "wgs84": {"type": "array", "items": {"type": "number"}}, "amap": {"type": "string"}}}
+            "nav": {"type": "object", "required": ["gcj02", "wgs84", "bd09", "amap", "baidu", "tencent"], "properties": {
+                "gcj02": {"type": "array", "items": {"type": "number"}, "description": "the target [lon, lat] in GCJ-02 (AMap, Tencent)"},
+                "wgs84": {"type": "array", "items": {"type": "number"}, "description": "the target [lon, lat] in WGS84: the nearest point of the geometry"},
+                "bd09": {"type": "array", "items": {"type": "number"}, "description": "the target [lon, lat] in BD-09 (Baidu)"},
+                "amap": {"type": "string", "format": "uri", "description": "AMap walking navigation (uri.amap.com/navigation, GCJ-02)"},
+                "baidu": {"type": "string", "format": "uri", "description": "Baidu walking directions from the query point (api.map.baidu.com/direction, BD-09, src=webapp.nestmap.nestmap)"},
+                "tencent": {"type": "string", "format": "uri", "description": "Tencent walking route plan (apis.map.qq.com/uri/v1/routeplan, GCJ-02, tocoord latitude first, referer=nestmap)"}}}
         }}
     }})
 }
@@ -98,13 +106,15 @@ pub fn paths(paths: &mut Map<String, Value>, snap: &Snapshot) {
     params.push(distance("max_m", "search cap", false));
     params.extend(filter_params(
         snap,
-        &["layer", "lon", "lat", "crs", "k", "max_m", "open", "has"],
+        &[
+            "layer", "lon", "lat", "crs", "k", "max_m", "open", "has", "lang",
+        ],
     ));
     let answer = json!({"type": "object", "required": ["type", "query", "filters", "walk_speed_m_per_min", "features"], "properties": {
         "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "query": {"type": "object", "required": ["lon", "lat", "crs", "k", "max_m", "evaluated_at", "timezone"], "properties": {
+        "query": {"type": "object", "required": ["lon", "lat", "crs", "k", "max_m", "evaluated_at", "hours_at", "lang", "timezone"], "properties": {
             "lon": {"type": "number"}, "lat": {"type": "number"}, "crs": {"type": "string"}, "k": {"type": "integer"},
-            "max_m": {"type": "number", "nullable": true}, "evaluated_at": {"type": "string"}, "timezone": {"type": "string"}}},
+            "max_m": {"type": "number", "nullable": true}, "evaluated_at": {"type": "string"}, "hours_at": {"type": "string", "description": "the instant of the hours lines: open= when given, else evaluated_at"}, "lang": {"type": "string", "enum": ["zh", "en"]}, "timezone": {"type": "string"}}},
         "filters": {"type": "object"},
         "walk_speed_m_per_min": {"type": "number"},
         "features": {"type": "array", "items": hit()},
@@ -112,7 +122,7 @@ pub fn paths(paths: &mut Map<String, Value>, snap: &Snapshot) {
     }});
     paths.insert("/api/nearest".into(), json!({"get": {
         "tags": ["query"], "summary": "the k nearest features passing every filter, nearest first", "operationId": "nearest",
-        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Each carries distance_m, walk_min (4 km/h), bearing_deg, open_now and nav (a GCJ-02 position and an AMap walking link).",
+        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Each carries distance_m, walk_min (4 km/h), bearing_deg, open_now, next_change and hours_line (at open= or now, in lang or Accept-Language) and nav (the target in WGS84, GCJ-02 and BD-09, and AMap, Baidu and Tencent walking links).",
         "parameters": params,
         "responses": responses(&[ok("a GeoJSON FeatureCollection sorted by distance", "application/json", answer)], &[Refusal::Invalid])
     }}));
@@ -143,12 +153,14 @@ pub fn paths(paths: &mut Map<String, Value>, snap: &Snapshot) {
         snap,
         &[
             "layer", "bbox", "lon", "lat", "crs", "radius_m", "limit", "offset", "open", "has",
+            "lang",
         ],
     ));
-    let answer = json!({"type": "object", "required": ["type", "numberMatched", "numberReturned", "offset", "limit", "filters", "features"], "properties": {
+    let answer = json!({"type": "object", "required": ["type", "numberMatched", "numberReturned", "offset", "limit", "filters", "hours_at", "lang", "features"], "properties": {
         "type": {"type": "string", "enum": ["FeatureCollection"]},
         "numberMatched": {"type": "integer", "minimum": 0}, "numberReturned": {"type": "integer", "minimum": 0},
         "offset": {"type": "integer"}, "limit": {"type": "integer"}, "filters": {"type": "object"},
+        "hours_at": {"type": "string", "description": "the instant of the hours lines: open= when given, else now"}, "lang": {"type": "string", "enum": ["zh", "en"]},
         "features": {"type": "array", "items": hit()}, "links": links()
     }});
     paths.insert("/api/within".into(), json!({"get": {
