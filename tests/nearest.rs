@@ -1787,7 +1787,7 @@ fn close(got: [f64; 2], want: [f64; 2], what: &str) {
 
 #[tokio::test]
 async fn issue15_amap_baidu_and_tencent_links_walk_to_the_room_in_each_apps_coordinates() {
-    let app = app();
+    let app = sample_app();
     // The rooms' positions, from the file itself (WGS84 points).
     let text = std::fs::read_to_string(sample_dir().join("nursing_rooms.geojson")).unwrap();
     let file: Value = serde_json::from_str(&text).unwrap();
