@@ -28,6 +28,22 @@ test('parent view: nearest nursing rooms from my position, filters, highlight', 
     // The default view on a phone is the parent view, as a bottom sheet.
     assert.equal(await page.getAttribute('#tab-parent', 'aria-selected'), 'true');
     assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#panel')).position), 'absolute');
+    // The attribution starts folded to its ⓘ on a phone (issue 15: it covered a fifth of the
+    // map), and the ⓘ opens it.
+    await mapIdle(page);
+    const attrib = () => page.evaluate(() => {
+      const el = document.querySelector('.maplibregl-ctrl-attrib');
+      const r = el.getBoundingClientRect();
+      return { open: el.classList.contains('maplibregl-compact-show'), width: r.width, height: r.height };
+    });
+    const folded = await attrib();
+    assert.equal(folded.open, false, 'folded at first');
+    assert.ok(folded.width <= 32 && folded.height <= 32, `folded to the ⓘ: ${folded.width} x ${folded.height} px`);
+    await page.click('.maplibregl-ctrl-attrib-button');
+    const opened = await attrib();
+    assert.equal(opened.open, true, 'the ⓘ opens it');
+    assert.ok(opened.width > 100, `open, it shows the sources: ${opened.width} px wide`);
+    await page.click('.maplibregl-ctrl-attrib-button');
 
     const q = `/api/nearest?layer=nursing_rooms&lon=${HERE.longitude}&lat=${HERE.latitude}&k=5`;
     await page.click('#locate-me');

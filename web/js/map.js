@@ -10,6 +10,9 @@ import { t, mapLocale } from './i18n.js';
 
 export { maplibregl };
 
+/** Map widths (CSS px) at or below which the attribution starts folded (MapLibre's own compact width). */
+const SMALL_SCREEN_PX = 640;
+
 /**
  * The look of each layer kind (the `kind` of /api/layers), in the keys of a layer's `style`
  * override in layers.toml (README, Data): `colour` (lines, outlines, points; a point's ring
@@ -327,6 +330,16 @@ export class NestMap {
       this.map.addControl(c, at);
       return c;
     });
+    // On a small screen the attribution starts folded to its ⓘ (MapLibre shows it open until
+    // the first drag, over a fifth of a phone's map); the ⓘ opens it. MapLibre folds it the
+    // same way on a drag, and unfolds it again after its next data update only if it was
+    // never compact, so folding it once it is compact holds.
+    const fold = () => {
+      const el = this.map.getContainer().querySelector('.maplibregl-ctrl-attrib.maplibregl-compact');
+      if (el && this.map.getCanvasContainer().offsetWidth <= SMALL_SCREEN_PX) el.classList.remove('maplibregl-compact-show');
+      return Boolean(el);
+    };
+    if (!fold()) this.map.once('idle', fold);
   }
 
   /**
