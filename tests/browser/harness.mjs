@@ -96,6 +96,8 @@ export async function start({ data = 'data/geojson', contextOptions = {} } = {})
       headless: true,
       args: [...CHROMIUM_ARGS, ...(process.env.NESTMAP_CHROMIUM_ARGS || '').split(' ').filter(Boolean)],
       viewport: { width: 1280, height: 800 },
+      // The sample's users read Chinese; a test of the language choice sets its own locale.
+      locale: 'zh-CN',
       ...contextOptions,
     });
   } catch (e) {

@@ -42,7 +42,11 @@ window.nestmap = { map: nestMap.map, state, nestMap };
 
 // --- language, tabs, status -------------------------------------------------------------
 const langButton = document.getElementById('lang-switch');
-langButton.addEventListener('click', () => state.set({ lang: state.get().lang === 'zh' ? 'en' : 'zh' }));
+langButton.addEventListener('click', () => {
+  const lang = state.get().lang === 'zh' ? 'en' : 'zh';
+  remember(lang); // a choice, kept for the next visit
+  state.set({ lang });
+});
 state.on('lang', (lang) => {
   setLang(lang);
   applyI18n(document); // the <title> too: it carries data-i18n
@@ -86,8 +90,39 @@ initRoutes(ctx, document.querySelector('[data-view=routes][role=tabpanel]'));
 
 // --- start ----------------------------------------------------------------------------------
 const params = new URLSearchParams(location.search);
-setLang(params.get('lang') === 'en' ? 'en' : 'zh');
-state.set({ lang: params.get('lang') === 'en' ? 'en' : 'zh' });
+const LANG_KEY = 'nestmap.lang';
+const LANGS = ['zh', 'en'];
+
+/** The language chosen last on this device, if storage works (private modes may refuse it). */
+function remembered() {
+  try {
+    return localStorage.getItem(LANG_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function remember(lang) {
+  try {
+    localStorage.setItem(LANG_KEY, lang);
+  } catch {
+    // Not remembered: the next visit follows the browser again.
+  }
+}
+
+/**
+ * The page's language: `?lang=` when the link names one, else the one chosen last on this
+ * device, else the browser's (Chinese for any zh-*, English for anything else).
+ */
+function firstLang() {
+  for (const l of [params.get('lang'), remembered()]) if (LANGS.includes(l)) return l;
+  const browser = (navigator.languages && navigator.languages[0]) || navigator.language || 'zh';
+  return browser.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+const lang0 = firstLang();
+setLang(lang0);
+state.set({ lang: lang0 });
 applyI18n(document); // the <title> too: it carries data-i18n
 showView(VIEWS.includes(params.get('view')) ? params.get('view') : 'parent');
 if (VIEWS.includes(params.get('view'))) state.set({ view: params.get('view') });
