@@ -3,16 +3,16 @@
 //! holiday and 23:30, in Chinese and English, against the opening_hours crate itself (its
 //! `is_open` / `next_change`, stepped until the state flips) worded here.
 
+mod common;
+
 use std::collections::HashMap;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{Datelike, NaiveDateTime, Timelike};
-use http_body_util::BodyExt;
 use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours};
 use serde_json::Value;
-use tower::ServiceExt;
 
 fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()
@@ -39,14 +39,8 @@ async fn get(
     if let Some(l) = lang_header {
         b = b.header("accept-language", l);
     }
-    let res = app
-        .clone()
-        .oneshot(b.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let (s, h) = (res.status(), res.headers().clone());
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (s, h, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    let r = common::app::send(app, b.body(Body::empty()).unwrap()).await;
+    (r.status, r.headers, r.json)
 }
 
 /// The rooms' `opening_hours`, read from the file, parsed by the crate with China's holidays.
