@@ -148,22 +148,9 @@ export async function start({ data = 'data/geojson', contextOptions = {} } = {})
     async screenshot(name) {
       await mkdir(SCREENSHOTS, { recursive: true });
       const file = path.join(SCREENSHOTS, `${name}.png`);
-      // Headless Chromium with SwiftShader sometimes composites a stale frame of the WebGL
-      // canvas after camera moves (the canvas itself holds the right picture: the map keeps
-      // its drawing buffer). Lay a copy of the canvas over it for the screenshot.
-      await page.evaluate(() => {
-        const canvas = window.nestmap?.map?.getCanvas();
-        if (!canvas) return null;
-        const img = document.createElement('img');
-        img.id = 'screenshot-canvas-copy';
-        img.src = canvas.toDataURL();
-        const r = canvas.getBoundingClientRect();
-        Object.assign(img.style, { position: 'fixed', left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px`, zIndex: 0, pointerEvents: 'none' });
-        canvas.after(img); // under the HTML markers, which come later
-        return img.decode();
-      });
+      // The page as the screen composites it: no copy of the canvas laid over it (issue 15
+      // found the screen white where the canvas held the map; the cause was the sheet).
       await page.screenshot({ path: file });
-      await page.evaluate(() => document.getElementById('screenshot-canvas-copy')?.remove());
       return file;
     },
     close,

@@ -56,7 +56,12 @@ test('route view: review of sb-1, findings, villages, draft diff', { timeout: 18
     const i = rv.findings.findIndex((f) => f.location);
     assert.ok(i >= 0);
     await page.click(`#route-findings li:nth-child(${i + 1})`);
-    await page.waitForFunction(() => window.nestmap.map.isMoving());
+    // The flight may be over before a first look (software rendering draws few frames): wait
+    // for the map to be still at the finding, not for it to move.
+    await page.waitForFunction(([lon, lat]) => {
+      const c = window.nestmap.map.getCenter();
+      return !window.nestmap.map.isMoving() && Math.abs(c.lng - lon) < 1e-5 && Math.abs(c.lat - lat) < 1e-5;
+    }, rv.findings[i].location);
     await settled(page);
     const c = await page.evaluate(() => window.nestmap.map.getCenter().toArray());
     const [lon, lat] = rv.findings[i].location;

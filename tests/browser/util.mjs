@@ -37,3 +37,27 @@ export async function toPage(page, lngLat) {
     return { x: r.left + q.x, y: r.top + q.y, inside: q.x > 0 && q.y > 0 && q.x < r.width && q.y < r.height };
   }, lngLat);
 }
+
+/**
+ * The colours ([r, g, b]) of a PNG screenshot at CSS-pixel points ({x, y} each), decoded in
+ * the page; `scale` is the device pixel ratio the screenshot was taken at.
+ */
+export async function coloursAt(page, png, points, scale = 1) {
+  return page.evaluate(async ([data, points, scale]) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + data;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    return points.map(({ x, y }) => [...g.getImageData(Math.round(x * scale), Math.round(y * scale), 1, 1).data.slice(0, 3)]);
+  }, [png.toString('base64'), points, scale]);
+}
+
+/** [r, g, b] of '#rrggbb'. */
+export const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+
+/** Whether two colours are within `tol` on every channel. */
+export const near = (a, b, tol = 40) => a.every((v, i) => Math.abs(v - b[i]) <= tol);

@@ -10,6 +10,8 @@ import { initLayersPanel } from './ui/layers.js';
 import { initParent } from './ui/parent.js';
 import { initPlanner } from './ui/planner.js';
 import { initRoutes } from './ui/routes.js';
+import { initSheet } from './ui/sheet.js';
+import { bindUrl, applyUrl, syncUrl } from './url.js';
 
 const VIEWS = ['parent', 'shell', 'planner', 'routes'];
 
@@ -23,13 +25,18 @@ const state = createState({
   error: null, // message shown in the status bar
 });
 
+// On a phone the panel is a bottom sheet over the map (peek, half, full); the map's bottom
+// controls ride on it.
+const panel = document.getElementById('panel');
+const sheet = initSheet(panel, {
+  onChange: () => document.documentElement.style.setProperty('--sheet-h', `${sheet.covered()}px`),
+});
+new ResizeObserver(() => document.documentElement.style.setProperty('--sheet-h', `${sheet.covered()}px`)).observe(panel);
+
 const nestMap = new NestMap('map', state, {
   renderPopup: (sel) => renderPopup(state, sel),
-  // On a phone the panel is a bottom sheet over the map: keep framed things above it.
-  insets: () => {
-    const panel = document.getElementById('panel');
-    return getComputedStyle(panel).position === 'absolute' ? { bottom: panel.offsetHeight } : {};
-  },
+  // Keep framed things above the sheet (its height once it settles, not mid-animation).
+  insets: () => ({ bottom: sheet.covered() }),
   onClick: ({ lngLat, hit }) => {
     // A view may take the click (the parent view when picking its position).
     for (const handler of clickHandlers) if (handler(lngLat, hit)) return;
@@ -45,11 +52,18 @@ const langButton = document.getElementById('lang-switch');
 langButton.addEventListener('click', () => {
   const lang = state.get().lang === 'zh' ? 'en' : 'zh';
   remember(lang); // a choice, kept for the next visit
+  // A `?lang=` the page was opened with would override the choice on a reload: drop it.
+  const u = new URL(location.href);
+  if (u.searchParams.has('lang')) {
+    u.searchParams.delete('lang');
+    history.replaceState(history.state, '', u.pathname + u.search + u.hash);
+  }
   state.set({ lang });
 });
 state.on('lang', (lang) => {
   setLang(lang);
   applyI18n(document); // the <title> too: it carries data-i18n
+  sheet.relabel();
   nestMap.setLanguage();
   // Re-render an open popup in the new language.
   if (state.get().popup) nestMap.showPopup(state.get().popup);
@@ -82,7 +96,7 @@ state.on('data', (data) => {
 });
 
 // --- panels -------------------------------------------------------------------------------
-const ctx = { state, api, nestMap, onMapClick: (fn) => clickHandlers.push(fn) };
+const ctx = { state, api, nestMap, sheet, onMapClick: (fn) => clickHandlers.push(fn) };
 initLayersPanel(ctx, document.getElementById('layers-panel'));
 initParent(ctx, document.querySelector('[data-view=parent][role=tabpanel]'));
 initPlanner(ctx, document.querySelector('[data-view=planner][role=tabpanel]'));
@@ -124,8 +138,21 @@ const lang0 = firstLang();
 setLang(lang0);
 state.set({ lang: lang0 });
 applyI18n(document); // the <title> too: it carries data-i18n
-showView(VIEWS.includes(params.get('view')) ? params.get('view') : 'parent');
-if (VIEWS.includes(params.get('view'))) state.set({ view: params.get('view') });
+
+// The view is in the address (`view=`, the parent view when absent), with each panel's own
+// part (url.js); every change of them is a history entry, and back and forward apply them.
+bindUrl({
+  write: (q) => {
+    if (state.get().view !== 'parent') q.set('view', state.get().view);
+  },
+  read: (q) => {
+    const view = VIEWS.includes(q.get('view')) ? q.get('view') : 'parent';
+    showView(view);
+    state.set({ view });
+  },
+});
+applyUrl();
+state.on('change', syncUrl);
 
 async function start() {
   try {

@@ -47,7 +47,7 @@ const GEOMETRY_STYLES = {
  */
 const DRAW_ORDER = [
   '_backdrop', 'townships', 'water', 'district', 'child_friendly_communities', 'pocket_parks', '@gaps',
-  'school_bus_routes', '@route-under', 'demand', 'school_bus_stops', '*', 'service_stations',
+  'school_bus_routes', '@route-under', '@parent-under', 'demand', 'school_bus_stops', '*', 'service_stations',
   'nursing_rooms', '@route-over', '@parent',
 ];
 
@@ -117,9 +117,14 @@ const OVERLAYS = {
     ['route-findings', { type: 'circle', paint: { 'circle-radius': 9, 'circle-color': 'rgba(0,0,0,0)',
       'circle-stroke-width': 3, 'circle-stroke-color': ['match', ['get', 'severity'], 'error', '#c62828', 'warning', '#f9a825', '#546e7a'] } }],
   ],
+  // Under the dots: the walk to the chosen result and its halo, so the result's own dot (its
+  // layer's colour) stays on top and readable.
+  '@parent-under': [
+    ['parent-walk', { type: 'line', layout: { 'line-cap': 'round' }, paint: { 'line-color': '#ad1457', 'line-width': 3, 'line-dasharray': [1.5, 1.5] } }],
+    ['parent-active', { type: 'circle', paint: { 'circle-radius': 17, 'circle-color': 'rgba(255,235,59,0.6)', 'circle-stroke-color': '#f57f17', 'circle-stroke-width': 3 } }],
+  ],
   '@parent': [
     ['parent-results', { type: 'circle', paint: { 'circle-radius': 10, 'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': '#ad1457', 'circle-stroke-width': 2 } }],
-    ['parent-active', { type: 'circle', paint: { 'circle-radius': 16, 'circle-color': 'rgba(255,235,59,0.45)', 'circle-stroke-color': '#f57f17', 'circle-stroke-width': 3 } }],
     ['parent-me', { type: 'circle', paint: { 'circle-radius': 8, 'circle-color': '#1e88e5', 'circle-stroke-color': '#fff', 'circle-stroke-width': 3 } }],
   ],
 };
@@ -304,6 +309,27 @@ export class NestMap {
     el.innerHTML = '<svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="#1565c0" stroke="#fff" stroke-width="1.2" d="M12 2 2 8h2v12h6v-5h4v5h6V8h2z"/><path fill="#fff" d="M11 9h2v3h-2z"/></svg>';
     el.title = label || '';
     this.schoolMarker = new maplibregl.Marker({ element: el }).setLngLat(position).addTo(this.map);
+  }
+
+  /**
+   * Show every position of `positions` ([lon, lat] each) inside the part of the map that the
+   * sheet leaves visible, with a margin, at most at `maxZoom`; one position is centred there.
+   */
+  frame(positions, maxZoom = 16) {
+    const b = boundsOf(positions);
+    if (!b) return;
+    const inset = this.insets();
+    const bottom = inset.bottom || 0;
+    const h = this.map.getContainer().clientHeight;
+    const w = this.map.getContainer().clientWidth;
+    // Margins that keep a marker's ring clear of the edges and of the zoom buttons.
+    const m = Math.max(24, Math.min(56, Math.round(Math.min(w, h - bottom) * 0.12)));
+    const padding = { top: m, left: m, right: m + 12, bottom: bottom + m };
+    if (b[0][0] === b[1][0] && b[0][1] === b[1][1]) {
+      this.map.easeTo({ center: b[0], zoom: maxZoom, duration: 600, offset: [0, -bottom / 2] });
+      return;
+    }
+    this.map.fitBounds(b, { padding, maxZoom, duration: 600 });
   }
 
   flyTo(center, zoom = 14) {

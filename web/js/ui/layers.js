@@ -4,6 +4,7 @@
 import { t, localName } from '../i18n.js';
 import { layerColour } from '../map.js';
 import { el, fill } from './dom.js';
+import { bindUrl } from '../url.js';
 
 export function initLayersPanel({ state }, root) {
   function render() {
@@ -27,4 +28,18 @@ export function initLayersPanel({ state }, root) {
   state.on('visible', render);
   state.on('lang', render);
   render();
+
+  // Hidden layers are in the address (`hide=`).
+  bindUrl({
+    write: (q) => {
+      const hidden = Object.keys(state.get().visible).filter((id) => state.get().visible[id] === false);
+      if (hidden.length) q.set('hide', hidden.sort().join(','));
+    },
+    read: (q) => {
+      const hide = (q.get('hide') || '').split(',').filter(Boolean);
+      const visible = Object.fromEntries(Object.keys(state.get().visible).map((id) => [id, true]));
+      for (const id of hide) visible[id] = false;
+      state.set({ visible });
+    },
+  });
 }

@@ -1,5 +1,8 @@
 // The parent view: locate me (or tap the map), the 5 nearest of a kind (every layer of that
-// kind at once) with filters, and a navigation link for the chosen one. State: `parent`.
+// kind at once) with filters, and, for the chosen one, its walking line on the map and links
+// that open the parent's own map app (AMap, Baidu or Tencent; the last one used comes first).
+// After each answer the map frames the position and the results in the part the sheet leaves
+// visible. State: `parent`.
 
 import { t, localName, formatDistance } from '../i18n.js';
 import { featureCollection, pointFeature } from '../geo.js';
@@ -7,10 +10,36 @@ import { idsOfKind, NURSING_ROOMS, PARENT_KINDS } from '../kinds.js';
 import { latestOnly } from '../latest.js';
 import { el, fill, svgIcon } from './dom.js';
 import { AMENITY_ICONS, CROSSHAIR, PIN } from './icons.js';
+import { bindUrl, shareUrl } from '../url.js';
 
 const AMENITY_FILTERS = ['changing_table', 'step_free', 'nursing_chair'];
 
-export function initParent({ state, api, nestMap, onMapClick }, root) {
+/** The map apps a walking link opens, by their key in a hit's `nav` (server-built links). */
+const NAV_APPS = ['amap', 'baidu', 'tencent'];
+const NAV_KEY = 'nestmap.nav';
+
+/** The map app chosen last on this device (storage may be refused: then AMap). */
+function navApp() {
+  try {
+    const a = localStorage.getItem(NAV_KEY);
+    return NAV_APPS.includes(a) ? a : 'amap';
+  } catch {
+    return 'amap';
+  }
+}
+
+function rememberNavApp(app) {
+  try {
+    localStorage.setItem(NAV_KEY, app);
+  } catch {
+    // not remembered; AMap comes first next time
+  }
+}
+
+/** Where a result is on the map: the server's WGS84 target, or the point itself. */
+export const resultPosition = (f) => f.properties.nav?.wgs84 || (f.geometry?.type === 'Point' ? f.geometry.coordinates : null);
+
+export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
   state.set({
     parent: {
       kind: NURSING_ROOMS, // a layer kind: every layer of it is searched
@@ -31,7 +60,8 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
 
   async function search() {
     const p = P();
-    if (!p.point) return;
+    // Before the layer list comes there is nothing to search yet (a link's position waits).
+    if (!p.point || !state.get().layers.length) return;
     const layers = idsOfKind(state.get().layers, p.kind);
     setP({ loading: true, error: null });
     try {
@@ -46,6 +76,7 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
         }))
         : await latest(Promise.resolve(featureCollection()));
       setP({ results: fc.features, loading: false, active: null });
+      frameAll();
     } catch (e) {
       setP({ results: null, loading: false, error: e.message });
     }
@@ -53,7 +84,26 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
 
   function setPoint(point) {
     setP({ point, pickMode: false, message: null });
+    // The list comes up to half the screen; the map frames the answer when it lands.
+    sheet?.set('half');
+    nestMap.flyTo(point, 14);
     search();
+  }
+
+  /** Frame the position and every result above the sheet (or just the position). */
+  function frameAll() {
+    const p = P();
+    if (!p.point || state.get().view !== 'parent') return;
+    const at = (p.results || []).map(resultPosition).filter(Boolean);
+    if (at.length) nestMap.frame([p.point, ...at], 16);
+  }
+
+  /** Frame both ends of the walk: the position and the chosen result. */
+  function frameActive() {
+    const p = P();
+    const f = p.results?.find((x) => x.id === p.active);
+    const at = f && resultPosition(f);
+    if (at) nestMap.frame(p.point ? [p.point, at] : [at], 17);
   }
 
   function locate() {
@@ -64,9 +114,7 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
     setP({ message: { key: 'locating' } });
     navigator.geolocation.getCurrentPosition(
       (pos) => {
-        const point = [pos.coords.longitude, pos.coords.latitude];
-        setPoint(point);
-        nestMap.flyTo(point, 13);
+        setPoint([pos.coords.longitude, pos.coords.latitude]);
       },
       (err) => setP({ pickMode: true, message: { key: 'geo_denied', vars: { reason: err.message || err.code } } }),
       { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 },
@@ -88,7 +136,7 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
     const p = f.properties;
     const open = p.open_now === true ? 'open' : p.open_now === false ? 'closed' : 'unknown';
     const amenities = Array.isArray(p.amenities) ? p.amenities : [];
-    const nav = p.nav?.amap_url || p.nav?.amap;
+    const indoor = localName(p, 'indoor_location', 'indoor_location_en');
     return el('li', {
       class: 'result' + (active ? ' active' : ''),
       'data-id': f.id,
@@ -112,18 +160,40 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
         el('span', { class: 'distance' }, formatDistance(p.distance_m)),
         t('sep'),
         el('span', { class: 'walk' }, t('walk_min', { m: Math.round(p.walk_min) })),
-        p.opening_hours ? el('span', { class: 'hours' }, t('sep') + p.opening_hours) : null),
+        // The server's line in the page's language ("营业中 · 21:30 关门"); raw hours if none.
+        p.hours_line || p.opening_hours
+          ? el('span', { class: 'hours', title: p.opening_hours || null }, t('sep') + (p.hours_line || p.opening_hours))
+          : null),
       amenities.length
         ? el('div', { class: 'amenities' }, amenities.map((a) =>
           el('span', { class: 'amenity', 'data-amenity': a, title: t('amenity_' + a) },
             AMENITY_ICONS[a] ? svgIcon(AMENITY_ICONS[a], t('amenity_' + a)) : t('amenity_' + a))))
         : null,
-      p.indoor_location ? el('div', { class: 'indoor' }, t('indoor_hint', { where: p.indoor_location })) : null,
-      active && nav
-        ? el('a', { class: 'nav-link button', href: nav, target: '_blank', rel: 'noopener noreferrer', onclick: (e) => e.stopPropagation() },
-          svgIcon(PIN), t('navigate'))
-        : null,
+      indoor ? el('div', { class: 'indoor' }, t('indoor_hint', { where: indoor })) : null,
+      active ? navLinks(p.nav) : null,
+      active && p.nav ? el('p', { class: 'note walk-note' }, t('walk_straight')) : null,
     );
+  }
+
+  /** The walking links of a hit, the app used last first and filled. */
+  function navLinks(nav) {
+    if (!nav) return null;
+    const first = navApp();
+    const apps = [first, ...NAV_APPS.filter((a) => a !== first)].filter((a) => nav[a]);
+    if (!apps.length) return null;
+    return el('div', { class: 'nav-links', role: 'group', 'aria-label': t('navigate') },
+      apps.map((a, i) => el('a', {
+        class: 'nav-link button' + (i === 0 ? ' primary' : ''),
+        'data-app': a,
+        href: nav[a],
+        target: '_blank',
+        rel: 'noopener noreferrer',
+        onclick: (e) => {
+          e.stopPropagation();
+          rememberNavApp(a);
+          render(); // the chosen app comes first from now on
+        },
+      }, i === 0 ? svgIcon(PIN) : null, t(i === 0 ? 'navigate_with' : 'nav_app_' + a, { app: t('nav_app_' + a) }))));
   }
 
   function render() {
@@ -158,7 +228,14 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
     else if (p.results && p.results.length === 0) body = el('p', { class: 'muted', id: 'no-results' }, t('no_results'));
     else if (p.results) body = el('ol', { class: 'results', id: 'results', 'data-kind': p.kind, 'data-loading': p.loading ? '1' : '0' }, p.results.map((f, i) => resultItem(f, i, f.id === p.active)));
     else body = el('p', { class: 'muted' }, t('loading'));
-    fill(root, el('h2', {}, t('parent_heading')), actions, msg, where, kinds, filters, body);
+    const sharing = el('div', { class: 'share' },
+      el('button', { type: 'button', class: 'button small', id: 'share-view', onclick: () => share(false) }, t('share_view')),
+      p.point ? el('button', { type: 'button', class: 'button small', id: 'share-position', onclick: () => share(true) }, t('share_position')) : null,
+      p.shared ? el('label', { class: 'field share-link' },
+        t(p.shared.withPosition ? 'share_link_with_position' : 'share_link'),
+        el('input', { type: 'url', readonly: true, id: 'share-link', value: p.shared.link, onfocus: (e) => e.target.select() })) : null,
+      p.shared?.copied ? el('p', { class: 'note', role: 'status' }, t('link_copied')) : null);
+    fill(root, el('h2', {}, t('parent_heading')), actions, msg, where, kinds, filters, body, sharing);
     root.dataset.loading = p.loading ? '1' : '0';
   }
 
@@ -167,10 +244,15 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
     const showing = view === 'parent';
     nestMap.setOverlay('parent-me', featureCollection(showing && p.point ? [pointFeature(p.point)] : []));
     const results = showing && p.results ? p.results : [];
-    const pos = (f) => f.properties.nav?.wgs84 || (f.geometry.type === 'Point' ? f.geometry.coordinates : null);
+    const pos = resultPosition;
     nestMap.setOverlay('parent-results', featureCollection(results.filter(pos).map((f) => pointFeature(pos(f), { id: f.id }))));
     const active = results.find((f) => f.id === p.active);
-    nestMap.setOverlay('parent-active', featureCollection(active && pos(active) ? [pointFeature(pos(active), { id: active.id })] : []));
+    const at = active && pos(active);
+    nestMap.setOverlay('parent-active', featureCollection(at ? [pointFeature(at, { id: active.id })] : []));
+    // The walk, straight for now (the walking network will give the path).
+    nestMap.setOverlay('parent-walk', featureCollection(at && p.point
+      ? [{ type: 'Feature', properties: { id: active.id }, geometry: { type: 'LineString', coordinates: [p.point, at] } }]
+      : []));
   }
 
   let lastActive = null;
@@ -178,17 +260,51 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
     render();
     draw();
     if (p.active && p.active !== lastActive) {
-      const f = p.results?.find((x) => x.id === p.active);
-      const at = f && (f.properties.nav?.wgs84 || f.geometry.coordinates);
-      // Frame both ends of the walk: where I am and the chosen place.
-      if (at && typeof at[0] === 'number') {
-        nestMap.fitTo([{ type: 'Point', coordinates: at }, ...(p.point ? [{ type: 'Point', coordinates: p.point }] : [])], 16);
-      }
+      frameActive();
+      root.querySelector('.result.active')?.scrollIntoView({ block: 'nearest' });
     }
     lastActive = p.active;
   });
   state.on('view', draw);
-  state.on('layers', render);
-  state.on('lang', render);
+  state.on('layers', () => {
+    render();
+    if (P().point && !P().results) search(); // a link's position, before the layers came
+  });
+  state.on('lang', () => {
+    render();
+    if (P().results) search(); // the hours lines come in the page's language
+  });
   render();
+
+  // The kind and the filters are in the address (`kind=`, `open=1`, `has=`); the position
+  // only in a link she asks for (`at=lon,lat`, read here, never written by the page).
+  bindUrl({
+    write: (q) => {
+      const p = P();
+      if (p.kind !== NURSING_ROOMS) q.set('kind', p.kind);
+      if (p.open) q.set('open', '1');
+      if (p.kind === NURSING_ROOMS && p.has.length) q.set('has', [...p.has].sort().join(','));
+    },
+    read: (q) => {
+      const kind = PARENT_KINDS.includes(q.get('kind')) ? q.get('kind') : NURSING_ROOMS;
+      const open = q.get('open') === '1';
+      const has = (q.get('has') || '').split(',').filter((a) => AMENITY_FILTERS.includes(a));
+      const p = P();
+      const at = (q.get('at') || '').split(',').map(Number);
+      const shared = at.length === 2 && at.every(Number.isFinite) && Math.abs(at[0]) <= 180 && Math.abs(at[1]) <= 90 ? at : null;
+      const same = p.kind === kind && p.open === open && p.has.join() === has.join();
+      if (same && !shared) return;
+      setP({ kind, open, has, ...(same ? {} : { results: null, active: null }) });
+      if (shared) setPoint(shared);
+      else if (p.point) search();
+    },
+  });
+
+  /** A link to this view; with her position only when `withPosition`. */
+  function share(withPosition) {
+    const p = P();
+    const link = shareUrl(withPosition && p.point ? { at: p.point.map((x) => x.toFixed(5)).join(',') } : {});
+    setP({ shared: { link, withPosition } });
+    navigator.clipboard?.writeText(link).then(() => setP({ shared: { link, withPosition, copied: true } }), () => {});
+  }
 }

@@ -7,6 +7,7 @@ import { featureCollection } from '../geo.js';
 import { FACILITY_KINDS, idsOfKind, NURSING_ROOMS } from '../kinds.js';
 import { latestOnly } from '../latest.js';
 import { el, fill } from './dom.js';
+import { bindUrl } from '../url.js';
 
 const PROFILES = ['walk5', 'walk10', 'walk15', 'park', 'green', 'layer'];
 const SHARES = [
@@ -34,8 +35,13 @@ export function initPlanner({ state, api, nestMap }, root) {
   const setP = (patch) => state.set({ planner: patch });
   // One for the coverage and its what-if: a new coverage drops a what-if still on its way.
   const latest = latestOnly();
+  let pendingRun = false; // a link asked for a coverage before the layer list came
   state.on('layers', (layers) => {
     if (P().layers === null) setP({ layers: idsOfKind(layers, NURSING_ROOMS) });
+    if (pendingRun) {
+      pendingRun = false;
+      run();
+    }
   });
   const chosen = () => P().layers || [];
 
@@ -181,4 +187,31 @@ export function initPlanner({ state, api, nestMap }, root) {
   state.on('layers', render);
   state.on('lang', render);
   render();
+
+  // The request of the shown coverage is in the address (`cov=` layers, `profile=`,
+  // `radius=`): a link reopens the same analysis.
+  bindUrl({
+    write: (q) => {
+      const r = P().request;
+      if (!r) return;
+      q.set('cov', r.layer);
+      q.set('profile', r.profile);
+      if (r.radius_m !== null) q.set('radius', String(r.radius_m));
+    },
+    read: (q) => {
+      const cov = q.get('cov');
+      if (!cov) {
+        if (P().request) setP({ request: null, result: null, added: [], whatIf: null });
+        return;
+      }
+      const profile = PROFILES.includes(q.get('profile')) ? q.get('profile') : 'walk15';
+      const radius = q.get('radius') || '';
+      const req = { layer: cov, profile, radius };
+      const r = P().request;
+      if (r && r.layer === cov && r.profile === profile && String(r.radius_m ?? '') === radius) return;
+      setP({ layers: cov.split(',').filter(Boolean), profile, radius });
+      if (state.get().layers.length) run();
+      else pendingRun = Boolean(req);
+    },
+  });
 }

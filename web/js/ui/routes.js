@@ -6,6 +6,7 @@ import { t, localName, formatNumber, formatList } from '../i18n.js';
 import { featureCollection, pointFeature, circleFeature } from '../geo.js';
 import { latestOnly } from '../latest.js';
 import { el, fill } from './dom.js';
+import { bindUrl } from '../url.js';
 
 /** Metres as kilometres with one decimal, with the unit ("12.3 km", "12.3 公里"). */
 const km = (m) => t('distance_km', { d: (m / 1000).toFixed(1) });
@@ -212,4 +213,16 @@ export function initRoutes({ state, api, nestMap }, root) {
   state.on('lang', render);
   render();
   if (state.get().view === 'routes') loadList();
+
+  // The chosen line is in the address (`route=`): a link reopens its review.
+  bindUrl({
+    write: (q) => {
+      if (R().selected) q.set('route', R().selected);
+    },
+    read: (q) => {
+      const id = q.get('route');
+      if (id && id !== R().selected) select(id);
+      else if (!id && R().selected) setR({ selected: null, review: null, draft: null, draftName: null, draftReview: null });
+    },
+  });
 }
