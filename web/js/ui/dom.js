@@ -42,3 +42,28 @@ export function svgIcon(paths, title) {
 export function fill(root, ...children) {
   root.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
 }
+
+/**
+ * Run `render` (which replaces the children of `root`) and give the focus back to the control
+ * that had it, found again by its id or its `data-*` attributes, so a keyboard user keeps
+ * her place when a panel re-renders under her.
+ */
+export function keepFocus(root, render) {
+  const had = document.activeElement;
+  if (!had || !root.contains(had) || had === root) {
+    render();
+    return;
+  }
+  const item = had.closest('[data-id]');
+  const selector = had.id
+    ? `#${CSS.escape(had.id)}`
+    : [
+      item && item !== had ? `[data-id="${CSS.escape(item.dataset.id)}"] ` : '',
+      had.tagName.toLowerCase(),
+      ...[...had.attributes].filter((a) => a.name.startsWith('data-')).map((a) => `[${a.name}="${CSS.escape(a.value)}"]`),
+      had.classList.length ? '.' + [...had.classList].filter((c) => !['on', 'active', 'primary'].includes(c)).map((c) => CSS.escape(c)).join('.') : '',
+    ].join('');
+  render();
+  const again = root.querySelector(selector);
+  if (again) again.focus({ preventScroll: true });
+}

@@ -8,7 +8,7 @@ import { t, localName, formatDistance } from '../i18n.js';
 import { featureCollection, pointFeature } from '../geo.js';
 import { idsOfKind, NURSING_ROOMS, PARENT_KINDS } from '../kinds.js';
 import { latestOnly } from '../latest.js';
-import { el, fill, svgIcon } from './dom.js';
+import { el, fill, keepFocus, svgIcon } from './dom.js';
 import { AMENITY_ICONS, CROSSHAIR, PIN } from './icons.js';
 import { bindUrl, shareUrl } from '../url.js';
 
@@ -137,33 +137,28 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
     const open = p.open_now === true ? 'open' : p.open_now === false ? 'closed' : 'unknown';
     const amenities = Array.isArray(p.amenities) ? p.amenities : [];
     const indoor = localName(p, 'indoor_location', 'indoor_location_en');
+    const choose = () => setP({ active: f.id });
+    // The item is a list entry; the button in it chooses the result (a tap anywhere on the
+    // item does too), and the map apps' links sit beside the button, not inside it.
     return el('li', {
       class: 'result' + (active ? ' active' : ''),
       'data-id': f.id,
       'data-distance': p.distance_m,
-      tabindex: 0,
-      role: 'button',
-      'aria-expanded': active ? 'true' : 'false',
-      onclick: () => setP({ active: f.id }),
-      onkeydown: (e) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          setP({ active: f.id });
-        }
-      },
+      onclick: choose,
     },
-      el('div', { class: 'result-head' },
-        el('span', { class: 'rank' }, String(i + 1)),
-        el('strong', { class: 'result-name' }, localName(p)),
-        el('span', { class: `badge ${open}`, 'data-open': open }, t(open === 'open' ? 'open_now' : open === 'closed' ? 'closed_now' : 'open_unknown'))),
-      el('div', { class: 'result-meta' },
-        el('span', { class: 'distance' }, formatDistance(p.distance_m)),
-        t('sep'),
-        el('span', { class: 'walk' }, t('walk_min', { m: Math.round(p.walk_min) })),
-        // The server's line in the page's language ("营业中 · 21:30 关门"); raw hours if none.
-        p.hours_line || p.opening_hours
-          ? el('span', { class: 'hours', title: p.opening_hours || null }, t('sep') + (p.hours_line || p.opening_hours))
-          : null),
+      el('button', { type: 'button', class: 'result-main', 'aria-expanded': active ? 'true' : 'false', onclick: (e) => { e.stopPropagation(); choose(); } },
+        el('span', { class: 'result-head' },
+          el('span', { class: 'rank' }, String(i + 1)),
+          el('strong', { class: 'result-name' }, localName(p)),
+          el('span', { class: `badge ${open}`, 'data-open': open }, t(open === 'open' ? 'open_now' : open === 'closed' ? 'closed_now' : 'open_unknown'))),
+        el('span', { class: 'result-meta' },
+          el('span', { class: 'distance' }, formatDistance(p.distance_m)),
+          t('sep'),
+          el('span', { class: 'walk' }, t('walk_min', { m: Math.round(p.walk_min) })),
+          // The server's line in the page's language ("营业中 · 21:30 关门"); raw hours if none.
+          p.hours_line || p.opening_hours
+            ? el('span', { class: 'hours', title: p.opening_hours || null }, t('sep') + (p.hours_line || p.opening_hours))
+            : null)),
       amenities.length
         ? el('div', { class: 'amenities' }, amenities.map((a) =>
           el('span', { class: 'amenity', 'data-amenity': a, title: t('amenity_' + a) },
@@ -235,7 +230,7 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
         t(p.shared.withPosition ? 'share_link_with_position' : 'share_link'),
         el('input', { type: 'url', readonly: true, id: 'share-link', value: p.shared.link, onfocus: (e) => e.target.select() })) : null,
       p.shared?.copied ? el('p', { class: 'note', role: 'status' }, t('link_copied')) : null);
-    fill(root, el('h2', {}, t('parent_heading')), actions, msg, where, kinds, filters, body, sharing);
+    keepFocus(root, () => fill(root, el('h2', {}, t('parent_heading')), actions, msg, where, kinds, filters, body, sharing));
     root.dataset.loading = p.loading ? '1' : '0';
   }
 

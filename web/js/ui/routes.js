@@ -96,17 +96,16 @@ export function initRoutes({ state, api, nestMap }, root) {
 
   function findingsList(findings, id) {
     if (!findings.length) return el('p', { class: 'muted', id }, t('findings_none'));
-    return el('ul', { class: 'findings', id }, findings.map((f) => el('li', {
-      class: `finding ${f.severity}`,
-      'data-code': f.code,
-      'data-severity': f.severity,
-      tabindex: f.location ? 0 : null,
-      role: f.location ? 'button' : null,
-      onclick: () => f.location && state.set({ routeFocus: { location: f.location, at: Date.now() } }),
-      onkeydown: (e) => e.key === 'Enter' && f.location && state.set({ routeFocus: { location: f.location, at: Date.now() } }),
-    },
-      el('span', { class: `severity ${f.severity}` }, t('severity_' + f.severity)),
-      el('span', { class: 'finding-message' }, f.message))));
+    const focus = (f) => state.set({ routeFocus: { location: f.location, at: Date.now() } });
+    // A finding with a place is a button that shows it on the map (inside its list entry).
+    return el('ul', { class: 'findings', id }, findings.map((f) => {
+      const body = [
+        el('span', { class: `severity ${f.severity}` }, t('severity_' + f.severity)),
+        el('span', { class: 'finding-message' }, f.message),
+      ];
+      return el('li', { class: `finding ${f.severity}`, 'data-code': f.code, 'data-severity': f.severity },
+        f.location ? el('button', { type: 'button', class: 'finding-button', onclick: () => focus(f) }, body) : body);
+    }));
   }
 
   function diffPanel(d) {
