@@ -204,6 +204,7 @@ impl LayerKind {
                     req("amenities", EnumList(NURSING_AMENITIES)),
                     opt("area_m2", Number { min: 0.0 }),
                     opt("indoor_location", Text),
+                    opt("indoor_location_en", Text),
                     opt("phone", Text),
                     opt("verified_on", Date),
                 ];
