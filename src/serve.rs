@@ -117,7 +117,12 @@ pub fn serve(config: Config) -> Result<(), String> {
             None => until_stopped(listener, app, shutdown_grace).await,
             Some(tls) => {
                 let app = crate::http::over_tls(app);
-                until_stopped(TlsListener::new(listener, tls.server), app, shutdown_grace).await
+                until_stopped(
+                    TlsListener::new(listener, local, tls.server),
+                    app,
+                    shutdown_grace,
+                )
+                .await
             }
         }
     });
@@ -173,8 +178,8 @@ struct TlsListener {
 }
 
 impl TlsListener {
-    fn new(tcp: TcpListener, config: Arc<rustls::ServerConfig>) -> TlsListener {
-        let local = tcp.local_addr().expect("a bound listener has an address");
+    /// Accept on `tcp`, bound at `local`.
+    fn new(tcp: TcpListener, local: SocketAddr, config: Arc<rustls::ServerConfig>) -> TlsListener {
         let (tx, ready) = tokio::sync::mpsc::channel(64);
         let acceptor = TlsAcceptor::from(config);
         tokio::spawn(async move {
