@@ -1,10 +1,14 @@
 //! `nestmap serve`'s configuration in two stages: [`ServeArgs`] as parsed from the command
 //! line, then [`ServeArgs::resolve`] checks every value and reads the token file and the
-//! `NESTMAP_TOKENS` variable into a [`Config`] the server starts from. Nothing is listened
+//! `NESTMAP_TOKENS` variable into a [`Config`] the server starts from, and the TLS
+//! certificate and key (PEM) into a rustls configuration ([`read_tls`]). Nothing is listened
 //! on or loaded here, so each refusal can be tested on its own.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio_rustls::rustls;
 
 use crate::http::harden::Hardening;
 use crate::http::Token;
@@ -57,6 +61,14 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, default_value_t = 10)]
     pub shutdown_grace_s: u64,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); needs
+    /// --tls-key. Without both: plain HTTP (phones allow geolocation and service workers over
+    /// plain HTTP only on localhost).
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC); needs --tls-cert.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// A checked configuration: everything the server needs to start.
@@ -82,6 +94,19 @@ pub struct Config {
     pub audit_log: PathBuf,
     /// Grace for in-flight requests at shutdown.
     pub shutdown_grace: Duration,
+    /// HTTPS; None: plain HTTP.
+    pub tls: Option<Tls>,
+}
+
+/// HTTPS: the files given and the rustls configuration read from them.
+#[derive(Debug, Clone)]
+pub struct Tls {
+    /// `--tls-cert`.
+    pub cert: PathBuf,
+    /// `--tls-key`.
+    pub key: PathBuf,
+    /// What the listener shakes hands with (HTTP/1.1 by ALPN, the ring provider).
+    pub server: Arc<rustls::ServerConfig>,
 }
 
 /// The shortest secret accepted, characters.
@@ -100,6 +125,24 @@ impl ServeArgs {
                 return Err(format!("{flag} must be above 0"));
             }
         }
+        let tls = match (self.tls_cert, self.tls_key) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(
+                    "--tls-cert was given without --tls-key: HTTPS needs both (PEM files), plain HTTP neither".into(),
+                )
+            }
+            (None, Some(_)) => {
+                return Err(
+                    "--tls-key was given without --tls-cert: HTTPS needs both (PEM files), plain HTTP neither".into(),
+                )
+            }
+            (Some(cert), Some(key)) => Some(Tls {
+                server: read_tls(&cert, &key)?,
+                cert,
+                key,
+            }),
+        };
         let tokens = read_tokens(self.tokens_file.as_deref(), tokens_env)?;
         let timeout = Duration::from_secs(self.timeout_s);
         let defaults = PoolConfig::default();
@@ -126,8 +169,65 @@ impl ServeArgs {
             vendor: self.vendor,
             audit_log: self.audit_log,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_s),
+            tls,
         })
     }
+}
+
+/// The rustls server configuration for a PEM certificate chain and its private key. Refusals
+/// name the file and why: unreadable, no PEM certificate or key in it, a key that is not the
+/// certificate's, or a certificate rustls cannot use.
+pub fn read_tls(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::{self, PemObject};
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let read = |path: &Path, flag: &str| {
+        std::fs::read(path).map_err(|e| format!("{}: cannot read {flag}: {e}", path.display()))
+    };
+    let cert_pem = read(cert, "the TLS certificate (--tls-cert)")?;
+    let key_pem = read(key, "the TLS key (--tls-key)")?;
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            format!(
+                "{}: not a PEM certificate (--tls-cert): {e}",
+                cert.display()
+            )
+        })?;
+    if chain.is_empty() {
+        return Err(format!(
+            "{}: no certificate in it (--tls-cert wants PEM: -----BEGIN CERTIFICATE-----)",
+            cert.display()
+        ));
+    }
+    let private = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| match e {
+        pem::Error::NoItemsFound => format!(
+            "{}: no private key in it (--tls-key wants PEM: -----BEGIN PRIVATE KEY-----, or RSA / EC PRIVATE KEY)",
+            key.display()
+        ),
+        e => format!("{}: not a PEM private key (--tls-key): {e}", key.display()),
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .map_err(|e| match e {
+            rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch) => format!(
+                "{}: this key is not the key of the certificate in {}",
+                key.display(),
+                cert.display()
+            ),
+            e => format!(
+                "{} with {}: cannot be used for TLS: {e}",
+                cert.display(),
+                key.display()
+            ),
+        })?;
+    // The server speaks HTTP/1.1 only (axum's http1 feature).
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
 }
 
 /// Edit tokens from the file, then from `env` (`name:secret` pairs separated by commas). A
@@ -227,6 +327,33 @@ mod tests {
             let e = args(&[flag, "0"]).resolve(None).unwrap_err();
             assert!(e.starts_with(flag), "{e}");
         }
+    }
+
+    #[test]
+    fn tls_flags_come_in_pairs() {
+        assert!(args(&[]).resolve(None).unwrap().tls.is_none());
+        let e = args(&["--tls-cert", "a.pem"]).resolve(None).unwrap_err();
+        assert!(
+            e.starts_with("--tls-cert was given without --tls-key"),
+            "{e}"
+        );
+        let e = args(&["--tls-key", "k.pem"]).resolve(None).unwrap_err();
+        assert!(
+            e.starts_with("--tls-key was given without --tls-cert"),
+            "{e}"
+        );
+        let e = args(&[
+            "--tls-cert",
+            "/nonexistent/a.pem",
+            "--tls-key",
+            "/nonexistent/k.pem",
+        ])
+        .resolve(None)
+        .unwrap_err();
+        assert!(
+            e.starts_with("/nonexistent/a.pem: cannot read the TLS certificate"),
+            "{e}"
+        );
     }
 
     #[test]

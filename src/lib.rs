@@ -9,7 +9,8 @@
 //! [`report`]) into a frozen [`snapshot::Snapshot`] with one [`index::LayerIndex`] per
 //! layer; [`query`] answers questions over it, measuring with [`geodesy`]; [`http`] serves
 //! the answers; [`config`] and [`serve`] start the server; [`edit`] and [`store`] change the
-//! files, [`reload`] says what changed.
+//! files, [`reload`] says what changed. Opening hours read China's days off and make-up
+//! workdays from [`holidays`].
 #![deny(missing_docs)]
 
 pub mod catalog;
@@ -17,6 +18,7 @@ pub mod config;
 pub mod crs;
 pub mod edit;
 pub mod geodesy;
+pub mod holidays;
 pub mod http;
 pub mod index;
 pub mod load;

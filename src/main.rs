@@ -17,8 +17,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the layers over HTTP: the JSON API, OGC API - Features at /ogcapi, and the map at /.
-    Serve(ServeArgs),
+    /// Serve the layers over HTTP (or HTTPS with --tls-cert and --tls-key): the JSON API,
+    /// OGC API - Features at /ogcapi, and the map at /.
+    Serve(Box<ServeArgs>),
     /// Validate every layer and print what would be refused; exits 1 on any error.
     Check {
         /// Data directory holding layers.toml and the GeoJSON files.

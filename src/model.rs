@@ -7,7 +7,6 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -205,6 +204,7 @@ impl LayerKind {
                     req("amenities", EnumList(NURSING_AMENITIES)),
                     opt("area_m2", Number { min: 0.0 }),
                     opt("indoor_location", Text),
+                    opt("indoor_location_en", Text),
                     opt("phone", Text),
                     opt("verified_on", Date),
                 ];
@@ -504,10 +504,11 @@ pub fn geometry_name(g: &geo::Geometry<f64>) -> &'static str {
     }
 }
 
-/// An `opening_hours` value (OpenStreetMap syntax) with China's public holidays (`PH`) from
-/// the opening-hours crate's embedded calendar attached. Parsed once, at load; evaluated by
-/// [`crate::query::hours::open_at`].
+/// An `opening_hours` value (OpenStreetMap syntax) with China's public holidays (`PH`)
+/// attached: the opening-hours crate's calendar and the days off of the State Council's
+/// notices ([`crate::holidays`]). Parsed once, at load; evaluated by
+/// [`crate::query::hours::open_at`], which also reads make-up workdays as weekdays.
 pub fn parse_hours(s: &str) -> Result<OpeningHours, String> {
     let oh = s.parse::<OpeningHours>().map_err(|e| e.to_string())?;
-    Ok(oh.with_context(Context::default().with_holidays(Country::CN.holidays())))
+    Ok(oh.with_context(Context::default().with_holidays(crate::holidays::public_holidays())))
 }

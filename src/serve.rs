@@ -2,12 +2,19 @@
 //! features unless `skip_invalid`), tidy what an interrupted edit left, start the heavy pool
 //! and the runtime, listen, reload on SIGHUP, and shut down on SIGTERM or Ctrl-C: in-flight
 //! requests get the grace period, then the pool's work is stopped and the runtime closed
-//! within 2 s, never waiting on a stuck thread for good.
+//! within 2 s, never waiting on a stuck thread for good. With a [`Tls`] configuration the
+//! same server speaks HTTPS: [`TlsListener`] hands axum connections whose handshake is done,
+//! so the limits, the pool and the shutdown are those of plain HTTP.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::config::Config;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::{rustls, server::TlsStream, TlsAcceptor};
+
+use crate::config::{Config, Tls};
 use crate::pool::Pool;
 use crate::AppState;
 
@@ -27,6 +34,7 @@ pub fn serve(config: Config) -> Result<(), String> {
         tokens,
         audit_log,
         shutdown_grace,
+        tls,
     } = config;
     let started = Instant::now();
     let snap = crate::load::load_dir(&data).map_err(|e| e.to_string())?;
@@ -93,39 +101,28 @@ pub fn serve(config: Config) -> Result<(), String> {
         .with_skip_invalid(skip_invalid);
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let served = rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&addr)
+        let listener = TcpListener::bind(&addr)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!("serving on http://{local}");
-        println!("nestmap serving on http://{local}");
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let reloader = state.clone();
-        let server = axum::serve(listener, crate::app_with(state, &hardening))
-            .with_graceful_shutdown({
-                let mut rx = stop_rx.clone();
-                async move {
-                    let _ = rx.wait_for(|s| *s).await;
-                }
-            });
-        let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
-        tokio::spawn(reload_on_sighup(reloader));
-        tokio::select! {
-            r = &mut server => return r.map_err(|e| e.to_string()),
-            _ = shutdown_signal() => {}
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        if let Some(Tls { cert, key, .. }) = &tls {
+            tracing::info!("TLS: {} with {}", cert.display(), key.display());
         }
-        tracing::info!(
-            "shutting down: in-flight requests get {} s",
-            shutdown_grace.as_secs()
-        );
-        let _ = stop_tx.send(true);
-        match tokio::time::timeout(shutdown_grace, server).await {
-            Ok(r) => r.map_err(|e| e.to_string()),
-            Err(_) => {
-                tracing::warn!(
-                    "shutdown deadline passed; stopping heavy queries and closing the remaining connections"
-                );
-                Ok(())
+        tracing::info!("serving on {scheme}://{local}");
+        println!("nestmap serving on {scheme}://{local}");
+        tokio::spawn(reload_on_sighup(state.clone()));
+        let app = crate::app_with(state, &hardening);
+        match tls {
+            None => until_stopped(listener, app, shutdown_grace).await,
+            Some(tls) => {
+                let app = crate::http::over_tls(app);
+                until_stopped(
+                    TlsListener::new(listener, local, tls.server),
+                    app,
+                    shutdown_grace,
+                )
+                .await
             }
         }
     });
@@ -134,6 +131,113 @@ pub fn serve(config: Config) -> Result<(), String> {
     pool.shut_down();
     rt.shutdown_timeout(RUNTIME_SHUTDOWN);
     served
+}
+
+/// Serve `app` on `listener` until SIGTERM or Ctrl-C, then stop accepting and give in-flight
+/// requests `grace`.
+async fn until_stopped<L>(listener: L, app: axum::Router, grace: Duration) -> Result<(), String>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+    });
+    let mut server = std::pin::pin!(std::future::IntoFuture::into_future(server));
+    tokio::select! {
+        r = &mut server => return r.map_err(|e| e.to_string()),
+        _ = shutdown_signal() => {}
+    }
+    tracing::info!(
+        "shutting down: in-flight requests get {} s",
+        grace.as_secs()
+    );
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(grace, server).await {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(_) => {
+            tracing::warn!(
+                "shutdown deadline passed; stopping heavy queries and closing the remaining connections"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// How long a client has to finish its TLS handshake.
+const TLS_HANDSHAKE: Duration = Duration::from_secs(10);
+
+/// TLS connections for `axum::serve`. A task accepts TCP connections and shakes hands with
+/// each on a task of its own, so a slow or silent client holds up no one (and is dropped
+/// after [`TLS_HANDSHAKE`]); a client that is not speaking TLS (plain HTTP to this port) gets
+/// a TLS alert and the connection is closed. `accept` hands over the finished handshakes.
+/// When axum drops the listener at shutdown, the accepting task ends and the port closes.
+struct TlsListener {
+    ready: tokio::sync::mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    local: SocketAddr,
+}
+
+impl TlsListener {
+    /// Accept on `tcp`, bound at `local`.
+    fn new(tcp: TcpListener, local: SocketAddr, config: Arc<rustls::ServerConfig>) -> TlsListener {
+        let (tx, ready) = tokio::sync::mpsc::channel(64);
+        let acceptor = TlsAcceptor::from(config);
+        tokio::spawn(async move {
+            loop {
+                let (stream, peer) = tokio::select! {
+                    r = tcp.accept() => match r {
+                        Ok(c) => c,
+                        Err(e) => {
+                            accept_error(e).await;
+                            continue;
+                        }
+                    },
+                    _ = tx.closed() => return,
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(TLS_HANDSHAKE, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = tx.send((tls, peer)).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
+                        Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
+                    }
+                });
+            }
+        });
+        TlsListener { ready, local }
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(c) => c,
+            // Only if the accepting task is gone; axum then waits for the shutdown signal.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.local)
+    }
+}
+
+/// As axum's own listener does: a connection that failed before it was accepted is that
+/// client's problem; anything else (out of file descriptors) is logged and waited out.
+async fn accept_error(e: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if !matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        tracing::error!("accept error: {e}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

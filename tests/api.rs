@@ -981,3 +981,63 @@ async fn every_documented_limit_is_the_constant() {
         param("/api/coverage", "get", "profile")
     );
 }
+
+/// Issue 15.4: a nursing room says where it is inside in Chinese (`indoor_location`) and in
+/// English (`indoor_location_en`), two fields as `name` and `name_en`; the item serves both
+/// and the OpenAPI document lists both as optional text.
+#[tokio::test]
+async fn issue15_indoor_location_comes_in_chinese_and_in_english() {
+    let rooms = file_features("nursing_rooms");
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for f in &rooms {
+        let p = &f["properties"];
+        let zh = p["indoor_location"].as_str().unwrap();
+        let en = p["indoor_location_en"].as_str().unwrap();
+        assert!(cjk(zh) && !zh.is_ascii() && !zh.contains('/'), "{zh:?}");
+        assert!(
+            en.is_ascii() && !en.contains('/') && !en.is_empty(),
+            "{en:?}"
+        );
+    }
+    let app = sample_app();
+    let first = &rooms[0];
+    let id = first["id"].as_str().unwrap();
+    let (s, _, v) = get(
+        &app,
+        &format!("/ogcapi/collections/nursing_rooms/items/{id}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    for k in ["indoor_location", "indoor_location_en"] {
+        assert_eq!(v["properties"][k], first["properties"][k], "{k}");
+    }
+    let (_, _, doc) = get(&app, "/ogcapi/api").await;
+    let mut schemas = Vec::new();
+    fn find<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        match v {
+            Value::Object(m) => {
+                // A schema (not an example feature): its indoor_location has a type.
+                let field = m.get("properties").and_then(|p| p.get("indoor_location"));
+                if field.is_some_and(|f| f.get("type").is_some()) {
+                    out.push(&m["properties"]);
+                }
+                m.values().for_each(|x| find(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| find(x, out)),
+            _ => {}
+        }
+    }
+    find(&doc, &mut schemas);
+    assert!(!schemas.is_empty(), "no schema lists indoor_location");
+    for p in &schemas {
+        assert_eq!(p["indoor_location_en"]["type"], "string", "{p}");
+    }
+    // The feature schema of the edits: optional text like indoor_location.
+    assert!(
+        schemas
+            .iter()
+            .any(|p| p["indoor_location_en"] == p["indoor_location"]
+                && p["indoor_location_en"]["nullable"] == true),
+        "{schemas:?}"
+    );
+}

@@ -1,7 +1,9 @@
 //! Issue 15.3: hours in words, from the server. Every sample room's `hours_line` and
 //! `next_change` in the nearest answer, at a weekday, the lunch break, a weekend, a public
-//! holiday and 23:30, in Chinese and English, against the opening_hours crate itself (its
-//! `is_open` / `next_change`, stepped until the state flips) worded here.
+//! holiday, 23:30, a make-up workday (调休) and the evening before one, in Chinese and
+//! English, against the opening_hours crate itself (`common::oracle_state`: its `is_open`,
+//! on the stand-in date on a make-up day, with the notices' days off as `PH`; stepped until
+//! the state flips) worded here.
 
 mod common;
 
@@ -43,43 +45,29 @@ async fn get(
     (r.status, r.headers, r.json)
 }
 
-/// The rooms' `opening_hours`, read from the file, parsed by the crate with China's holidays.
+/// The rooms' `opening_hours`, read from the file, parsed by the crate (the test's oracle).
 fn rooms_hours() -> HashMap<String, OpeningHours> {
     let text = std::fs::read_to_string(sample().join("nursing_rooms.geojson")).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     let mut out = HashMap::new();
     for f in v["features"].as_array().unwrap() {
         if let Some(h) = f["properties"]["opening_hours"].as_str() {
-            let oh = h
-                .parse::<OpeningHours>()
-                .unwrap()
-                .with_context(Context::default().with_holidays(Country::CN.holidays()));
-            out.insert(f["id"].as_str().unwrap().to_string(), oh);
+            out.insert(
+                f["id"].as_str().unwrap().to_string(),
+                common::oracle_hours_cn(h),
+            );
         }
     }
     out
 }
 
 fn state(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
-    (!oh.is_unknown(t)).then(|| oh.is_open(t))
+    common::oracle_state(oh, t)
 }
 
-/// The next instant within 8 days at which the state differs from the state at `t`, by
-/// stepping the crate's own `next_change`.
+/// The next instant within 8 days at which the state differs from the state at `t`.
 fn oracle_change(oh: &OpeningHours, t: NaiveDateTime) -> Option<(NaiveDateTime, Option<bool>)> {
-    let now = state(oh, t);
-    let end = t + chrono::Duration::days(8);
-    let mut c = t;
-    loop {
-        c = oh.next_change(c)?;
-        if c >= end {
-            return None;
-        }
-        let s = state(oh, c);
-        if s != now {
-            return Some((c, s));
-        }
-    }
+    common::oracle_next_change(oh, t)
 }
 
 /// The line, worded here: the day named relative to `t`.
@@ -143,13 +131,16 @@ const NEAR: &str = "/api/nearest?layer=nursing_rooms&lon=120.64&lat=31.42&k=100"
 async fn issue15_hours_lines_at_a_weekday_lunch_weekend_holiday_and_late_night() {
     let hours = rooms_hours();
     // 2026-11-23 is a Monday; 2026-10-01 (National Day) is a public holiday in the crate's
-    // calendar for China.
+    // calendar for China; 2026-02-14, a Saturday, is a make-up workday (the Spring Festival's
+    // days off follow from 02-15), 2026-02-13 the Friday before it.
     let moments = [
         "2026-11-23T10:00",
         "2026-11-23T12:30",
         "2026-11-28T10:00",
         "2026-10-01T10:00",
         "2026-11-24T23:30",
+        "2026-02-14T10:00",
+        "2026-02-13T20:00",
     ];
     let ph = "PH open"
         .parse::<OpeningHours>()

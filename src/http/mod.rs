@@ -261,6 +261,21 @@ pub fn vendor_version(vendor_dir: &std::path::Path) -> Option<String> {
     plain.then(|| version.to_string())
 }
 
+/// `app` as served over TLS: every request is marked `X-Forwarded-Proto: https` (replacing
+/// what a client sent), as a TLS-terminating proxy in front of plain HTTP would mark it, so
+/// the absolute links ([`ogcapi::base_url`]) say `https://` either way.
+pub fn over_tls(app: Router) -> Router {
+    app.layer(axum::middleware::map_request(
+        |mut req: axum::extract::Request| async move {
+            req.headers_mut().insert(
+                ogcapi::FORWARDED_PROTO,
+                axum::http::HeaderValue::from_static("https"),
+            );
+            req
+        },
+    ))
+}
+
 /// The whole service with the default [`harden::Hardening`].
 pub fn app(state: AppState) -> Router {
     app_with(state, &harden::Hardening::default())

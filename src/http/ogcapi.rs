@@ -27,8 +27,17 @@ pub const CONFORMANCE: [&str; 3] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ];
 
-/// The absolute base URL of this server as the client addressed it.
+/// The header a TLS-terminating proxy sets to `https` (and [`crate::http::over_tls`] sets
+/// when nestmap serves TLS itself).
+pub const FORWARDED_PROTO: &str = "x-forwarded-proto";
+
+/// The absolute base URL of this server as the client addressed it: `https://` when
+/// [`FORWARDED_PROTO`] says `https`, else `http://`, then the `Host`.
 pub fn base_url(headers: &HeaderMap) -> String {
+    let scheme = match headers.get(FORWARDED_PROTO).map(|v| v.as_bytes()) {
+        Some(v) if v.eq_ignore_ascii_case(b"https") => "https",
+        _ => "http",
+    };
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -37,7 +46,7 @@ pub fn base_url(headers: &HeaderMap) -> String {
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("localhost");
-    format!("http://{host}")
+    format!("{scheme}://{host}")
 }
 
 fn typed(body: Value, content_type: &'static str) -> Response {

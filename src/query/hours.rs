@@ -1,10 +1,13 @@
 //! Opening hours: OpenStreetMap `opening_hours` evaluated in Suzhou's local time
 //! (Asia/Shanghai, UTC+8 all year, no daylight saving since 1991) with China's public
-//! holidays (`PH`) from the opening-hours crate's embedded calendar.
+//! holidays (`PH`: the crate's calendar and the notices' days off) and make-up workdays
+//! (调休), on which a rule is read as on the weekday the day stands for
+//! ([`crate::holidays`]). [`open_at`] and [`describe`] both read the state through one
+//! function, `state_at`, over the same day-by-day timeline.
 
 use std::sync::Arc;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use opening_hours::OpeningHours;
 
 /// Asia/Shanghai's offset from UTC.
@@ -87,14 +90,64 @@ pub fn evaluations_on_this_thread() -> u64 {
     EVALUATIONS.with(|n| n.get())
 }
 
-/// Whether the hours say open at `t` (local time): `None` when they say unknown.
+/// Whether the hours say open at `t` (local time): `None` when they say unknown. On a
+/// make-up workday the rules of the date it stands for apply, at the same time of day.
 pub fn open_at(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
     EVALUATIONS.with(|n| n.set(n.get() + 1));
+    state_at(oh, t)
+}
+
+/// How far the day holding `t` is moved to reach the date whose rules apply on it: the
+/// stand-in date minus the day on a make-up workday, else 0.
+fn shift_of(day: NaiveDate) -> chrono::Duration {
+    crate::holidays::stands_for(day).map_or(chrono::Duration::zero(), |s| s - day)
+}
+
+/// The one reading of the crate's state: at `t` moved to the date whose rules apply.
+fn state_at(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
+    let t = t + shift_of(t.date());
     if oh.is_unknown(t) {
         None
     } else {
         Some(oh.is_open(t))
     }
+}
+
+fn state_of(kind: opening_hours::RuleKind) -> Option<bool> {
+    match kind {
+        opening_hours::RuleKind::Open => Some(true),
+        opening_hours::RuleKind::Closed => Some(false),
+        opening_hours::RuleKind::Unknown => None,
+    }
+}
+
+/// The states of `oh` from `from` to `to` as `(start, state)` intervals in time order: runs
+/// of ordinary days straight from the crate, each make-up workday from the crate on the
+/// date it stands for, moved back onto the day itself.
+fn timeline(
+    oh: &OpeningHours,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> impl Iterator<Item = (NaiveDateTime, Option<bool>)> + '_ {
+    // Pieces of [from, to) that share one shift.
+    let mut pieces: Vec<(NaiveDateTime, NaiveDateTime, chrono::Duration)> = Vec::new();
+    let mut day = from.date();
+    while day.and_time(chrono::NaiveTime::MIN) < to {
+        let start = day.and_time(chrono::NaiveTime::MIN).max(from);
+        let end = (day + chrono::Duration::days(1))
+            .and_time(chrono::NaiveTime::MIN)
+            .min(to);
+        let shift = shift_of(day);
+        match pieces.last_mut() {
+            Some(last) if last.2 == shift && shift.is_zero() => last.1 = end,
+            _ => pieces.push((start, end, shift)),
+        }
+        day += chrono::Duration::days(1);
+    }
+    pieces.into_iter().flat_map(move |(start, end, shift)| {
+        oh.iter_range(start + shift, end + shift)
+            .map(move |iv| (iv.range.start - shift, state_of(iv.kind)))
+    })
 }
 
 /// The language of the words a person reads (hours lines): Chinese or English.
@@ -167,38 +220,17 @@ pub struct HoursNow {
     pub line: Option<String>,
 }
 
-fn kind_at(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
-    if oh.is_unknown(t) {
-        None
-    } else {
-        Some(oh.is_open(t))
-    }
-}
-
-/// The hours of `oh` at `t` (local Suzhou time) in `lang`: open or not, the next change
-/// (the end of the run of intervals in the same state, from the crate's `iter_from`), and
-/// the line. A close at 00:00 the next day reads as 24:00; a change later than tomorrow
-/// within the week names its weekday, beyond that its date.
+/// The hours of `oh` at `t` (local Suzhou time) in `lang`: open or not ([`open_at`]), the
+/// next change (the end of the run of intervals in the same state, make-up workdays read as
+/// in [`open_at`]), and the line. A close at 00:00 the next day reads as 24:00; a change
+/// later than tomorrow within the week names its weekday, beyond that its date.
 pub fn describe(oh: &OpeningHours, t: NaiveDateTime, lang: Lang) -> HoursNow {
-    let open = kind_at(oh, t);
+    let open = open_at(oh, t);
     let horizon = t + chrono::Duration::days(NEXT_CHANGE_HORIZON_DAYS);
-    let mut next_change = None;
-    let mut next_state = None;
-    for iv in oh.iter_from(t) {
-        if iv.range.start >= horizon {
-            break;
-        }
-        let state = match iv.kind {
-            opening_hours::RuleKind::Open => Some(true),
-            opening_hours::RuleKind::Closed => Some(false),
-            opening_hours::RuleKind::Unknown => None,
-        };
-        if state != open {
-            next_change = Some(iv.range.start.max(t));
-            next_state = Some(state);
-            break;
-        }
-    }
+    let (next_change, next_state) = timeline(oh, t, horizon)
+        .find(|&(_, state)| state != open)
+        .map(|(start, state)| (Some(start.max(t)), Some(state)))
+        .unwrap_or((None, None));
     let line = open.map(|is_open| line(is_open, t, next_change, next_state.flatten(), lang));
     HoursNow {
         open,

@@ -429,12 +429,14 @@ fn nursing_rooms(
         ("office", 1.0),
         ("other", 0.5),
     ];
-    const FLOORS: &[&str] = &[
-        "1F, near the east entrance / 一楼东门旁",
-        "2F, next to the restrooms / 二楼卫生间旁",
-        "B1, by the lifts / 负一楼电梯厅旁",
-        "1F, service desk side / 一楼服务台旁",
-        "3F, children's area / 三楼儿童区",
+    // Where inside, in Chinese (`indoor_location`) and English (`indoor_location_en`), as
+    // `name` and `name_en`.
+    const FLOORS: &[(&str, &str)] = &[
+        ("一楼东门旁", "1F, near the east entrance"),
+        ("二楼卫生间旁", "2F, next to the restrooms"),
+        ("负一楼电梯厅旁", "B1, by the lifts"),
+        ("一楼服务台旁", "1F, service desk side"),
+        ("三楼儿童区", "3F, children's area"),
     ];
     (1..=58)
         .map(|i| {
@@ -444,9 +446,12 @@ fn nursing_rooms(
             let venue = VENUES[rng.weighted(&vw)].0;
             let mut amenities = subset(rng, &[("changing_table", 0.85), ("nursing_chair", 0.8), ("lockable_door", 0.6), ("sink", 0.7), ("hot_water", 0.55), ("fridge", 0.2), ("power_outlet", 0.6), ("step_free", 0.65)]);
             amenities.sort_unstable();
+            let address = format!("示例地址：{}示例路 {} 号", t.unit.name, 1 + rng.below(300));
+            let area_m2 = 6 + rng.below(25);
+            let (floor_zh, floor_en) = FLOORS[rng.below(FLOORS.len())];
             let mut props = json!({"name": format!("示例母婴室 {i:02}"), "name_en": format!("Sample nursing room {i:02}"),
-                "address": format!("示例地址：{}示例路 {} 号", t.unit.name, 1 + rng.below(300)), "venue_type": venue, "amenities": amenities,
-                "area_m2": 6 + rng.below(25), "indoor_location": FLOORS[rng.below(FLOORS.len())],
+                "address": address, "venue_type": venue, "amenities": amenities,
+                "area_m2": area_m2, "indoor_location": floor_zh, "indoor_location_en": floor_en,
                 "verified_on": format!("2026-{:02}-{:02}", 1 + rng.below(10), 1 + rng.below(28)), "township": t.unit.name, "synthetic": true, "source": SOURCE});
             if !rng.chance(0.08) {
                 props["opening_hours"] = json!(if venue == "hospital" && rng.chance(0.5) { "24/7" } else { pick_hours(rng) });

@@ -365,3 +365,95 @@ pub fn far_reaching_sites() -> Vec<serde_json::Value> {
 pub fn heavy_coverage() -> serde_json::Value {
     serde_json::json!({"layer": "nursing_rooms,pocket_parks,service_stations", "suggest": 20, "cell_m": 20, "profile": "walk15"})
 }
+
+/// China's days off for 2025 and 2026 as the State Council's notices list them, written here
+/// apart from `src/holidays.rs` (so that a slip in either shows): first and last day.
+pub const NOTICE_DAYS_OFF: &[(&str, &str)] = &[
+    ("2025-01-01", "2025-01-01"),
+    ("2025-01-28", "2025-02-04"),
+    ("2025-04-04", "2025-04-06"),
+    ("2025-05-01", "2025-05-05"),
+    ("2025-05-31", "2025-06-02"),
+    ("2025-10-01", "2025-10-08"),
+    ("2026-01-01", "2026-01-03"),
+    ("2026-02-15", "2026-02-23"),
+    ("2026-04-04", "2026-04-06"),
+    ("2026-05-01", "2026-05-05"),
+    ("2026-06-19", "2026-06-21"),
+    ("2026-09-25", "2026-09-27"),
+    ("2026-10-01", "2026-10-07"),
+];
+
+/// The notices' make-up workdays (调休上班), each with the date whose rules it follows: a
+/// worked Saturday the Friday before, a worked Sunday the Monday after.
+pub const NOTICE_MAKEUP_DAYS: &[(&str, &str)] = &[
+    ("2025-01-26", "2025-01-27"),
+    ("2025-02-08", "2025-02-07"),
+    ("2025-04-27", "2025-04-28"),
+    ("2025-09-28", "2025-09-29"),
+    ("2025-10-11", "2025-10-10"),
+    ("2026-01-04", "2026-01-05"),
+    ("2026-02-14", "2026-02-13"),
+    ("2026-02-28", "2026-02-27"),
+    ("2026-05-09", "2026-05-08"),
+    ("2026-09-20", "2026-09-21"),
+    ("2026-10-10", "2026-10-09"),
+];
+
+/// The hours oracle: `text` parsed by the opening-hours crate itself, `PH` its calendar for
+/// China plus [`NOTICE_DAYS_OFF`]; nothing of nestmap's in between.
+pub fn oracle_hours_cn(text: &str) -> opening_hours::OpeningHours {
+    use opening_hours::localization::Country;
+    let cn = Country::CN.holidays();
+    let mut public = cn.get_public().clone();
+    for (first, last) in NOTICE_DAYS_OFF {
+        let mut d = chrono::NaiveDate::parse_from_str(first, "%Y-%m-%d").unwrap();
+        let last = chrono::NaiveDate::parse_from_str(last, "%Y-%m-%d").unwrap();
+        while d <= last {
+            public.insert(d);
+            d = d.succ_opt().unwrap();
+        }
+    }
+    let holidays = opening_hours::ContextHolidays::new(
+        std::sync::Arc::new(public),
+        std::sync::Arc::new(cn.get_school().clone()),
+    );
+    text.parse::<opening_hours::OpeningHours>()
+        .unwrap_or_else(|e| panic!("{text:?}: {e}"))
+        .with_context(opening_hours::Context::default().with_holidays(holidays))
+}
+
+/// The oracle's state at `t` (local time): the crate's, at the same time on the stand-in date
+/// when `t` falls on a make-up workday. None: unknown.
+pub fn oracle_state(oh: &opening_hours::OpeningHours, t: chrono::NaiveDateTime) -> Option<bool> {
+    let day = t.format("%Y-%m-%d").to_string();
+    let t = match NOTICE_MAKEUP_DAYS.iter().find(|(d, _)| *d == day) {
+        Some((_, stand_in)) => chrono::NaiveDate::parse_from_str(stand_in, "%Y-%m-%d")
+            .unwrap()
+            .and_time(t.time()),
+        None => t,
+    };
+    (!oh.is_unknown(t)).then(|| oh.is_open(t))
+}
+
+/// The oracle's next change within 8 days of `t` and the state then, found by stepping every
+/// half hour: exact for hours whose times are all on the hour or the half hour (every rule
+/// of the sample and of the tests).
+pub fn oracle_next_change(
+    oh: &opening_hours::OpeningHours,
+    t: chrono::NaiveDateTime,
+) -> Option<(chrono::NaiveDateTime, Option<bool>)> {
+    use chrono::Timelike;
+    let now = oracle_state(oh, t);
+    let end = t + chrono::Duration::days(8);
+    let past_half_hour = (t.minute() % 30) as i64 * 60 + t.second() as i64;
+    let mut c = t - chrono::Duration::seconds(past_half_hour) + chrono::Duration::minutes(30);
+    while c < end {
+        let s = oracle_state(oh, c);
+        if s != now {
+            return Some((c, s));
+        }
+        c += chrono::Duration::minutes(30);
+    }
+    None
+}

@@ -58,8 +58,9 @@ impl Server {
             line.push(byte[0]);
         }
         let line = String::from_utf8_lossy(&line).to_string();
+        // `... serving on http://ADDR` or `https://ADDR`.
         let addr = line
-            .rsplit("http://")
+            .rsplit("://")
             .next()
             .filter(|_| line.contains("serving on"))
             .unwrap_or_else(|| panic!("server did not start: {line:?}"))
@@ -156,8 +157,19 @@ pub fn request(
     body: &[u8],
     wait: Duration,
 ) -> Option<Answer> {
-    let mut s = TcpStream::connect(addr).ok()?;
+    let s = TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(wait)).ok()?;
+    exchange(s, method, path, headers, body)
+}
+
+/// One request on a connection already open (plain TCP, or TLS over it), read to the end.
+pub fn exchange(
+    mut s: impl Read + Write,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<Answer> {
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));

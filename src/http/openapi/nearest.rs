@@ -50,7 +50,7 @@ fn filter_params(snap: &Snapshot, reserved: &[&str]) -> Vec<Value> {
         .collect();
     vec![
         query("lang", false, "the language of each hours_line: zh (default) or en (a tag such as en-GB too); without it the request's Accept-Language chooses (then the answer varies on it)", json!({"type": "string", "enum": ["zh", "en"]})),
-        query("open", false, "only features open then, from their OpenStreetMap opening_hours (China's public holidays): now, or a local date-time such as 2026-10-01T12:00 (Asia/Shanghai, seconds optional), or an RFC 3339 date-time with an offset", json!({"type": "string"})),
+        query("open", false, "only features open then, from their OpenStreetMap opening_hours (China's public holidays and make-up workdays, 调休, read as the weekday they stand for): now, or a local date-time such as 2026-10-01T12:00 (Asia/Shanghai, seconds optional), or an RFC 3339 date-time with an offset", json!({"type": "string"})),
         csv_query("has", false, "comma-separated amenities (nursing rooms) or services (stations), all required; unknown ones are refused, free text for pocket parks and communities (their facilities)", json!({"type": "string"})),
         json!({"name": "properties", "in": "query", "required": false, "style": "form", "explode": true,
             "description": "equality filters on properties, one parameter each (venue_type=mall): a name must be a property one of the chosen layers carries; an array property matches when any item equals",
