@@ -69,6 +69,11 @@ pub struct ServeArgs {
     /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC); needs --tls-cert.
     #[arg(long, value_name = "FILE")]
     pub tls_key: Option<PathBuf>,
+    /// Answer as if Suzhou's local time were always this instant (`2026-10-01T12:00`, or
+    /// with an offset): `open=now`, `open_now` and the hours lines read it. For demonstrations
+    /// and tests of the hours; never for a real service.
+    #[arg(long, value_name = "LOCAL_TIME")]
+    pub clock: Option<String>,
 }
 
 /// A checked configuration: everything the server needs to start.
@@ -96,6 +101,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// HTTPS; None: plain HTTP.
     pub tls: Option<Tls>,
+    /// A fixed local time (`--clock`); None: the system clock.
+    pub clock: Option<chrono::NaiveDateTime>,
 }
 
 /// HTTPS: the files given and the rustls configuration read from them.
@@ -143,6 +150,16 @@ impl ServeArgs {
                 key,
             }),
         };
+        let clock = match &self.clock {
+            None => None,
+            Some(s) if s.trim().eq_ignore_ascii_case("now") => {
+                return Err("--clock needs a date-time such as 2026-10-01T12:00, not \"now\" (leave it out for the system clock)".into())
+            }
+            Some(s) => Some(
+                crate::query::hours::parse_moment(s, crate::query::hours::local_now())
+                    .map_err(|e| format!("--clock: {e}"))?,
+            ),
+        };
         let tokens = read_tokens(self.tokens_file.as_deref(), tokens_env)?;
         let timeout = Duration::from_secs(self.timeout_s);
         let defaults = PoolConfig::default();
@@ -170,6 +187,7 @@ impl ServeArgs {
             audit_log: self.audit_log,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_s),
             tls,
+            clock,
         })
     }
 }

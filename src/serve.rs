@@ -35,6 +35,7 @@ pub fn serve(config: Config) -> Result<(), String> {
         audit_log,
         shutdown_grace,
         tls,
+        clock,
     } = config;
     let started = Instant::now();
     let snap = crate::load::load_dir(&data).map_err(|e| e.to_string())?;
@@ -99,6 +100,13 @@ pub fn serve(config: Config) -> Result<(), String> {
         .with_editing(data.clone(), audit_log, tokens)
         .with_pool(pool.clone())
         .with_skip_invalid(skip_invalid);
+    let state = match clock {
+        None => state,
+        Some(at) => {
+            tracing::warn!("--clock: answering as if the local time were always {at}");
+            state.with_clock(crate::query::hours::Clock::from_fn(move || at))
+        }
+    };
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let served = rt.block_on(async move {
         let listener = TcpListener::bind(&addr)
