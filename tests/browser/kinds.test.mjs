@@ -53,7 +53,7 @@ test('layers by kind: a renamed sample looks and works the same; large layers co
   {
     const h = await start();
     try {
-      await openApp(h);
+      await openApp(h, '?view=shell'); // every layer shown (the parent view draws a few)
       sampleIds = (await h.api('/api/layers')).layers.map((l) => l.id);
       expected = await dataStyle(h.page, sampleIds);
     } finally {
@@ -66,7 +66,7 @@ test('layers by kind: a renamed sample looks and works the same; large layers co
   const h = await start({ data: dir, contextOptions: { geolocation: HERE, permissions: ['geolocation'] } });
   try {
     const { page } = h;
-    await openApp(h);
+    await openApp(h, '?view=shell');
     const layers = (await h.api('/api/layers')).layers;
     const ids = layers.map((l) => l.id);
     assert.ok(ids.every((id) => !sampleIds.includes(id)), `no sample id is left: ${ids}`);

@@ -1,5 +1,6 @@
-// Wiring: build the state, the map and the panels; load the layers; set `body.dataset.ready`
-// once every layer is drawn, for people and for tests (`window.nestmap = {map, state}`).
+// Wiring: build the state, the map and the panels; load the catalog, then the layers the view
+// shows (layerdata.js, which sets `body.dataset.ready` once they are drawn, for people and for
+// tests); `window.nestmap = {map, state}`.
 
 import { createState } from './state.js';
 import { api } from './api.js';
@@ -10,6 +11,7 @@ import { initLayersPanel } from './ui/layers.js';
 import { initParent } from './ui/parent.js';
 import { initPlanner } from './ui/planner.js';
 import { initRoutes } from './ui/routes.js';
+import { initLayerData } from './layerdata.js';
 
 const VIEWS = ['parent', 'shell', 'planner', 'routes'];
 
@@ -17,8 +19,8 @@ const state = createState({
   lang: 'zh',
   view: 'parent',
   layers: [], // /api/layers
-  data: {}, // layer id -> FeatureCollection, every feature (api.items pages through)
-  visible: {}, // layer id -> false when hidden
+  data: {}, // layer id -> FeatureCollection of the layers fetched so far, whole (layerdata.js)
+  visible: {}, // layer id -> shown or not (layerdata.js: the view's layers at first)
   popup: null, // {layer, id, lngLat}
   error: null, // message shown in the status bar
 });
@@ -77,12 +79,19 @@ state.on('error', (msg) => {
 
 state.on('popup', (sel) => nestMap.showPopup(sel));
 state.on('visible', (visible) => nestMap.setVisible(visible));
+// Each layer's features go to the map once, when they come (`data` grows one layer at a time).
+const drawn = new Map(); // layer id -> the FeatureCollection on the map
 state.on('data', (data) => {
-  for (const [id, fc] of Object.entries(data)) nestMap.setLayerData(id, fc);
+  for (const [id, fc] of Object.entries(data)) {
+    if (drawn.get(id) === fc) continue;
+    drawn.set(id, fc);
+    nestMap.setLayerData(id, fc);
+  }
 });
 
 // --- panels -------------------------------------------------------------------------------
 const ctx = { state, api, nestMap, onMapClick: (fn) => clickHandlers.push(fn) };
+const layerData = initLayerData(ctx);
 initLayersPanel(ctx, document.getElementById('layers-panel'));
 initParent(ctx, document.querySelector('[data-view=parent][role=tabpanel]'));
 initPlanner(ctx, document.querySelector('[data-view=planner][role=tabpanel]'));
@@ -132,10 +141,8 @@ async function start() {
     const { layers } = await api.layers();
     await nestMap.addLayers(layers);
     state.set({ layers });
-    const entries = await Promise.all(layers.map(async (l) => [l.id, await api.items(l.id)]));
-    state.set({ data: Object.fromEntries(entries) });
-    await nestMap.idle();
-    document.body.dataset.ready = '1';
+    // Only the layers the view shows are fetched; `ready` is set once they are drawn.
+    await layerData.start();
   } catch (e) {
     console.error(e);
     state.set({ error: e.message });

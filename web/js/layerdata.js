@@ -1,0 +1,81 @@
+// Which layers the map shows, and their features fetched only once they are shown (issue 15.5:
+// nothing fetched that the view does not show). The first view turns on the layers it draws
+// (kinds.js VIEW_KINDS; the parent view: the district outline and its chips' kinds) and every
+// other layer starts hidden and unfetched: the Suzhou districts, townships, demand points and
+// the rest come when a toggle of the layers panel shows them or a view that draws them is
+// entered. A layer is fetched once, whole (api.items), and kept.
+//
+// `document.body.dataset.ready` says whether everything the map shows is drawn: '1' once
+// every shown layer's features are on the map (after the map's next `idle`), '0' while a
+// shown layer is still on its way, 'error' when one could not be fetched. Tests wait on it.
+//
+// State: `visible` (layer id -> true / false, every layer once the catalog is known) and
+// `data` (layer id -> FeatureCollection, the layers fetched so far).
+
+import { idsOfView } from './kinds.js';
+
+export function initLayerData({ state, api, nestMap }) {
+  const pending = new Map(); // layer id -> promise of its FeatureCollection, while fetching
+  const entered = new Set(); // views whose layers were turned on already
+  let failed = false;
+
+  /** Show the layers `view` draws, the first time it is entered (the layers view: none). */
+  function enter(view) {
+    const { layers } = state.get();
+    if (!layers.length || entered.has(view)) return;
+    const first = entered.size === 0;
+    entered.add(view);
+    const ids = new Set(idsOfView(layers, view));
+    const visible = {};
+    for (const l of layers) {
+      // The first view decides what starts hidden; a later one only turns its layers on.
+      if (first) visible[l.id] = ids.has(l.id);
+      else if (view !== 'shell' && ids.has(l.id)) visible[l.id] = true;
+    }
+    if (Object.keys(visible).length) state.set({ visible });
+  }
+
+  /** Fetch every shown layer not fetched yet; `ready` follows. */
+  function fetchShown() {
+    const { layers, visible, data } = state.get();
+    for (const l of layers) {
+      if (visible[l.id] !== true || data[l.id] || pending.has(l.id)) continue;
+      const p = api.items(l.id);
+      pending.set(l.id, p);
+      p.then(
+        (fc) => {
+          pending.delete(l.id);
+          state.set({ data: { [l.id]: fc } });
+          settle();
+        },
+        (e) => {
+          pending.delete(l.id);
+          failed = true;
+          console.error(e);
+          state.set({ error: e.message });
+          document.body.dataset.ready = 'error';
+        },
+      );
+    }
+    if (pending.size && !failed) document.body.dataset.ready = '0';
+  }
+
+  /** Once nothing shown is on its way, wait for the map to draw it, then say ready. */
+  async function settle() {
+    if (pending.size || failed) return;
+    await nestMap.idle();
+    if (!pending.size && !failed) document.body.dataset.ready = '1';
+  }
+
+  state.on('visible', fetchShown);
+  state.on('view', enter);
+
+  return {
+    /** After the catalog is on the map: show the current view's layers and fetch them. */
+    start() {
+      enter(state.get().view);
+      fetchShown();
+      return settle();
+    },
+  };
+}
