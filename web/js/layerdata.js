@@ -18,6 +18,11 @@ export function initLayerData({ state, api, nestMap }) {
   const pending = new Map(); // layer id -> promise of its FeatureCollection, while fetching
   const entered = new Set(); // views whose layers were turned on already
   let failed = false;
+  let firstDrawn; // resolves the first time everything shown is drawn
+  const drawnOnce = new Promise((resolve) => (firstDrawn = resolve));
+  let failedWith; // rejects `failure` with the first fetch that failed
+  const failure = new Promise((_, reject) => (failedWith = reject));
+  failure.catch(() => {}); // not unhandled when nobody waits
 
   /** Show the layers `view` draws, the first time it is entered (the layers view: none). */
   function enter(view) {
@@ -51,7 +56,7 @@ export function initLayerData({ state, api, nestMap }) {
         (e) => {
           pending.delete(l.id);
           failed = true;
-          console.error(e);
+          failedWith(e);
           state.set({ error: e.message });
           document.body.dataset.ready = 'error';
         },
@@ -64,18 +69,25 @@ export function initLayerData({ state, api, nestMap }) {
   async function settle() {
     if (pending.size || failed) return;
     await nestMap.idle();
-    if (!pending.size && !failed) document.body.dataset.ready = '1';
+    if (!pending.size && !failed) {
+      document.body.dataset.ready = '1';
+      firstDrawn();
+    }
   }
 
   state.on('visible', fetchShown);
   state.on('view', enter);
 
   return {
-    /** After the catalog is on the map: show the current view's layers and fetch them. */
+    /**
+     * After the catalog is on the map: show the current view's layers and fetch them. Resolves
+     * once they are drawn (rejects when one could not be fetched).
+     */
     start() {
       enter(state.get().view);
       fetchShown();
-      return settle();
+      settle();
+      return Promise.race([drawnOnce, failure]);
     },
   };
 }

@@ -12,6 +12,7 @@ import { initParent } from './ui/parent.js';
 import { initPlanner } from './ui/planner.js';
 import { initRoutes } from './ui/routes.js';
 import { initLayerData } from './layerdata.js';
+import { initOffline, registerWorker } from './offline.js';
 
 const VIEWS = ['parent', 'shell', 'planner', 'routes'];
 
@@ -93,9 +94,11 @@ state.on('data', (data) => {
 const ctx = { state, api, nestMap, onMapClick: (fn) => clickHandlers.push(fn) };
 const layerData = initLayerData(ctx);
 initLayersPanel(ctx, document.getElementById('layers-panel'));
-initParent(ctx, document.querySelector('[data-view=parent][role=tabpanel]'));
+const parent = initParent(ctx, document.querySelector('[data-view=parent][role=tabpanel]'));
 initPlanner(ctx, document.querySelector('[data-view=planner][role=tabpanel]'));
 initRoutes(ctx, document.querySelector('[data-view=routes][role=tabpanel]'));
+// The last parent list kept on the device, shown again offline (offline.js, web/sw.js).
+initOffline(ctx, parent, document.getElementById('offline-note'));
 
 // --- start ----------------------------------------------------------------------------------
 const params = new URLSearchParams(location.search);
@@ -143,6 +146,8 @@ async function start() {
     state.set({ layers });
     // Only the layers the view shows are fetched; `ready` is set once they are drawn.
     await layerData.start();
+    // The service worker starts once the page has drawn what it shows.
+    registerWorker();
   } catch (e) {
     console.error(e);
     state.set({ error: e.message });

@@ -191,4 +191,6 @@ export function initParent({ state, api, nestMap, onMapClick }, root) {
   state.on('layers', render);
   state.on('lang', render);
   render();
+  // Hook (offline.js): ask again, for a list kept from before the network went.
+  return { search };
 }
