@@ -24,12 +24,16 @@ test('first view: the parent view fetches only the layers it draws; a layer show
     const { page } = h;
     const { layers } = await h.api('/api/layers');
     const kindOf = Object.fromEntries(layers.map((l) => [l.id, l]));
+    // What the page asks for (the service worker, once there, asks the server again for some:
+    // those are the worker's requests, not the page's).
+    const requests = [];
+    page.on('request', (req) => requests.push(req.url()));
     await openApp(h);
     await mapIdle(page);
 
     // What the parent view draws: the district outline and its chips' kinds, each once.
     const drawn = ['district', 'nursing_rooms', 'service_stations', 'pocket_parks'];
-    const fetched = fetchedLayers(h.requests);
+    const fetched = fetchedLayers(requests);
     assert.deepEqual([...fetched].sort(), [...drawn].sort(), `fetched on a fresh parent view: ${fetched}`);
     for (const id of fetched) {
       assert.equal(kindOf[id].style?.backdrop, undefined, `${id} is no backdrop`);
@@ -44,7 +48,7 @@ test('first view: the parent view fetches only the layers it draws; a layer show
       assert.equal(await page.evaluate((id) => window.nestmap.map.getLayoutProperty(`${id}:${id === 'demand' ? 'circle' : id === 'school_bus_routes' ? 'line' : 'fill'}`, 'visibility'), id), 'none', `${id} hidden`);
     }
     // Nor anything but the page, its modules, MapLibre, the catalog and those items.
-    const other = h.requests.filter((u) => {
+    const other = requests.filter((u) => {
       const p = new URL(u).pathname;
       return !(p === '/' || p.startsWith('/js/') || p.startsWith('/css/') || p.startsWith('/vendor/maplibre-gl@')
         || p === '/api/layers' || p === '/sw.js' || /^\/ogcapi\/collections\/[^/]+\/items$/.test(p));
@@ -55,24 +59,24 @@ test('first view: the parent view fetches only the layers it draws; a layer show
     await page.click('#tab-shell');
     const box = page.locator('input[data-layer="townships"]');
     assert.equal(await box.isChecked(), false, 'the townships start unchecked');
-    const before = h.requests.length;
+    const before = requests.length;
     await box.check();
     assert.equal(await ready(page), '1');
-    assert.deepEqual(fetchedLayers(h.requests.slice(before)), ['townships'], 'the townships, and only they, fetched when shown');
+    assert.deepEqual(fetchedLayers(requests.slice(before)), ['townships'], 'the townships, and only they, fetched when shown');
     await mapIdle(page);
     assert.ok((await rendered(page, ['townships:fill'])).length > 0, 'the townships are drawn');
     // Hidden and shown again: drawn, not fetched again.
     await box.uncheck();
     await box.check();
     assert.equal(await ready(page), '1');
-    assert.deepEqual(fetchedLayers(h.requests.slice(before)), ['townships'], 'fetched once');
+    assert.deepEqual(fetchedLayers(requests.slice(before)), ['townships'], 'fetched once');
 
     // The route view draws the school lines: entering it fetches them.
-    const beforeRoutes = h.requests.length;
+    const beforeRoutes = requests.length;
     await page.click('#tab-routes');
     await page.waitForFunction(() => window.nestmap.state.get().data.school_bus_routes);
     assert.equal(await ready(page), '1');
-    const routeFetch = fetchedLayers(h.requests.slice(beforeRoutes));
+    const routeFetch = fetchedLayers(requests.slice(beforeRoutes));
     assert.ok(routeFetch.includes('school_bus_routes') && routeFetch.includes('school_bus_stops'), `${routeFetch}`);
     assert.ok(!routeFetch.includes('suzhou_districts'), 'no backdrop for the route view');
     await mapIdle(page);

@@ -15,12 +15,20 @@ import { rendered } from './util.mjs';
 
 const HERE = { longitude: 120.64, latitude: 31.42 };
 
-/** A proxy on 127.0.0.1 in front of `base`, counting the requests it passes on. */
+/**
+ * A proxy on 127.0.0.1 in front of `base`, counting the requests that reach it; while `dark`
+ * it drops each one unanswered (a dead link, also for what the emulation does not cover).
+ */
 async function countingProxy(base) {
   const target = new URL(base);
   const seen = [];
+  const proxy = { seen, dark: false };
   const server = http.createServer((req, res) => {
     seen.push(req.url);
+    if (proxy.dark) {
+      res.destroy();
+      return;
+    }
     const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
       res.writeHead(r.statusCode, r.headers);
       r.pipe(res);
@@ -29,7 +37,7 @@ async function countingProxy(base) {
     req.pipe(up);
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}`, seen, close: () => new Promise((r) => server.close(r)) };
+  return Object.assign(proxy, { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) });
 }
 
 const shownIds = (page) => page.$$eval('#results > li', (lis) => lis.map((li) => li.dataset.id));
@@ -62,6 +70,7 @@ test('offline: the last list, its rooms\' details and the map come back with no 
 
     // No network: the reload is the worker's, and nothing reaches the server.
     await context.setOffline(true);
+    proxy.dark = true;
     const asked = proxy.seen.length;
     const nav = await page.reload();
     assert.equal(nav.fromServiceWorker(), true, 'the page came from the service worker');
@@ -86,10 +95,14 @@ test('offline: the last list, its rooms\' details and the map come back with no 
     assert.equal((await rendered(page, ['parent-active:circle'])).length, 1, 'the room is highlighted');
     assert.ok((await rendered(page, ['nursing_rooms:circle'])).length > 0, 'the rooms layer is drawn, from the kept answers');
     await h.screenshot('offline');
-    assert.deepEqual(proxy.seen.slice(asked), [], 'nothing reached the server while offline');
+    // Nothing the page asked for reached the server. The browser's own check of /sw.js for an
+    // update after a navigation is not covered by Playwright's offline emulation; it reached the
+    // dark proxy and failed, as it does on a phone with no signal.
+    assert.deepEqual(proxy.seen.slice(asked).filter((u) => u !== '/sw.js'), [], 'nothing the page asked for reached the server while offline');
 
     // Back online: a reload asks the server, and shows no note.
     await context.setOffline(false);
+    proxy.dark = false;
     await page.reload();
     await ready(page);
     assert.ok(proxy.seen.length > asked, 'online, the server is asked');

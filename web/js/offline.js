@@ -66,8 +66,12 @@ export function initOffline({ state, nestMap }, parent, note) {
     restored = kept.results;
     state.set({ offline: { listAt: kept.at } });
     state.set({ parent: { point: kept.point, kind: kept.kind, open: Boolean(kept.open), has: kept.has || [], results: kept.results, active: null, loading: false, error: null, message: null } });
-    // Where it was asked from, once the catalog has framed the district.
-    const fly = () => nestMap.flyTo(kept.point, 13);
+    // Once the map has its sources (the catalog came): the list drawn on it (the parent view
+    // draws on each change of its state), and the map taken to where it was asked from.
+    const fly = () => {
+      state.set({ parent: {} });
+      nestMap.flyTo(kept.point, 13);
+    };
     if (state.get().layers.length) fly();
     else state.on('layers', once(fly));
   }
