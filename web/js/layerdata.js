@@ -40,35 +40,53 @@ export function initLayerData({ state, api, nestMap }) {
     if (Object.keys(visible).length) state.set({ visible });
   }
 
-  /** Fetch every shown layer not fetched yet; `ready` follows. */
+  /**
+   * Fetch every shown layer not fetched yet; `ready` follows. The layers asked for together
+   * go to the map together, when the last of them comes: one redraw of the map, not one per
+   * layer (each redraw of a WebGL map costs a phone's main thread).
+   */
   function fetchShown() {
     const { layers, visible, data } = state.get();
-    for (const l of layers) {
-      if (visible[l.id] !== true || data[l.id] || pending.has(l.id)) continue;
-      const p = api.items(l.id);
-      pending.set(l.id, p);
-      p.then(
-        (fc) => {
-          pending.delete(l.id);
-          state.set({ data: { [l.id]: fc } });
-          settle();
-        },
-        (e) => {
-          pending.delete(l.id);
-          failed = true;
-          failedWith(e);
-          state.set({ error: e.message });
-          document.body.dataset.ready = 'error';
-        },
-      );
-    }
-    if (pending.size && !failed) document.body.dataset.ready = '0';
+    const batch = layers.filter((l) => visible[l.id] === true && !data[l.id] && !pending.has(l.id)).map((l) => l.id);
+    if (!batch.length) return;
+    const fetched = batch.map((id) => {
+      const p = api.items(id);
+      pending.set(id, p);
+      return p;
+    });
+    document.body.dataset.ready = '0';
+    Promise.all(fetched).then(
+      (fcs) => {
+        for (const id of batch) pending.delete(id);
+        state.set({ data: Object.fromEntries(batch.map((id, i) => [id, fcs[i]])) });
+        settle();
+      },
+      (e) => {
+        for (const id of batch) pending.delete(id);
+        failed = true;
+        failedWith(e);
+        state.set({ error: e.message });
+        document.body.dataset.ready = 'error';
+      },
+    );
   }
 
-  /** Once nothing shown is on its way, wait for the map to draw it, then say ready. */
-  async function settle() {
+  /**
+   * Once nothing shown is on its way, wait for the map to draw it, then say ready. The data
+   * just set keeps the map from `idle` until it is drawn, so no extra frame is asked for.
+   */
+  async function settle(justSet = true) {
     if (pending.size || failed) return;
-    await nestMap.idle();
+    // (A layer hidden again before it came draws nothing: after a while, ask for a frame.)
+    await (justSet
+      ? new Promise((resolve) => {
+        const timer = setTimeout(() => nestMap.idle().then(resolve), 3000);
+        nestMap.map.once('idle', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      })
+      : nestMap.idle());
     if (!pending.size && !failed) {
       document.body.dataset.ready = '1';
       firstDrawn();
@@ -86,7 +104,8 @@ export function initLayerData({ state, api, nestMap }) {
     start() {
       enter(state.get().view);
       fetchShown();
-      settle();
+      // Nothing to fetch (no layer shown): whatever is there, drawn.
+      if (!pending.size) settle(false);
       return Promise.race([drawnOnce, failure]);
     },
   };
