@@ -1,5 +1,5 @@
 # nestmap: `make run` sets up and serves the sample data; `make test` sets up and runs every test.
-.PHONY: setup run check generate test test-rust test-browser lint bench reliability
+.PHONY: setup run check generate test test-rust test-browser lint bench bench-lighthouse reliability
 CARGO ?= cargo
 ADDR ?= 127.0.0.1:8080
 
@@ -30,8 +30,14 @@ test: setup lint test-rust test-browser
 
 # Not part of `make test`: the benchmark suite (BENCHMARKS.md) and the long reliability runs
 # (RELIABILITY.md). Both install what they need.
-bench:
+bench: bench-lighthouse
 	bash bench/run.sh
+
+# Lighthouse (mobile) on the parent view: prints the scores, fails below performance 0.9 or
+# accessibility 1.0 (BENCHMARKS.md, "Web page"). NESTMAP_BIN=target/release/nestmap to serve
+# from a release build.
+bench-lighthouse:
+	bash bench/lighthouse.sh
 
 # About 20 minutes after the first fuzz build; NESTMAP_BIN=target/release/nestmap for a release build.
 reliability: setup
