@@ -1,6 +1,7 @@
-// Wiring: build the state, the map and the panels; load the catalog, then the layers the view
-// shows (layerdata.js, which sets `body.dataset.ready` once they are drawn, for people and for
-// tests); `window.nestmap = {map, state}`.
+// Wiring (loaded by boot.js once the page's fixed text is painted): build the state, the map
+// and the panels; load the catalog, then the layers the view shows (layerdata.js, which sets
+// `body.dataset.ready` once they are drawn, for people and for tests);
+// `window.nestmap = {map, state}`.
 
 import { createState } from './state.js';
 import { api } from './api.js';
@@ -13,8 +14,7 @@ import { initPlanner } from './ui/planner.js';
 import { initRoutes } from './ui/routes.js';
 import { initLayerData } from './layerdata.js';
 import { initOffline, registerWorker } from './offline.js';
-
-const VIEWS = ['parent', 'shell', 'planner', 'routes'];
+import { firstLang, firstView, remember, showView } from './page.js';
 
 const state = createState({
   lang: 'zh',
@@ -61,15 +61,6 @@ state.on('lang', (lang) => {
 for (const tab of document.querySelectorAll('[role=tab]')) {
   tab.addEventListener('click', () => state.set({ view: tab.dataset.view }));
 }
-function showView(view) {
-  for (const tab of document.querySelectorAll('[role=tab]')) {
-    const on = tab.dataset.view === view;
-    tab.setAttribute('aria-selected', on ? 'true' : 'false');
-    tab.tabIndex = on ? 0 : -1;
-  }
-  for (const sec of document.querySelectorAll('[role=tabpanel]')) sec.hidden = sec.dataset.view !== view;
-  document.body.dataset.view = view;
-}
 state.on('view', showView);
 
 const statusEl = document.getElementById('status');
@@ -101,43 +92,12 @@ initRoutes(ctx, document.querySelector('[data-view=routes][role=tabpanel]'));
 initOffline(ctx, parent, document.getElementById('offline-note'));
 
 // --- start ----------------------------------------------------------------------------------
-const params = new URLSearchParams(location.search);
-const LANG_KEY = 'nestmap.lang';
-const LANGS = ['zh', 'en'];
-
-/** The language chosen last on this device, if storage works (private modes may refuse it). */
-function remembered() {
-  try {
-    return localStorage.getItem(LANG_KEY);
-  } catch {
-    return null;
-  }
-}
-
-function remember(lang) {
-  try {
-    localStorage.setItem(LANG_KEY, lang);
-  } catch {
-    // Not remembered: the next visit follows the browser again.
-  }
-}
-
-/**
- * The page's language: `?lang=` when the link names one, else the one chosen last on this
- * device, else the browser's (Chinese for any zh-*, English for anything else).
- */
-function firstLang() {
-  for (const l of [params.get('lang'), remembered()]) if (LANGS.includes(l)) return l;
-  const browser = (navigator.languages && navigator.languages[0]) || navigator.language || 'zh';
-  return browser.toLowerCase().startsWith('zh') ? 'zh' : 'en';
-}
-
 const lang0 = firstLang();
 setLang(lang0);
 state.set({ lang: lang0 });
 applyI18n(document); // the <title> too: it carries data-i18n
-showView(VIEWS.includes(params.get('view')) ? params.get('view') : 'parent');
-if (VIEWS.includes(params.get('view'))) state.set({ view: params.get('view') });
+showView(firstView());
+if (firstView() !== 'parent') state.set({ view: firstView() });
 
 async function start() {
   try {
