@@ -63,7 +63,8 @@ test('layers by kind: a renamed sample looks and works the same; large layers co
   assert.ok(expected.length >= 15, `the sample draws ${expected.length} style layers`);
 
   const dir = await renamedSample();
-  const h = await start({ data: dir, contextOptions: { geolocation: HERE, permissions: ['geolocation'] } });
+  // No service worker: this test counts the page's requests, and a worker asks again for some.
+  const h = await start({ data: dir, contextOptions: { geolocation: HERE, permissions: ['geolocation'], serviceWorkers: 'block' } });
   try {
     const { page } = h;
     await openApp(h, '?view=shell');
