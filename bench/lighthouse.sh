@@ -7,7 +7,8 @@
 #
 # Knobs: NESTMAP_BIN (default target/debug/nestmap; serving static files is the same in a
 # release build), PORT (default 18090), URL_PATH (default /?view=parent), RUNS (default 1:
-# each run is printed; the exit status follows the median performance).
+# each run is printed; the exit status follows the median performance), WEB (default web: the
+# front end to serve, e.g. an older checkout's to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ BIN=${NESTMAP_BIN:-target/debug/nestmap}
 PORT=${PORT:-18090}
 URL_PATH=${URL_PATH:-/?view=parent}
 RUNS=${RUNS:-1}
+WEB=${WEB:-web}
 
 # Lighthouse 13 wants Node 22; 12.2.3 runs on Node 20. Installed beside the project, not in
 # package.json (nothing in the page or the tests needs it).
@@ -27,7 +29,7 @@ fi
 [ -x "$BIN" ] || cargo build
 [ -d node_modules/maplibre-gl ] || npm ci
 
-"$BIN" serve --data data/geojson --addr "127.0.0.1:$PORT" --web web --vendor node_modules/maplibre-gl/dist \
+"$BIN" serve --data data/geojson --addr "127.0.0.1:$PORT" --web "$WEB" --vendor node_modules/maplibre-gl/dist \
   >"$LH_DIR/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
