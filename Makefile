@@ -30,8 +30,9 @@ test: setup lint test-rust test-browser
 
 # Not part of `make test`: the benchmark suite (BENCHMARKS.md) and the long reliability runs
 # (RELIABILITY.md). Both install what they need.
-bench: bench-lighthouse
+bench:
 	bash bench/run.sh
+	bash bench/lighthouse.sh
 
 # Lighthouse (mobile) on the parent view: prints the scores, fails below performance 0.9 or
 # accessibility 1.0 (BENCHMARKS.md, "Web page"). NESTMAP_BIN=target/release/nestmap to serve
