@@ -1,5 +1,5 @@
 # nestmap: `make run` sets up and serves the sample data; `make test` sets up and runs every test.
-.PHONY: setup run check generate test test-rust test-browser lint bench reliability
+.PHONY: setup run check generate test test-rust test-browser lint bench bench-lighthouse reliability
 CARGO ?= cargo
 ADDR ?= 127.0.0.1:8080
 
@@ -32,6 +32,13 @@ test: setup lint test-rust test-browser
 # (RELIABILITY.md). Both install what they need.
 bench:
 	bash bench/run.sh
+	bash bench/lighthouse.sh
+
+# Lighthouse (mobile) on the parent view: prints the scores, fails below performance 0.9 or
+# accessibility 1.0 (BENCHMARKS.md, "Web page"). NESTMAP_BIN=target/release/nestmap to serve
+# from a release build.
+bench-lighthouse:
+	bash bench/lighthouse.sh
 
 # About 20 minutes after the first fuzz build; NESTMAP_BIN=target/release/nestmap for a release build.
 reliability: setup

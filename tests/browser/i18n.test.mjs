@@ -36,3 +36,14 @@ test('i18n: every literal key the page asks for exists', async () => {
   assert.ok(asked.size > 60, `found ${asked.size} keys in the code`);
   for (const k of asked) assert.ok(known.has(k), `"${k}" is asked for but not in i18n.js`);
 });
+
+test('i18n: the Chinese index.html carries for its first paint is i18n.js\'s', async () => {
+  const html = await readFile(path.join(ROOT, 'web/index.html'), 'utf8');
+  globalThis.document = { documentElement: {} };
+  setLang('zh');
+  const carried = [...html.matchAll(/data-i18n="(\w+)"[^>]*>([^<]+)</g)];
+  assert.ok(carried.length >= 7, `${carried.length} texts in index.html`);
+  for (const [, key, text] of carried) {
+    assert.equal(text, t(key), `index.html's text of ${key}`);
+  }
+});

@@ -53,7 +53,7 @@ test('layers by kind: a renamed sample looks and works the same; large layers co
   {
     const h = await start();
     try {
-      await openApp(h);
+      await openApp(h, '?view=shell'); // every layer shown (the parent view draws a few)
       sampleIds = (await h.api('/api/layers')).layers.map((l) => l.id);
       expected = await dataStyle(h.page, sampleIds);
     } finally {
@@ -63,10 +63,11 @@ test('layers by kind: a renamed sample looks and works the same; large layers co
   assert.ok(expected.length >= 15, `the sample draws ${expected.length} style layers`);
 
   const dir = await renamedSample();
-  const h = await start({ data: dir, contextOptions: { geolocation: HERE, permissions: ['geolocation'] } });
+  // No service worker: this test counts the page's requests, and a worker asks again for some.
+  const h = await start({ data: dir, contextOptions: { geolocation: HERE, permissions: ['geolocation'], serviceWorkers: 'block' } });
   try {
     const { page } = h;
-    await openApp(h);
+    await openApp(h, '?view=shell');
     const layers = (await h.api('/api/layers')).layers;
     const ids = layers.map((l) => l.id);
     assert.ok(ids.every((id) => !sampleIds.includes(id)), `no sample id is left: ${ids}`);

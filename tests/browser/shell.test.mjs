@@ -1,4 +1,4 @@
-// The map shell: every layer drawn, a toggle hides a layer, a click shows a feature's
+// The map shell (the layers view, opened first: every layer shown): every layer drawn, a toggle hides a layer, a click shows a feature's
 // properties, Chinese by default (labels, units) with an English switch, nothing fetched from
 // off the machine.
 
@@ -11,7 +11,9 @@ test('map shell: layers drawn, toggle, popup, language switch', { timeout: 18000
   const h = await start();
   try {
     const { page } = h;
-    await openApp(h);
+    // The layers view opened first shows every layer (the parent view fetches only its own:
+    // firstview.test.mjs).
+    await openApp(h, '?view=shell');
 
     // Chinese by default.
     assert.equal(await page.textContent('#tab-parent'), '找母婴室');
@@ -37,7 +39,6 @@ test('map shell: layers drawn, toggle, popup, language switch', { timeout: 18000
     assert.ok(colours > 20, `the map canvas has ${colours} colours`);
 
     // Toggle nursing rooms off in the layers panel.
-    await page.click('#tab-shell');
     const box = page.locator('input[data-layer="nursing_rooms"]');
     await box.uncheck();
     await page.waitForFunction(() => window.nestmap.map.getLayoutProperty('nursing_rooms:circle', 'visibility') === 'none');

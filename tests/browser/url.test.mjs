@@ -44,13 +44,19 @@ test('url: a link reopens the view; back and forward; the position only when sha
     await page.waitForFunction(() => document.querySelector('[data-filter="open"]').getAttribute('aria-pressed') === 'false');
 
     // Another view and a hidden layer, then back to the parent view.
+    // (The parent view does not draw the demand points: showing them is a choice, and from
+    // then on the address names the layers shown.)
     await page.click('#tab-shell');
+    assert.equal(await page.isChecked('input[data-layer="demand"]'), false);
     await page.click('input[data-layer="demand"]');
-    await page.waitForFunction(() => new URLSearchParams(location.search).get('hide') === 'demand');
+    await page.waitForFunction(() => (new URLSearchParams(location.search).get('layers') || '').split(',').includes('demand'));
     q = await query(page);
     assert.equal(q.view, 'shell');
+    const named = q.layers.split(',');
+    const shownNow = await page.$$eval('input[data-layer]', (xs) => xs.filter((x) => x.checked).map((x) => x.dataset.layer).sort());
+    assert.deepEqual(named, shownNow, 'the address names the layers shown');
     await page.goBack();
-    await page.waitForFunction(() => document.querySelector('input[data-layer="demand"]').checked);
+    await page.waitForFunction(() => !document.querySelector('input[data-layer="demand"]').checked);
     await page.goBack();
     await page.waitForFunction(() => document.querySelector('#tab-parent').getAttribute('aria-selected') === 'true');
 
@@ -74,6 +80,11 @@ test('url: a link reopens the view; back and forward; the position only when sha
       await h2.page.click('[data-filter="step_free"]');
       await h2.page.waitForFunction(() => /step_free/.test(location.search));
       assert.ok(!/[?&]at=/.test(h2.page.url()), `the position is not kept in the address: ${h2.page.url()}`);
+
+      // A link naming layers shows exactly those.
+      await openApp(h2, '?view=shell&layers=district,demand,water');
+      assert.deepEqual(await h2.page.$$eval('input[data-layer]', (xs) => xs.filter((x) => x.checked).map((x) => x.dataset.layer).sort()), ['demand', 'district', 'water']);
+      assert.deepEqual(new URL(h2.page.url()).searchParams.get('layers'), 'demand,district,water');
 
       // The planner's analysis and a route's review reopen from their links.
       await openApp(h2, '?view=planner&cov=nursing_rooms&profile=walk10');

@@ -110,6 +110,8 @@ const STRINGS = {
     sheet_full: '全屏',
     indoor_hint: '室内位置：{where}',
     start_hint: '点击“定位我”查找最近的 5 个设施。',
+    offline_results: '离线：显示 {time} 的结果',
+    old_results: '显示 {time} 的结果，正在更新…',
     amenity_changing_table: '尿布台',
     amenity_nursing_chair: '哺乳椅',
     amenity_lockable_door: '可上锁',
@@ -312,6 +314,8 @@ const STRINGS = {
     sheet_full: 'full screen',
     indoor_hint: 'Inside: {where}',
     start_hint: 'Press “Locate me” to find the 5 nearest.',
+    offline_results: 'Offline: showing results from {time}',
+    old_results: 'Showing results from {time}, updating…',
     amenity_changing_table: 'Changing table',
     amenity_nursing_chair: 'Nursing chair',
     amenity_lockable_door: 'Lockable door',
@@ -486,7 +490,11 @@ export function formatDistance(m) {
 }
 
 export function applyI18n(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  // Text already right (index.html carries the Chinese) is left as it is: not painted again.
+  for (const el of root.querySelectorAll('[data-i18n]')) {
+    const text = t(el.dataset.i18n);
+    if (el.textContent !== text) el.textContent = text;
+  }
   for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
   for (const el of root.querySelectorAll('[data-i18n-aria]')) el.setAttribute('aria-label', t(el.dataset.i18nAria));
 }

@@ -16,3 +16,24 @@ export const FACILITY_KINDS = [
 export function idsOfKind(layers, kind) {
   return layers.filter((l) => l.kind === kind).map((l) => l.id);
 }
+
+/**
+ * The kinds each view draws on the map (issue 15.5: nothing fetched that the view does not
+ * show). Entering a view for the first time turns these layers on; a layer whose style says
+ * `backdrop` (the Suzhou districts) is context that only the layers view turns on. The
+ * layers view (`shell`) turns nothing on: it is where a layer is chosen; opened first, it
+ * starts with every layer shown.
+ */
+export const VIEW_KINDS = {
+  parent: ['district', ...PARENT_KINDS],
+  planner: ['district', 'townships', 'water', 'demand', ...FACILITY_KINDS],
+  routes: ['district', 'water', 'school_bus_routes', 'school_bus_stops'],
+  shell: null,
+};
+
+/** Ids of the layers `view` draws (catalog order): its kinds' layers, backdrops aside. */
+export function idsOfView(layers, view) {
+  const kinds = VIEW_KINDS[view];
+  if (!kinds) return layers.map((l) => l.id);
+  return layers.filter((l) => kinds.includes(l.kind) && !l.style?.backdrop).map((l) => l.id);
+}

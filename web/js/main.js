@@ -1,5 +1,7 @@
-// Wiring: build the state, the map and the panels; load the layers; set `body.dataset.ready`
-// once every layer is drawn, for people and for tests (`window.nestmap = {map, state}`).
+// Wiring (loaded by boot.js once the page's fixed text is painted): build the state, the map
+// and the panels; load the catalog, then the layers the view shows (layerdata.js, which sets
+// `body.dataset.ready` once they are drawn, for people and for tests);
+// `window.nestmap = {map, state}`.
 
 import { createState } from './state.js';
 import { api } from './api.js';
@@ -12,15 +14,17 @@ import { initPlanner } from './ui/planner.js';
 import { initRoutes } from './ui/routes.js';
 import { initSheet } from './ui/sheet.js';
 import { bindUrl, applyUrl, syncUrl } from './url.js';
-
-const VIEWS = ['parent', 'shell', 'planner', 'routes'];
+import { initLayerData } from './layerdata.js';
+import { initOffline, registerWorker } from './offline.js';
+import { VIEWS, firstLang, remember, showView } from './page.js';
 
 const state = createState({
   lang: 'zh',
   view: 'parent',
   layers: [], // /api/layers
-  data: {}, // layer id -> FeatureCollection, every feature (api.items pages through)
-  visible: {}, // layer id -> false when hidden
+  data: {}, // layer id -> FeatureCollection of the layers fetched so far, whole (layerdata.js)
+  visible: {}, // layer id -> shown or not (layerdata.js: the view's layers at first)
+  layersChosen: null, // ids shown by her choice or a link's `layers=` (ui/layers.js), else null
   popup: null, // {layer, id, lngLat}
   error: null, // message shown in the status bar
 });
@@ -72,15 +76,6 @@ state.on('lang', (lang) => {
 for (const tab of document.querySelectorAll('[role=tab]')) {
   tab.addEventListener('click', () => state.set({ view: tab.dataset.view }));
 }
-function showView(view) {
-  for (const tab of document.querySelectorAll('[role=tab]')) {
-    const on = tab.dataset.view === view;
-    tab.setAttribute('aria-selected', on ? 'true' : 'false');
-    tab.tabIndex = on ? 0 : -1;
-  }
-  for (const sec of document.querySelectorAll('[role=tabpanel]')) sec.hidden = sec.dataset.view !== view;
-  document.body.dataset.view = view;
-}
 state.on('view', showView);
 
 const statusEl = document.getElementById('status');
@@ -91,49 +86,27 @@ state.on('error', (msg) => {
 
 state.on('popup', (sel) => nestMap.showPopup(sel));
 state.on('visible', (visible) => nestMap.setVisible(visible));
+// Each layer's features go to the map once, when they come (`data` grows one layer at a time).
+const drawn = new Map(); // layer id -> the FeatureCollection on the map
 state.on('data', (data) => {
-  for (const [id, fc] of Object.entries(data)) nestMap.setLayerData(id, fc);
+  for (const [id, fc] of Object.entries(data)) {
+    if (drawn.get(id) === fc) continue;
+    drawn.set(id, fc);
+    nestMap.setLayerData(id, fc);
+  }
 });
 
 // --- panels -------------------------------------------------------------------------------
 const ctx = { state, api, nestMap, sheet, onMapClick: (fn) => clickHandlers.push(fn) };
+const layerData = initLayerData(ctx);
 initLayersPanel(ctx, document.getElementById('layers-panel'));
-initParent(ctx, document.querySelector('[data-view=parent][role=tabpanel]'));
+const parent = initParent(ctx, document.querySelector('[data-view=parent][role=tabpanel]'));
 initPlanner(ctx, document.querySelector('[data-view=planner][role=tabpanel]'));
 initRoutes(ctx, document.querySelector('[data-view=routes][role=tabpanel]'));
+// The last parent list kept on the device, shown again offline (offline.js, web/sw.js).
+initOffline(ctx, parent, document.getElementById('offline-note'));
 
 // --- start ----------------------------------------------------------------------------------
-const params = new URLSearchParams(location.search);
-const LANG_KEY = 'nestmap.lang';
-const LANGS = ['zh', 'en'];
-
-/** The language chosen last on this device, if storage works (private modes may refuse it). */
-function remembered() {
-  try {
-    return localStorage.getItem(LANG_KEY);
-  } catch {
-    return null;
-  }
-}
-
-function remember(lang) {
-  try {
-    localStorage.setItem(LANG_KEY, lang);
-  } catch {
-    // Not remembered: the next visit follows the browser again.
-  }
-}
-
-/**
- * The page's language: `?lang=` when the link names one, else the one chosen last on this
- * device, else the browser's (Chinese for any zh-*, English for anything else).
- */
-function firstLang() {
-  for (const l of [params.get('lang'), remembered()]) if (LANGS.includes(l)) return l;
-  const browser = (navigator.languages && navigator.languages[0]) || navigator.language || 'zh';
-  return browser.toLowerCase().startsWith('zh') ? 'zh' : 'en';
-}
-
 const lang0 = firstLang();
 setLang(lang0);
 state.set({ lang: lang0 });
@@ -159,10 +132,10 @@ async function start() {
     const { layers } = await api.layers();
     await nestMap.addLayers(layers);
     state.set({ layers });
-    const entries = await Promise.all(layers.map(async (l) => [l.id, await api.items(l.id)]));
-    state.set({ data: Object.fromEntries(entries) });
-    await nestMap.idle();
-    document.body.dataset.ready = '1';
+    // Only the layers the view shows are fetched; `ready` is set once they are drawn.
+    await layerData.start();
+    // The service worker starts once the page has drawn what it shows.
+    registerWorker();
   } catch (e) {
     console.error(e);
     state.set({ error: e.message });

@@ -5,6 +5,7 @@ import { t, localName } from '../i18n.js';
 import { layerColour } from '../map.js';
 import { el, fill } from './dom.js';
 import { bindUrl } from '../url.js';
+import { idsOfView } from '../kinds.js';
 
 export function initLayersPanel({ state }, root) {
   function render() {
@@ -16,7 +17,11 @@ export function initLayersPanel({ state }, root) {
             type: 'checkbox',
             'data-layer': l.id,
             checked: visible[l.id] !== false,
-            onchange: (e) => state.set({ visible: { ...state.get().visible, [l.id]: e.target.checked } }),
+            onchange: (e) => {
+              const visible = { ...state.get().visible, [l.id]: e.target.checked };
+              // A choice: from now on the address names the layers shown.
+              state.set({ visible, layersChosen: Object.keys(visible).filter((id) => visible[id]) });
+            },
           }),
           el('span', { class: 'swatch', style: `background:${layerColour(l)}` }),
           el('span', { class: 'layer-title' }, localName(l, 'title_zh', 'title_en')),
@@ -29,17 +34,27 @@ export function initLayersPanel({ state }, root) {
   state.on('lang', render);
   render();
 
-  // Hidden layers are in the address (`hide=`).
+  // Once she has chosen layers, the address names the ones shown (`layers=`); before that
+  // each view shows its own (layerdata.js) and the address says nothing of layers.
   bindUrl({
     write: (q) => {
-      const hidden = Object.keys(state.get().visible).filter((id) => state.get().visible[id] === false);
-      if (hidden.length) q.set('hide', hidden.sort().join(','));
+      const { visible, layersChosen } = state.get();
+      if (!layersChosen) return;
+      // (Before the catalog comes, the list a link named.)
+      const ids = Object.keys(visible).length ? Object.keys(visible).filter((id) => visible[id]) : layersChosen;
+      q.set('layers', [...ids].sort().join(','));
     },
     read: (q) => {
-      const hide = (q.get('hide') || '').split(',').filter(Boolean);
-      const visible = Object.fromEntries(Object.keys(state.get().visible).map((id) => [id, true]));
-      for (const id of hide) visible[id] = false;
-      state.set({ visible });
+      const { layers, layersChosen } = state.get();
+      const named = q.get('layers');
+      if (named === null) {
+        // Back to before any choice: the view's own layers.
+        if (layersChosen) state.set({ layersChosen: null, visible: Object.fromEntries(layers.map((l) => [l.id, idsOfView(layers, state.get().view).includes(l.id)])) });
+        return;
+      }
+      const want = named.split(',').filter(Boolean);
+      // Before the catalog comes, layerdata.js applies the list when it does.
+      state.set({ layersChosen: want, visible: Object.fromEntries(layers.map((l) => [l.id, want.includes(l.id)])) });
     },
   });
 }

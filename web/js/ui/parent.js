@@ -302,4 +302,7 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
     setP({ shared: { link, withPosition } });
     navigator.clipboard?.writeText(link).then(() => setP({ shared: { link, withPosition, copied: true } }), () => {});
   }
+
+  // Hook (offline.js): ask again, for a list kept from before the network went.
+  return { search };
 }

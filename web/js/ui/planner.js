@@ -35,11 +35,11 @@ export function initPlanner({ state, api, nestMap }, root) {
   const setP = (patch) => state.set({ planner: patch });
   // One for the coverage and its what-if: a new coverage drops a what-if still on its way.
   const latest = latestOnly();
-  let pendingRun = false; // a link asked for a coverage before the layer list came
+  let pendingRun = null; // a link's coverage request, waiting for the layer list
   state.on('layers', (layers) => {
     if (P().layers === null) setP({ layers: idsOfKind(layers, NURSING_ROOMS) });
     if (pendingRun) {
-      pendingRun = false;
+      pendingRun = null;
       run();
     }
   });
@@ -192,7 +192,7 @@ export function initPlanner({ state, api, nestMap }, root) {
   // `radius=`): a link reopens the same analysis.
   bindUrl({
     write: (q) => {
-      const r = P().request;
+      const r = P().request || pendingRun;
       if (!r) return;
       q.set('cov', r.layer);
       q.set('profile', r.profile);
@@ -206,12 +206,12 @@ export function initPlanner({ state, api, nestMap }, root) {
       }
       const profile = PROFILES.includes(q.get('profile')) ? q.get('profile') : 'walk15';
       const radius = q.get('radius') || '';
-      const req = { layer: cov, profile, radius };
+      const req = { layer: cov, profile, radius_m: radius === '' ? null : Number(radius) };
       const r = P().request;
       if (r && r.layer === cov && r.profile === profile && String(r.radius_m ?? '') === radius) return;
       setP({ layers: cov.split(',').filter(Boolean), profile, radius });
       if (state.get().layers.length) run();
-      else pendingRun = Boolean(req);
+      else pendingRun = req;
     },
   });
 }
