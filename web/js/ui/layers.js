@@ -48,8 +48,13 @@ export function initLayersPanel({ state }, root) {
       const { layers, layersChosen } = state.get();
       const named = q.get('layers');
       if (named === null) {
-        // Back to before any choice: the view's own layers.
-        if (layersChosen) state.set({ layersChosen: null, visible: Object.fromEntries(layers.map((l) => [l.id, idsOfView(layers, state.get().view).includes(l.id)])) });
+        // Back to before any choice: the layers of the view the address names (the layers
+        // view has none of its own: the parent view's, which a first visit starts with).
+        if (layersChosen) {
+          const view = ['planner', 'routes'].includes(q.get('view')) ? q.get('view') : 'parent';
+          const own = new Set(idsOfView(layers, view));
+          state.set({ layersChosen: null, visible: Object.fromEntries(layers.map((l) => [l.id, own.has(l.id)])) });
+        }
         return;
       }
       const want = named.split(',').filter(Boolean);
