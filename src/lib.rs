@@ -19,6 +19,7 @@ pub mod edit;
 pub mod geodesy;
 pub mod http;
 pub mod index;
+pub mod lang;
 pub mod load;
 pub mod model;
 pub mod output;
