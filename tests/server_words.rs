@@ -548,3 +548,45 @@ async fn issue15_notes_and_sources_follow_the_language() {
     // Its validator names the language: a Chinese copy does not revalidate an English one.
     assert_ne!(zh.headers.get("etag"), en.headers.get("etag"));
 }
+
+#[tokio::test]
+async fn issue15_vary_names_both_headers_and_the_document_offers_lang_everywhere() {
+    let app = common::app::sample_app();
+    // A compressed answer whose words follow the language: both Vary values, neither lost.
+    let r = common::app::send(
+        &app,
+        Request::get("/api/routes/sb-1/review")
+            .header("accept-encoding", "gzip")
+            .header("accept-language", "zh-CN")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.headers.get("content-encoding").unwrap(), "gzip");
+    let vary: Vec<String> = r
+        .headers
+        .get_all("vary")
+        .iter()
+        .flat_map(|v| {
+            v.to_str()
+                .unwrap()
+                .split(',')
+                .map(|x| x.trim().to_lowercase())
+        })
+        .collect();
+    assert!(vary.contains(&"accept-encoding".to_string()), "{vary:?}");
+    assert!(vary.contains(&"accept-language".to_string()), "{vary:?}");
+    // Every operation of the OpenAPI document lists lang and Accept-Language, once.
+    let (_, doc) = common::app::get(&app, "/ogcapi/api").await;
+    let mut ops = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let params = op["parameters"].as_array().unwrap();
+            let count = |name: &str| params.iter().filter(|p| p["name"] == name).count();
+            assert_eq!(count("lang"), 1, "{method} {path}");
+            assert_eq!(count("Accept-Language"), 1, "{method} {path}");
+            ops += 1;
+        }
+    }
+    assert!(ops > 20, "{ops} operations");
+}
