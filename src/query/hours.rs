@@ -7,6 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use opening_hours::OpeningHours;
 
+use crate::lang::Lang;
+
 /// Asia/Shanghai's offset from UTC.
 pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
@@ -97,8 +99,6 @@ pub fn open_at(oh: &OpeningHours, t: NaiveDateTime) -> Option<bool> {
         Some(oh.is_open(t))
     }
 }
-
-pub use crate::lang::Lang;
 
 /// How far ahead [`describe`] looks for the next change: a week and a day, so that a
 /// weekend or a short holiday is spanned.
