@@ -27,6 +27,9 @@ pub enum Crs {
     Epsg(u32),
 }
 
+/// Why a client's EPSG code is refused before PROJ is asked.
+const NOT_IN_DATABASE: &str = "not a projected or geographic 2D system in PROJ's EPSG database";
+
 /// Why a CRS name or a coordinate transform was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CrsError {
@@ -51,6 +54,31 @@ pub enum CrsError {
         /// Second coordinate.
         y: f64,
     },
+}
+
+impl CrsError {
+    /// The refusal in both languages (`Display` is the English).
+    pub fn text(&self) -> crate::lang::Text {
+        match self {
+            CrsError::Unknown(name) => crate::text!(
+                "unknown CRS {name:?}: use wgs84, gcj02, bd09 or an EPSG code such as EPSG:4549",
+                "未知坐标系 {name:?}：请用 wgs84、gcj02、bd09 或 EPSG:4549 这样的 EPSG 代码"
+            ),
+            CrsError::Proj { code, reason } if reason == NOT_IN_DATABASE => crate::text!(
+                "PROJ cannot transform EPSG:{code} to WGS84: {reason}",
+                "PROJ 无法把 EPSG:{code} 转换为 WGS84：它不是 PROJ 的 EPSG 数据库中的投影或二维地理坐标系"
+            ),
+            // PROJ's own words stay as PROJ wrote them.
+            CrsError::Proj { code, reason } => crate::text!(
+                "PROJ cannot transform EPSG:{code} to WGS84: {reason}",
+                "PROJ 无法把 EPSG:{code} 转换为 WGS84：{reason}"
+            ),
+            CrsError::Transform { crs, x, y } => crate::text!(
+                "position ({x}, {y}) cannot be transformed from {crs} to WGS84",
+                "位置 ({x}, {y}) 无法从 {crs} 转换为 WGS84"
+            ),
+        }
+    }
 }
 
 impl fmt::Display for Crs {
@@ -361,8 +389,7 @@ pub mod client {
             let out = if !known.contains(&code) {
                 Err(CrsError::Proj {
                     code,
-                    reason: "not a projected or geographic 2D system in PROJ's EPSG database"
-                        .into(),
+                    reason: super::NOT_IN_DATABASE.into(),
                 })
             } else {
                 let i = match cache.iter().position(|e| e.0 == code) {

@@ -30,10 +30,12 @@ use serde_json::{Map, Value};
 
 use crate::catalog::LayerSpec;
 use crate::crs::Crs;
+use crate::lang::Text;
 use crate::load::{parse_layer, read_feature};
 use crate::report::{LoadReport, Problem};
 use crate::snapshot::{Layer, Snapshot};
 use crate::store::{self, FileLayout};
+use crate::text;
 
 /// One edit.
 #[derive(Debug, Clone)]
@@ -66,20 +68,46 @@ pub enum EditError {
         /// The offending field.
         field: String,
         /// Why.
-        reason: String,
+        reason: Text,
     },
     /// The layer file cannot take an edit as it is (refused whole); nothing was changed.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Text),
     /// The file could not be read or written; nothing acknowledged.
     #[error("storage: {0}")]
     Storage(String),
 }
 
-fn invalid(field: impl Into<String>, reason: impl Into<String>) -> EditError {
+fn invalid(field: impl Into<String>, reason: Text) -> EditError {
     EditError::Invalid {
         field: field.into(),
-        reason: reason.into(),
+        reason,
+    }
+}
+
+impl EditError {
+    /// The refusal in both languages (`Display` is the English). A storage failure's detail
+    /// is for the log; its words here are never sent.
+    pub fn text(&self) -> Text {
+        match self {
+            EditError::NoLayer(layer) => {
+                text!("no collection {layer:?}", "没有图层（集合）{layer:?}")
+            }
+            EditError::NoFeature(id, layer) => text!(
+                "no feature {id:?} in collection {layer:?}",
+                "图层 {layer:?} 中没有要素 {id:?}"
+            ),
+            EditError::Exists(id, layer) => text!(
+                "feature {id:?} exists already in collection {layer:?}",
+                "图层 {layer:?} 中已有要素 {id:?}"
+            ),
+            EditError::Invalid { field, reason } => Text::new(
+                format!("field \"{field}\": {}", reason.en()),
+                format!("字段 \"{field}\"：{}", reason.zh()),
+            ),
+            EditError::Conflict(t) => t.clone(),
+            EditError::Storage(detail) => text!("storage: {detail}", "存储失败：{detail}"),
+        }
     }
 }
 
@@ -98,8 +126,8 @@ pub struct Applied {
 /// Map every position of a GeoJSON geometry through `f`.
 fn map_positions(
     v: &mut Value,
-    f: &impl Fn(f64, f64) -> Result<(f64, f64), String>,
-) -> Result<(), String> {
+    f: &impl Fn(f64, f64) -> Result<(f64, f64), Text>,
+) -> Result<(), Text> {
     match v {
         Value::Array(a) if a.len() >= 2 && a.iter().all(Value::is_number) => {
             let (x, y) = (
@@ -107,12 +135,13 @@ fn map_positions(
                 a[1].as_f64().unwrap_or(f64::NAN),
             );
             let (nx, ny) = f(x, y)?;
+            let finite = || text!("not a finite number", "不是有限的数");
             a[0] = serde_json::Number::from_f64(nx)
                 .map(Value::Number)
-                .ok_or("not a finite number")?;
+                .ok_or_else(finite)?;
             a[1] = serde_json::Number::from_f64(ny)
                 .map(Value::Number)
-                .ok_or("not a finite number")?;
+                .ok_or_else(finite)?;
             Ok(())
         }
         Value::Array(a) => a.iter_mut().try_for_each(|x| map_positions(x, f)),
@@ -141,10 +170,8 @@ fn prepare(spec: &LayerSpec, mut feature: Value) -> Result<Value, EditError> {
             .get_mut("geometry")
             .and_then(|g| g.get_mut("coordinates"))
         {
-            map_positions(c, &|x, y| {
-                spec.crs.from_wgs84(x, y).map_err(|e| e.to_string())
-            })
-            .map_err(|r| invalid("geometry", r))?;
+            map_positions(c, &|x, y| spec.crs.from_wgs84(x, y).map_err(|e| e.text()))
+                .map_err(|r| invalid("geometry", r))?;
         }
     }
     Ok(feature)
@@ -159,31 +186,40 @@ fn patched(
     id: &str,
     patch: &Value,
 ) -> Result<Value, EditError> {
-    let patch = patch
-        .as_object()
-        .ok_or_else(|| invalid("body", "a patch must be a JSON object"))?;
+    let patch = patch.as_object().ok_or_else(|| {
+        invalid(
+            "body",
+            text!("a patch must be a JSON object", "补丁必须是 JSON 对象"),
+        )
+    })?;
     if let Some(k) = patch
         .keys()
         .find(|k| !["type", "id", "geometry", "properties"].contains(&k.as_str()))
     {
         return Err(invalid(
             k.clone(),
-            "cannot be patched (only geometry and properties)",
+            text!(
+                "cannot be patched (only geometry and properties)",
+                "不能修改（只能修改 geometry 和 properties）"
+            ),
         ));
     }
     if patch.get("id").is_some_and(|v| v.as_str() != Some(id)) {
-        return Err(invalid("id", "must match the id in the path"));
+        return Err(invalid("id", id_mismatch()));
     }
     let Some(stored) = current.as_object_mut() else {
         return Err(invalid(
             "feature",
-            "the stored feature is not a JSON object",
+            text!(
+                "the stored feature is not a JSON object",
+                "存储的要素不是 JSON 对象"
+            ),
         ));
     };
     if let Some(p) = patch.get("properties") {
         let p = p
             .as_object()
-            .ok_or_else(|| invalid("properties", "must be an object"))?;
+            .ok_or_else(|| invalid("properties", text!("must be an object", "必须是对象")))?;
         let props = stored
             .get_mut("properties")
             .and_then(Value::as_object_mut)
@@ -208,7 +244,10 @@ fn object(v: &Value) -> Result<(), EditError> {
     if v.is_object() {
         Ok(())
     } else {
-        Err(invalid("feature", "a feature must be a JSON object"))
+        Err(invalid(
+            "feature",
+            text!("a feature must be a JSON object", "要素必须是 JSON 对象"),
+        ))
     }
 }
 
@@ -221,9 +260,16 @@ fn given_id(v: &Value) -> Result<Option<String>, EditError> {
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(other) => Err(invalid(
             "id",
-            format!("must be a non-empty string or a number, found {other}"),
+            text!(
+                "must be a non-empty string or a number, found {other}",
+                "必须是非空字符串或数字，给出的是 {other}"
+            ),
         )),
     }
+}
+
+fn id_mismatch() -> Text {
+    text!("must match the id in the path", "必须与路径中的 id 一致")
 }
 
 fn id_of(v: &Value) -> Option<String> {
@@ -287,8 +333,9 @@ fn judge(
     let at = |p: &Problem| p.feature.as_ref().map(|(i, _)| *i);
     let field = |p: &Problem| p.field.clone().unwrap_or_else(|| "feature".into());
     if let Some(p) = problems.iter().find(|p| at(p).is_none()) {
-        return Err(EditError::Conflict(format!(
-            "{p}: the layer file is refused whole and cannot be edited; fix it and reload first"
+        return Err(EditError::Conflict(Text::new(
+            format!("{p}: the layer file is refused whole and cannot be edited; fix it and reload first"),
+            format!("{}：整个图层文件被拒收，不能编辑；请先修好并重新加载", p.text().zh()),
         )));
     }
     if let Some(p) = problems.iter().find(|p| at(p) == written) {
@@ -301,7 +348,10 @@ fn judge(
     match problems.iter().find(new) {
         Some(p) => Err(invalid(
             field(p),
-            format!("after this edit the layer would refuse another feature: {p}"),
+            Text::new(
+                format!("after this edit the layer would refuse another feature: {p}"),
+                format!("这次编辑后，图层会拒收另一个要素：{}", p.text().zh()),
+            ),
         )),
         None => Ok(()),
     }
@@ -374,8 +424,9 @@ pub fn apply(
     let text =
         std::fs::read_to_string(&path).map_err(|e| EditError::Storage(format!("{file}: {e}")))?;
     let layout = FileLayout::read(&text).map_err(|why| {
-        EditError::Conflict(format!(
-            "{file}: {why}; the layer file cannot be edited: fix it and reload first"
+        EditError::Conflict(Text::new(
+            format!("{file}: {why}; the layer file cannot be edited: fix it and reload first"),
+            format!("{file}：{}；图层文件不能编辑：请先修好并重新加载", why.zh()),
         ))
     })?;
     // Under skip_invalid, what the file refuses already is not the edit's doing.
@@ -420,7 +471,7 @@ pub fn apply(
             let at = found(&id)?;
             object(&f)?;
             if given_id(&f)?.is_some_and(|other| other != id) {
-                return Err(invalid("id", "must match the id in the path"));
+                return Err(invalid("id", id_mismatch()));
             }
             f["id"] = Value::String(id.clone());
             let f = prepare(&spec, f)?;

@@ -21,6 +21,7 @@ pub mod geodesy;
 pub mod holidays;
 pub mod http;
 pub mod index;
+pub mod lang;
 pub mod load;
 pub mod model;
 pub mod output;

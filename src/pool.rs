@@ -63,6 +63,28 @@ pub enum PoolError {
     Failed(String),
 }
 
+impl PoolError {
+    /// The words of a shed or failed request, in both languages (a query's own refusal in
+    /// its words).
+    pub fn text(&self) -> crate::lang::Text {
+        match self {
+            PoolError::Query(q) => q.text(),
+            PoolError::Overloaded {
+                running,
+                waiting,
+                retry_after_s,
+            } => crate::text!(
+                "the server is busy with {running} heavy requests and {waiting} waiting; retry in {retry_after_s} s",
+                "服务器正忙：{running} 个繁重请求在处理，{waiting} 个在排队；请 {retry_after_s} 秒后再试"
+            ),
+            PoolError::Failed(detail) => crate::text!(
+                "heavy work failed: {detail}",
+                "繁重计算失败：{detail}"
+            ),
+        }
+    }
+}
+
 /// The heavy-work pool (cheap to clone: every clone shares permits, queue and shutdown).
 #[derive(Debug, Clone)]
 pub struct Pool {

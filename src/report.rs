@@ -5,6 +5,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::lang::Text;
+
 /// One refusal: where and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
@@ -14,8 +16,40 @@ pub struct Problem {
     pub feature: Option<(usize, Option<String>)>,
     /// The offending field (`id`, `geometry.coordinates[0][3]`, a property name).
     pub field: Option<String>,
-    /// Why.
-    pub reason: String,
+    /// Why, in both languages.
+    pub reason: Text,
+}
+
+impl Problem {
+    /// The whole refusal in both languages: `Display` is the English; the Chinese keeps the
+    /// file, index, id and field as they are (`nursing_rooms.geojson：features[3]（id "x"）：字段 "name"：…`).
+    pub fn text(&self) -> Text {
+        Text::each(|lang| {
+            let zh = lang == crate::lang::Lang::Zh;
+            let mut s = self.file.display().to_string();
+            if let Some((i, id)) = &self.feature {
+                s.push_str(if zh { "：" } else { ": " });
+                s.push_str(&format!("features[{i}]"));
+                if let Some(id) = id {
+                    s.push_str(&if zh {
+                        format!("（id {id:?}）")
+                    } else {
+                        format!(" (id {id:?})")
+                    });
+                }
+            }
+            if let Some(field) = &self.field {
+                s.push_str(&if zh {
+                    format!("：字段 \"{field}\"")
+                } else {
+                    format!(": field \"{field}\"")
+                });
+            }
+            s.push_str(if zh { "：" } else { ": " });
+            s.push_str(self.reason.get(lang));
+            s
+        })
+    }
 }
 
 impl fmt::Display for Problem {

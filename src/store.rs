@@ -43,21 +43,30 @@ fn offset_in(text: &str, part: &str) -> Option<usize> {
 impl<'t> FileLayout<'t> {
     /// Locate the features of a layer file's `text`, or say why they cannot be located (not
     /// JSON, not an object, no `features` array). The features themselves are not checked.
-    pub fn read(text: &'t str) -> Result<Self, String> {
+    pub fn read(text: &'t str) -> Result<Self, crate::lang::Text> {
+        use crate::text;
         #[derive(serde::Deserialize)]
         struct Collection<'a> {
             #[serde(borrow)]
             features: Option<&'a RawValue>,
         }
         if !text.trim_start().starts_with('{') {
-            return Err("not a JSON object".into());
+            return Err(text!("not a JSON object", "不是 JSON 对象"));
         }
-        let c: Collection =
-            serde_json::from_str(text).map_err(|e| format!("cannot locate the features: {e}"))?;
-        let array = c.features.ok_or("no \"features\" member")?.get();
-        let items: Vec<&RawValue> =
-            serde_json::from_str(array).map_err(|_| "\"features\" is not an array")?;
-        let lost = || "a feature's text is not part of the file".to_string();
+        let c: Collection = serde_json::from_str(text)
+            .map_err(|e| text!("cannot locate the features: {e}", "找不到要素：{e}"))?;
+        let array = c
+            .features
+            .ok_or_else(|| text!("no \"features\" member", "没有 \"features\" 成员"))?
+            .get();
+        let items: Vec<&RawValue> = serde_json::from_str(array)
+            .map_err(|_| text!("\"features\" is not an array", "\"features\" 不是数组"))?;
+        let lost = || {
+            text!(
+                "a feature's text is not part of the file",
+                "某个要素的文本不在文件中"
+            )
+        };
         let open = offset_in(text, array).ok_or_else(lost)?;
         let spans = items
             .iter()
@@ -285,7 +294,7 @@ mod tests {
             ("{\"features\": {\"a\": 1}}", "not an array"),
         ] {
             let e = FileLayout::read(text).unwrap_err();
-            assert!(e.contains(why), "{text}: {e}");
+            assert!(e.en().contains(why), "{text}: {e}");
         }
     }
 

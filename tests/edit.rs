@@ -448,7 +448,9 @@ async fn reload_reports_changes_and_a_bad_file_keeps_the_old_data() {
     let status = st.reload().await;
     assert!(!status.ok);
     assert!(
-        status.problems[0].contains("nursing_rooms.geojson: invalid JSON"),
+        status.problems[0]
+            .en()
+            .contains("nursing_rooms.geojson: invalid JSON"),
         "{:?}",
         status.problems
     );
@@ -833,7 +835,7 @@ async fn a_reload_honours_skip_invalid() {
             // As before: refused, the old data keeps serving, and the reason is given.
             assert!(!status.ok);
             assert!(
-                status.problems[0].contains("(id \"bad\")"),
+                status.problems[0].en().contains("(id \"bad\")"),
                 "{:?}",
                 status.problems
             );

@@ -7,8 +7,9 @@
 mod common;
 
 use chrono::NaiveDateTime;
+use nestmap::lang::Lang;
 use nestmap::model::parse_hours;
-use nestmap::query::hours::{describe, evaluations_on_this_thread, open_at, Lang};
+use nestmap::query::hours::{describe, evaluations_on_this_thread, open_at};
 
 fn at(s: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap()

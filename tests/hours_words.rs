@@ -215,7 +215,14 @@ async fn the_language_follows_lang_then_accept_language_and_open_sets_the_instan
             .filter_map(|f| f["properties"]["hours_line"].as_str().map(String::from))
             .collect()
     };
+    // No lang= and no Accept-Language (curl, GDAL): the server's default, English, as for
+    // every other word it writes (issue 15.3; the lines were Chinese by default before).
     let (_, _, v) = get(&app, NEAR, None).await;
+    assert_eq!(v["query"]["lang"], "en");
+    assert!(line_of(&v)
+        .iter()
+        .all(|l| l.starts_with("Open") || l.starts_with("Closed")));
+    let (_, _, v) = get(&app, NEAR, Some("zh-CN,zh;q=0.9")).await;
     assert_eq!(v["query"]["lang"], "zh");
     assert!(line_of(&v)
         .iter()

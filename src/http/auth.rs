@@ -17,6 +17,7 @@ use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use crate::http::error::AppError;
 use crate::http::{AppState, Token};
+use crate::text;
 
 /// The editor a request was authenticated as (the token's name, for the audit log).
 #[derive(Debug, Clone)]
@@ -40,14 +41,16 @@ pub fn is_write(method: &Method, path: &str) -> bool {
 /// The name of the token in `headers`, or the refusal.
 pub fn editor(st: &AppState, headers: &HeaderMap) -> Result<Editor, AppError> {
     if st.tokens.is_empty() || st.data_dir.is_none() {
-        return Err(AppError::Forbidden(
-            "this server is read-only: no edit tokens are configured".into(),
-        ));
+        return Err(AppError::Forbidden(text!(
+            "this server is read-only: no edit tokens are configured",
+            "此服务器只读：没有配置编辑令牌"
+        )));
     }
     let Some(auth) = headers.get(header::AUTHORIZATION) else {
-        return Err(AppError::Unauthorized(
-            "an edit needs an Authorization: Bearer <token> header".into(),
-        ));
+        return Err(AppError::Unauthorized(text!(
+            "an edit needs an Authorization: Bearer <token> header",
+            "编辑需要 Authorization: Bearer <token> 请求头"
+        )));
     };
     let given = auth
         .to_str()
@@ -56,15 +59,17 @@ pub fn editor(st: &AppState, headers: &HeaderMap) -> Result<Editor, AppError> {
         .map(str::trim)
         .unwrap_or("");
     if given.is_empty() {
-        return Err(AppError::Unauthorized(
-            "the Authorization header must be \"Bearer <token>\"".into(),
-        ));
+        return Err(AppError::Unauthorized(text!(
+            "the Authorization header must be \"Bearer <token>\"",
+            "Authorization 请求头必须是 \"Bearer <token>\""
+        )));
     }
     match matching(&st.tokens, given) {
         Some(i) => Ok(Editor(st.tokens[i].name.clone())),
-        None => Err(AppError::Forbidden(
-            "the token is not allowed to edit".into(),
-        )),
+        None => Err(AppError::Forbidden(text!(
+            "the token is not allowed to edit",
+            "此令牌无权编辑"
+        ))),
     }
 }
 

@@ -8,10 +8,13 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
 
+use crate::http::edit::invalid_json;
 use crate::http::error::AppError;
 use crate::http::geojson::geometry_json;
+use crate::http::lang::varies;
 use crate::http::params::Params;
 use crate::http::AppState;
+use crate::lang::Lang;
 use crate::query::coverage::{
     coverage_until, profile, AddedSite, AreaSpec, Coverage, CoverageRequest, Tally, MAX_SUGGEST,
 };
@@ -20,12 +23,17 @@ use crate::query::limits::{MAX_ADD, MAX_AREA_VERTICES, MAX_CANDIDATES, MAX_REMOV
 use crate::query::nearest::resolve_layers;
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
+use crate::text;
 
 #[derive(Clone, Copy, PartialEq)]
 enum Format {
     Json,
     Csv,
     GeoJson,
+}
+
+fn metres() -> crate::lang::Text {
+    text!("a number of metres", "以米计的数")
 }
 
 fn format_of(s: Option<&str>) -> Result<Format, QueryError> {
@@ -35,7 +43,10 @@ fn format_of(s: Option<&str>) -> Result<Format, QueryError> {
         Some("geojson") => Ok(Format::GeoJson),
         Some(other) => Err(QueryError::bad(
             "format",
-            format!("{other:?} is not json, csv or geojson"),
+            text!(
+                "{other:?} is not json, csv or geojson",
+                "{other:?} 不是 json、csv 或 geojson"
+            ),
         )),
     }
 }
@@ -46,7 +57,10 @@ fn suggest_count(n: Option<f64>) -> Result<usize, QueryError> {
         Some(x) if x.fract() == 0.0 && (0.0..=MAX_SUGGEST as f64).contains(&x) => Ok(x as usize),
         Some(x) => Err(QueryError::bad(
             "suggest",
-            format!("{x} is not a whole number from 0 to {MAX_SUGGEST}"),
+            text!(
+                "{x} is not a whole number from 0 to {MAX_SUGGEST}",
+                "必须是 0 到 {MAX_SUGGEST} 之间的整数，{x} 不是"
+            ),
         )),
     }
 }
@@ -57,27 +71,27 @@ fn suggest_count(n: Option<f64>) -> Result<usize, QueryError> {
 pub async fn get_coverage(
     State(st): State<AppState>,
     headers: axum::http::HeaderMap,
+    lang: Lang,
     mut p: Params,
 ) -> Result<Response, AppError> {
     let snap = st.snapshot();
     let layer = p
         .take("layer")
-        .ok_or_else(|| QueryError::bad("layer", "is required"))?;
+        .ok_or_else(|| QueryError::bad("layer", text!("is required", "必填")))?;
     let layers = resolve_layers(&snap, &layer)?;
     let prof = profile(p.take("profile").as_deref().unwrap_or("layer"))?;
     // Ranges (radius_m, cell_m, add, remove, candidates, the work limits) are checked by
     // `query::coverage`, for library callers too.
-    let radius_m = p.parse_opt::<f64>("radius_m", "a number of metres")?;
+    let radius_m = p.parse_opt::<f64>("radius_m", metres())?;
     let area = AreaSpec::Code(p.take("area").unwrap_or_else(|| "320507".into()));
-    let cell_m = p
-        .parse_opt::<f64>("cell_m", "a number of metres")?
-        .unwrap_or(100.0);
-    let suggest = suggest_count(p.parse_opt::<f64>("suggest", "a whole number")?)?;
+    let cell_m = p.parse_opt::<f64>("cell_m", metres())?.unwrap_or(100.0);
+    let suggest = suggest_count(p.parse_opt::<f64>("suggest", text!("a whole number", "整数"))?)?;
     let format = format_of(p.take("format").as_deref())?;
     p.finish()?;
-    let v = crate::http::cache::Validator::of(snap.layers.iter().map(|l| &**l), &[]);
+    // The profile's source is worded in the request's language: part of the validator.
+    let v = crate::http::cache::Validator::of(snap.layers.iter().map(|l| &**l), &[lang.code()]);
     if v.matches(&headers) {
-        return Ok(v.not_modified());
+        return Ok(varies(v.not_modified()));
     }
     let req = CoverageRequest {
         layers,
@@ -92,9 +106,9 @@ pub async fn get_coverage(
     };
     let (body, ct) = st
         .pool
-        .run(move |deadline| render(&snap, &req, format, deadline))
+        .run(move |deadline| render(&snap, &req, format, lang, deadline))
         .await?;
-    Ok(v.apply(typed(body, ct)))
+    Ok(varies(v.apply(typed(body, ct))))
 }
 
 fn position(p: &Value, field: &str) -> Result<[f64; 2], QueryError> {
@@ -108,20 +122,33 @@ fn position(p: &Value, field: &str) -> Result<[f64; 2], QueryError> {
         }
         _ => Err(QueryError::bad(
             field,
-            format!("{p} is not a [lon, lat] position in range"),
+            text!(
+                "{p} is not a [lon, lat] position in range",
+                "{p} 不是范围内的 [lon, lat] 位置"
+            ),
         )),
     }
 }
 
 /// An array of positions, refused past `max` before any is read.
 fn positions(v: &Value, field: &str, max: usize) -> Result<Vec<[f64; 2]>, QueryError> {
-    let arr = v
-        .as_array()
-        .ok_or_else(|| QueryError::bad(field, "must be an array of [lon, lat] positions"))?;
+    let arr = v.as_array().ok_or_else(|| {
+        QueryError::bad(
+            field,
+            text!(
+                "must be an array of [lon, lat] positions",
+                "必须是 [lon, lat] 位置的数组"
+            ),
+        )
+    })?;
     if arr.len() > max {
         return Err(QueryError::bad(
             field,
-            format!("{} positions given; at most {max}", arr.len()),
+            text!(
+                "{} positions given; at most {max}",
+                "给了 {} 个位置；最多 {max} 个",
+                arr.len()
+            ),
         ));
     }
     arr.iter()
@@ -136,13 +163,20 @@ fn added_sites(snap: &Snapshot, layers: &[usize], v: &Value) -> Result<Vec<Added
     let arr = v.as_array().ok_or_else(|| {
         QueryError::bad(
             "add",
-            "must be an array of [lon, lat] positions or {\"position\", \"layer\" | \"radius_m\"} objects",
+            text!(
+                "must be an array of [lon, lat] positions or {{\"position\", \"layer\" | \"radius_m\"}} objects",
+                "必须是 [lon, lat] 位置或 {{\"position\", \"layer\" | \"radius_m\"}} 对象的数组"
+            ),
         )
     })?;
     if arr.len() > MAX_ADD {
         return Err(QueryError::bad(
             "add",
-            format!("{} sites given; at most {MAX_ADD}", arr.len()),
+            text!(
+                "{} sites given; at most {MAX_ADD}",
+                "给了 {} 个新增点；最多 {MAX_ADD} 个",
+                arr.len()
+            ),
         ));
     }
     let mut out = Vec::with_capacity(arr.len());
@@ -158,12 +192,16 @@ fn added_sites(snap: &Snapshot, layers: &[usize], v: &Value) -> Result<Vec<Added
         {
             return Err(QueryError::bad(
                 format!("{at}.{k}"),
-                "unknown field (position, layer, radius_m)",
+                text!(
+                    "unknown field (position, layer, radius_m)",
+                    "未知字段（可用 position、layer、radius_m）"
+                ),
             ));
         }
         let pos = position(
-            o.get("position")
-                .ok_or_else(|| QueryError::bad(format!("{at}.position"), "is required"))?,
+            o.get("position").ok_or_else(|| {
+                QueryError::bad(format!("{at}.position"), text!("is required", "必填"))
+            })?,
             &format!("{at}.position"),
         )?;
         let layer = match o.get("layer") {
@@ -176,14 +214,20 @@ fn added_sites(snap: &Snapshot, layers: &[usize], v: &Value) -> Result<Vec<Added
                     .ok_or_else(|| {
                         QueryError::bad(
                             format!("{at}.layer"),
-                            format!("{id:?} is not one of the requested layers"),
+                            text!(
+                                "{id:?} is not one of the requested layers",
+                                "{id:?} 不在所请求的图层中"
+                            ),
                         )
                     })?,
             ),
             Some(other) => {
                 return Err(QueryError::bad(
                     format!("{at}.layer"),
-                    format!("expected a layer id, found {other}"),
+                    text!(
+                        "expected a layer id, found {other}",
+                        "应为图层 id，给出的是 {other}"
+                    ),
                 ))
             }
         };
@@ -192,7 +236,7 @@ fn added_sites(snap: &Snapshot, layers: &[usize], v: &Value) -> Result<Vec<Added
             Some(r) => Some(r.as_f64().ok_or_else(|| {
                 QueryError::bad(
                     format!("{at}.radius_m"),
-                    format!("expected a number, found {r}"),
+                    text!("expected a number, found {r}", "应为数字，给出的是 {r}"),
                 )
             })?),
         };
@@ -212,6 +256,7 @@ fn added_sites(snap: &Snapshot, layers: &[usize], v: &Value) -> Result<Vec<Added
 /// validated there, not on the runtime.
 pub async fn post_coverage(
     State(st): State<AppState>,
+    lang: Lang,
     p: Params,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -222,19 +267,19 @@ pub async fn post_coverage(
         .run(move |deadline| {
             let (req, format) = read_post(&snap, &body)?;
             deadline.check()?;
-            render(&snap, &req, format, deadline)
+            render(&snap, &req, format, lang, deadline)
         })
         .await?;
-    Ok(typed(body, ct))
+    Ok(varies(typed(body, ct)))
 }
 
 /// The POST body as a request.
 fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), QueryError> {
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| QueryError::bad("body", format!("is not valid JSON: {e}")))?;
-    let obj = v
-        .as_object()
-        .ok_or_else(|| QueryError::bad("body", "must be a JSON object"))?;
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| QueryError::bad("body", invalid_json(&e)))?;
+    let obj = v.as_object().ok_or_else(|| {
+        QueryError::bad("body", text!("must be a JSON object", "必须是 JSON 对象"))
+    })?;
     const KNOWN: [&str; 9] = [
         "layer",
         "profile",
@@ -250,7 +295,10 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
         .keys()
         .find(|k| !KNOWN.contains(&k.as_str()) && k.as_str() != "format")
     {
-        return Err(QueryError::bad(k.clone(), "unknown field"));
+        return Err(QueryError::bad(
+            k.clone(),
+            text!("unknown field", "未知字段"),
+        ));
     }
     let text = |k: &str| -> Result<Option<String>, QueryError> {
         match obj.get(k) {
@@ -265,22 +313,27 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
             Some(Value::Number(n)) if k == "area" => Ok(Some(n.to_string())),
             Some(other) => Err(QueryError::bad(
                 k,
-                format!("expected a string, found {other}"),
+                text!(
+                    "expected a string, found {other}",
+                    "应为字符串，给出的是 {other}"
+                ),
             )),
         }
     };
     let num = |k: &str| -> Result<Option<f64>, QueryError> {
         match obj.get(k) {
             None | Some(Value::Null) => Ok(None),
-            Some(x) => x
-                .as_f64()
-                .map(Some)
-                .ok_or_else(|| QueryError::bad(k, format!("expected a number, found {x}"))),
+            Some(x) => x.as_f64().map(Some).ok_or_else(|| {
+                QueryError::bad(
+                    k,
+                    text!("expected a number, found {x}", "应为数字，给出的是 {x}"),
+                )
+            }),
         }
     };
     let layers = resolve_layers(
         snap,
-        &text("layer")?.ok_or_else(|| QueryError::bad("layer", "is required"))?,
+        &text("layer")?.ok_or_else(|| QueryError::bad("layer", text!("is required", "必填")))?,
     )?;
     let layers_for_add = layers.clone();
     let prof = profile(text("profile")?.as_deref().unwrap_or("layer"))?;
@@ -296,19 +349,29 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
             if vertices > MAX_AREA_VERTICES {
                 return Err(QueryError::bad(
                     "area",
-                    format!("the outline has {vertices} vertices; at most {MAX_AREA_VERTICES}"),
+                    text!(
+                        "the outline has {vertices} vertices; at most {MAX_AREA_VERTICES}",
+                        "轮廓有 {vertices} 个顶点；最多 {MAX_AREA_VERTICES} 个"
+                    ),
                 ));
             }
-            let g = crate::load::geometry::read_geometry(&geom, crate::crs::Crs::Wgs84)
-                .map_err(|e| QueryError::bad("area", format!("{}: {}", e.field, e.reason)))?;
+            let g = crate::load::geometry::read_geometry(&geom, crate::crs::Crs::Wgs84).map_err(
+                |e| {
+                    QueryError::bad(
+                        "area",
+                        crate::lang::Text::each(|l| format!("{}: {}", e.field, e.reason.get(l))),
+                    )
+                },
+            )?;
             match g {
                 geo::Geometry::Polygon(p) => AreaSpec::Polygon(geo::MultiPolygon(vec![p])),
                 geo::Geometry::MultiPolygon(m) => AreaSpec::Polygon(m),
                 other => {
                     return Err(QueryError::bad(
                         "area",
-                        format!(
+                        text!(
                             "must be a Polygon or MultiPolygon, found {}",
+                            "必须是 Polygon 或 MultiPolygon，给出的是 {}",
                             crate::model::geometry_name(&other)
                         ),
                     ))
@@ -319,13 +382,20 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
     };
     let mut remove = Vec::new();
     if let Some(r) = obj.get("remove") {
-        let ids = r
-            .as_array()
-            .ok_or_else(|| QueryError::bad("remove", "must be an array of feature ids"))?;
+        let ids = r.as_array().ok_or_else(|| {
+            QueryError::bad(
+                "remove",
+                text!("must be an array of feature ids", "必须是要素 id 的数组"),
+            )
+        })?;
         if ids.len() > MAX_REMOVE {
             return Err(QueryError::bad(
                 "remove",
-                format!("{} ids given; at most {MAX_REMOVE}", ids.len()),
+                text!(
+                    "{} ids given; at most {MAX_REMOVE}",
+                    "给了 {} 个 id；最多 {MAX_REMOVE} 个",
+                    ids.len()
+                ),
             ));
         }
         let mut seen = std::collections::HashSet::new();
@@ -344,7 +414,10 @@ fn read_post(snap: &Snapshot, body: &[u8]) -> Result<(CoverageRequest, Format), 
             if found.is_empty() {
                 return Err(QueryError::bad(
                     "remove",
-                    format!("no feature {id:?} in the chosen layers"),
+                    text!(
+                        "no feature {id:?} in the chosen layers",
+                        "所选图层中没有要素 {id:?}"
+                    ),
                 ));
             }
             remove.extend(found);
@@ -387,11 +460,12 @@ fn render(
     snap: &Snapshot,
     req: &CoverageRequest,
     format: Format,
+    lang: Lang,
     deadline: &crate::query::deadline::Deadline,
 ) -> Result<(String, &'static str), QueryError> {
     let cov = coverage_until(snap, req, deadline)?;
     Ok(match format {
-        Format::Json => (to_json(&cov).to_string(), "application/json"),
+        Format::Json => (to_json(&cov, lang).to_string(), "application/json"),
         Format::GeoJson => (gaps_json(&cov).to_string(), "application/geo+json"),
         Format::Csv => (to_csv(&cov), "text/csv; charset=utf-8"),
     })
@@ -432,7 +506,7 @@ fn gaps_json(cov: &Coverage) -> Value {
     json!({"type": "FeatureCollection", "features": features})
 }
 
-fn to_json(cov: &Coverage) -> Value {
+fn to_json(cov: &Coverage, lang: Lang) -> Value {
     let zones: Vec<Value> = cov
         .zones
         .iter()
@@ -451,7 +525,7 @@ fn to_json(cov: &Coverage) -> Value {
             "covered_area_share": r4(s.covered_area_share), "covered_population_share": r4(s.covered_population_share)}))
         .collect();
     json!({
-        "profile": {"name": cov.profile.name, "radius_m": cov.profile.radius_m, "source": cov.profile.source,
+        "profile": {"name": cov.profile.name, "radius_m": cov.profile.radius_m, "source": match lang { Lang::En => cov.profile.source, Lang::Zh => cov.profile.source_zh },
             "overridden_by_radius_m": cov.radius_override_m},
         "radii_m": cov.radii_m.iter().map(|(id, r)| (id.clone(), json!(r))).collect::<Map<_, _>>(),
         "cell_m": cov.cell_m,

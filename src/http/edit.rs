@@ -17,6 +17,7 @@ use crate::http::ogcapi::base_url;
 use crate::http::params::Params;
 use crate::http::AppState;
 use crate::query::QueryError;
+use crate::text;
 
 /// 415 unless the content type says JSON.
 pub(crate) fn json_content_type(headers: &HeaderMap) -> Result<(), AppError> {
@@ -29,18 +30,23 @@ pub(crate) fn json_content_type(headers: &HeaderMap) -> Result<(), AppError> {
         essence,
         "application/json" | "application/geo+json" | "application/merge-patch+json"
     ) {
-        return Err(AppError::UnsupportedMedia(format!(
-            "content type {ct:?} is not application/geo+json or application/json"
+        return Err(AppError::UnsupportedMedia(text!(
+            "content type {ct:?} is not application/geo+json or application/json",
+            "内容类型 {ct:?} 不是 application/geo+json 或 application/json"
         )));
     }
     Ok(())
 }
 
 /// The body as JSON, when its content type says JSON (else 415).
+/// A body that is not JSON, with the parser's own words (line and column).
+pub(crate) fn invalid_json(e: &serde_json::Error) -> crate::lang::Text {
+    text!("is not valid JSON: {e}", "不是有效的 JSON：{e}")
+}
+
 pub(crate) fn json_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, AppError> {
     json_content_type(headers)?;
-    serde_json::from_slice(body)
-        .map_err(|e| QueryError::bad("body", format!("is not valid JSON: {e}")).into())
+    serde_json::from_slice(body).map_err(|e| QueryError::bad("body", invalid_json(&e)).into())
 }
 
 async fn run(
@@ -51,7 +57,10 @@ async fn run(
     kind: &'static str,
 ) -> Result<(String, Option<Value>), AppError> {
     let (Some(dir), Some(audit)) = (st.data_dir.clone(), st.audit_log.clone()) else {
-        return Err(AppError::Forbidden("this server is read-only".into()));
+        return Err(AppError::Forbidden(text!(
+            "this server is read-only",
+            "此服务器只读"
+        )));
     };
     let _w = st.writer.lock().await;
     let snap = st.snapshot();

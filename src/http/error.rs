@@ -1,15 +1,19 @@
 //! The one place that maps errors to HTTP statuses and the JSON error body
 //! `{"error":{"code","message"}}`. 4xx bodies say what was wrong; 5xx bodies say nothing
-//! internal (the detail is logged).
+//! internal (the detail is logged). Every message is made in English and Chinese
+//! ([`Text`]) and kept on the response, so that [`in_language`] writes the body in the
+//! request's language ([`crate::http::lang`]); the status and `code` never change with it.
 
+use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::json;
 
 use crate::edit::EditError;
+use crate::lang::{Lang, Text};
 use crate::pool::PoolError;
 use crate::query::QueryError;
+use crate::text;
 
 /// An error answer.
 #[derive(Debug)]
@@ -21,18 +25,18 @@ pub enum AppError {
     /// The route exists but not for this method.
     Method(String),
     /// No credentials for an edit.
-    Unauthorized(String),
+    Unauthorized(Text),
     /// Credentials that do not allow the edit, or a read-only server.
-    Forbidden(String),
+    Forbidden(Text),
     /// The resource exists already.
-    Conflict(String),
+    Conflict(Text),
     /// The body's content type is not one we read.
-    UnsupportedMedia(String),
+    UnsupportedMedia(Text),
     /// Load shedding: too much heavy work queued, or too many requests at once. Not the
     /// input's fault: the same request succeeds later.
     Overloaded {
         /// What is busy.
-        message: String,
+        message: Text,
         /// Seconds to wait, sent as `Retry-After`.
         retry_after_s: u64,
     },
@@ -51,7 +55,7 @@ impl From<PoolError> for AppError {
         match e {
             PoolError::Query(q) => AppError::Query(q),
             e @ PoolError::Overloaded { retry_after_s, .. } => AppError::Overloaded {
-                message: e.to_string(),
+                message: e.text(),
                 retry_after_s,
             },
             PoolError::Failed(detail) => AppError::Internal(detail),
@@ -63,9 +67,9 @@ impl From<EditError> for AppError {
     fn from(e: EditError) -> Self {
         match e {
             EditError::NoLayer(_) | EditError::NoFeature(..) => {
-                AppError::Query(QueryError::NotFound(e.to_string()))
+                AppError::Query(QueryError::NotFound(e.text()))
             }
-            EditError::Exists(..) | EditError::Conflict(_) => AppError::Conflict(e.to_string()),
+            EditError::Exists(..) | EditError::Conflict(_) => AppError::Conflict(e.text()),
             EditError::Invalid { field, reason } => AppError::Query(QueryError::bad(field, reason)),
             EditError::Storage(detail) => AppError::Internal(detail),
         }
@@ -94,22 +98,74 @@ pub(crate) fn code_for(status: StatusCode) -> &'static str {
 
 /// The words for an answer a protective layer made without any (a timeout's 408, a body
 /// limit's 413), by its status.
-pub(crate) fn layer_message(status: StatusCode) -> String {
+pub(crate) fn layer_message(status: StatusCode) -> Text {
     match status {
-        StatusCode::REQUEST_TIMEOUT => "the request took too long and was abandoned".to_string(),
-        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_string(),
-        StatusCode::NOT_FOUND => "not found".to_string(),
-        s => s.canonical_reason().unwrap_or("error").to_lowercase(),
+        StatusCode::REQUEST_TIMEOUT => text!(
+            "the request took too long and was abandoned",
+            "请求用时过长，已放弃"
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => text!("the request body is too large", "请求体过大"),
+        StatusCode::NOT_FOUND => text!("not found", "未找到"),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            text!("the service is unavailable", "服务暂时不可用")
+        }
+        s if s.is_server_error() => text!("internal error", "内部错误"),
+        s => Text::new(
+            s.canonical_reason().unwrap_or("error").to_lowercase(),
+            format!("请求被拒绝（HTTP {}）", s.as_u16()),
+        ),
     }
 }
 
-/// The JSON error body `{"error":{"code","message"}}` with its status.
-pub(crate) fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
+/// An error answer's code and words, kept on the response for [`in_language`].
+#[derive(Debug, Clone)]
+struct ErrorWords {
+    code: String,
+    message: Text,
+}
+
+fn body(code: &str, message: &str) -> Vec<u8> {
+    serde_json::to_vec(&json!({"error": {"code": code, "message": message}})).unwrap_or_default()
+}
+
+/// The JSON error body `{"error":{"code","message"}}` with its status, in English until
+/// [`in_language`] puts it into the request's language.
+pub(crate) fn json_error(status: StatusCode, code: &str, message: Text) -> Response {
+    let mut res = (
         status,
-        Json(json!({"error": {"code": code, "message": message}})),
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body(code, message.en()),
     )
-        .into_response()
+        .into_response();
+    res.extensions_mut().insert(ErrorWords {
+        code: code.to_string(),
+        message,
+    });
+    res
+}
+
+/// Whether `res` is an error answer made by [`json_error`].
+pub(crate) fn is_ours(res: &Response) -> bool {
+    res.extensions().get::<ErrorWords>().is_some()
+}
+
+/// `res` with its error body (if [`json_error`] made it) in `lang`, and `Vary:
+/// Accept-Language`; the status, the code and every other header as they were.
+pub(crate) fn in_language(res: Response, lang: Lang) -> Response {
+    let Some(words) = res.extensions().get::<ErrorWords>().cloned() else {
+        return res;
+    };
+    let (mut parts, _) = res.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let mut res = Response::from_parts(
+        parts,
+        Body::from(body(&words.code, words.message.get(lang))),
+    );
+    crate::http::lang::vary(&mut res);
+    res
 }
 
 /// `304 Not Modified` with the validator that matched and its `Cache-Control`: not an
@@ -123,26 +179,29 @@ pub(crate) fn not_modified(etag: HeaderValue, cache_control: HeaderValue) -> Res
 }
 
 impl AppError {
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    fn parts(&self) -> (StatusCode, &'static str, Text) {
         match self {
             AppError::Query(e @ QueryError::BadParam { .. }) => {
-                (StatusCode::BAD_REQUEST, "invalid_parameter", e.to_string())
+                (StatusCode::BAD_REQUEST, "invalid_parameter", e.text())
             }
             AppError::Query(e @ QueryError::NotFound(_)) => {
-                (StatusCode::NOT_FOUND, "not_found", e.to_string())
+                (StatusCode::NOT_FOUND, "not_found", e.text())
             }
             AppError::Query(e @ QueryError::Timeout { .. }) => {
-                (StatusCode::REQUEST_TIMEOUT, "timeout", e.to_string())
+                (StatusCode::REQUEST_TIMEOUT, "timeout", e.text())
             }
             AppError::NoRoute(path) => (
                 StatusCode::NOT_FOUND,
                 "not_found",
-                format!("no such endpoint: {path} (see /ogcapi/api for the API)"),
+                text!(
+                    "no such endpoint: {path} (see /ogcapi/api for the API)",
+                    "没有这个接口：{path}（接口说明见 /ogcapi/api）"
+                ),
             ),
             AppError::Method(m) => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                format!("method {m} is not allowed here"),
+                text!("method {m} is not allowed here", "此处不允许 {m} 方法"),
             ),
             AppError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone()),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
@@ -160,7 +219,10 @@ impl AppError {
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "internal error; it has been logged".to_string(),
+                text!(
+                    "internal error; it has been logged",
+                    "内部错误，已记录在日志中"
+                ),
             ),
         }
     }
@@ -172,7 +234,7 @@ impl IntoResponse for AppError {
             tracing::error!("internal error: {detail}");
         }
         let (status, code, message) = self.parts();
-        let mut res = json_error(status, code, &message);
+        let mut res = json_error(status, code, message);
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

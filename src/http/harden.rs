@@ -1,5 +1,6 @@
 //! Protection against bad input and load, outermost first: a panic catcher (500, nothing
-//! internal in the body), JSON error bodies for every refusal a layer makes, load shedding
+//! internal in the body), JSON error bodies for every refusal a layer makes, in the
+//! request's language ([`crate::http::lang`]) like every other error body, load shedding
 //! past a concurrency limit (503), a request timeout (408), a body limit (413), and CORS
 //! (same-origin unless origins are configured); compression ([`crate::http::cache`]) just
 //! inside the panic catcher.
@@ -7,12 +8,15 @@
 use std::time::Duration;
 
 use axum::error_handling::HandleErrorLayer;
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{BoxError, Router};
 use http_body_util::BodyExt;
 
 use crate::http::error::AppError;
+use crate::lang::Text;
+use crate::text;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -43,20 +47,30 @@ impl Default for Hardening {
     }
 }
 
-fn json_error(status: StatusCode, message: String) -> Response {
-    crate::http::error::json_error(status, crate::http::error::code_for(status), &message)
+fn json_error(status: StatusCode, message: Text) -> Response {
+    crate::http::error::json_error(status, crate::http::error::code_for(status), message)
 }
 
-/// Give every 4xx/5xx that is not already our JSON a JSON body: a layer's or extractor's own
-/// words for 4xx, nothing internal for 5xx.
-async fn json_errors(res: Response) -> Response {
+/// Choose the request's language ([`crate::http::lang::of_request`], kept for the handlers'
+/// [`crate::lang::Lang`] extractor), then give every 4xx/5xx a JSON body in it: a layer's or extractor's
+/// own words for a 4xx in English (ours in Chinese), nothing internal for a 5xx, and our own
+/// errors' words in that language ([`crate::http::error::in_language`]).
+async fn json_errors(mut req: Request, next: axum::middleware::Next) -> Response {
+    let lang = crate::http::lang::of_request(req.uri().query(), req.headers());
+    req.extensions_mut().insert(lang);
+    let res = next.run(req).await;
     let status = res.status();
     let is_json = res
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+    if !(status.is_client_error() || status.is_server_error())
+        || (is_json && !crate::http::error::is_ours(&res))
+    {
         return res;
+    }
+    if crate::http::error::is_ours(&res) {
+        return crate::http::error::in_language(res, lang);
     }
     let default = crate::http::error::layer_message(status);
     let message = if status.is_client_error() {
@@ -70,19 +84,22 @@ async fn json_errors(res: Response) -> Response {
         if text.is_empty() {
             default
         } else {
-            text
+            Text::new(text, default.zh())
         }
     } else {
         tracing::error!("answered {status}");
         default
     };
-    json_error(status, message)
+    crate::http::error::in_language(json_error(status, message), lang)
 }
 
 async fn shed(err: BoxError) -> Response {
     if err.is::<tower::load_shed::error::Overloaded>() {
         AppError::Overloaded {
-            message: "the server is at its concurrency limit; retry shortly".into(),
+            message: text!(
+                "the server is at its concurrency limit; retry shortly",
+                "服务器已达并发上限；请稍后再试"
+            ),
             retry_after_s: 1,
         }
         .into_response()
@@ -142,7 +159,7 @@ pub fn harden(router: Router, h: &Hardening, state: crate::http::AppState) -> Ro
                     h.max_concurrency,
                 )),
         )
-        .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn(json_errors))
         // Outside the JSON error bodies, which read the bodies they wrap as they were made.
         .layer(crate::http::cache::compression())
         .layer(CatchPanicLayer::custom(panicked))

@@ -8,8 +8,10 @@ use serde_json::{json, Value};
 
 use crate::http::cache::Validator;
 use crate::http::error::AppError;
+use crate::http::lang::varies;
 use crate::http::params::Params;
 use crate::http::AppState;
+use crate::lang::Lang;
 
 /// `GET /healthz` -> `{"status":"ok"}`; unknown parameters are refused, as everywhere.
 pub async fn healthz(p: Params) -> Result<Json<Value>, AppError> {
@@ -24,6 +26,7 @@ pub async fn healthz(p: Params) -> Result<Json<Value>, AppError> {
 pub async fn layers(
     State(st): State<AppState>,
     headers: HeaderMap,
+    lang: Lang,
     p: Params,
 ) -> Result<Response, AppError> {
     p.finish()?;
@@ -34,9 +37,13 @@ pub async fn layers(
         .map(|r| format!("{} {}", r.at, r.ok))
         .unwrap_or_default();
     let editable = if st.tokens.is_empty() { "ro" } else { "rw" };
-    let v = Validator::of(snap.layers.iter().map(|l| &**l), &[&reload_key, editable]);
+    // The refusals are worded in the request's language: part of the validator.
+    let v = Validator::of(
+        snap.layers.iter().map(|l| &**l),
+        &[&reload_key, editable, lang.code()],
+    );
     if v.matches(&headers) {
-        return Ok(v.not_modified());
+        return Ok(varies(v.not_modified()));
     }
     let layers: Vec<Value> = snap
         .layers
@@ -57,11 +64,23 @@ pub async fn layers(
             })
         })
         .collect();
-    let problems: Vec<String> = snap.report.problems.iter().map(|p| p.to_string()).collect();
-    Ok(v.apply(
+    let problems: Vec<String> = snap
+        .report
+        .problems
+        .iter()
+        .map(|p| p.text().get(lang).to_string())
+        .collect();
+    let reload = reload.map(|r| {
+        json!({
+            "at": r.at, "ok": r.ok,
+            "problems": r.problems.iter().map(|p| p.get(lang)).collect::<Vec<_>>(),
+            "changes": r.changes,
+        })
+    });
+    Ok(varies(v.apply(
         Json(
             json!({"layers": layers, "skipped": problems, "reload": reload, "editable": !st.tokens.is_empty()}),
         )
         .into_response(),
-    ))
+    )))
 }

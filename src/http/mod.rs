@@ -8,6 +8,7 @@ pub mod edit;
 pub mod error;
 pub mod geojson;
 pub mod harden;
+pub mod lang;
 pub mod layers;
 pub mod nearest;
 pub mod ogcapi;
@@ -48,14 +49,14 @@ impl std::fmt::Debug for Token {
 }
 
 /// The last reload: when, whether it was taken, why not, and what changed.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug)]
 pub struct ReloadStatus {
     /// RFC 3339 time of the attempt.
     pub at: String,
     /// Whether the new data is being served.
     pub ok: bool,
-    /// Why it was refused (the loader's messages), when it was.
-    pub problems: Vec<String>,
+    /// Why it was refused (the loader's messages, in both languages), when it was.
+    pub problems: Vec<crate::lang::Text>,
     /// What changed, when it was taken.
     pub changes: Vec<crate::reload::LayerChanges>,
 }
@@ -167,7 +168,10 @@ impl AppState {
             None => ReloadStatus {
                 at,
                 ok: false,
-                problems: vec!["no data directory to reload".into()],
+                problems: vec![crate::text!(
+                    "no data directory to reload",
+                    "没有可重新加载的数据目录"
+                )],
                 changes: vec![],
             },
             Some(dir) => {
@@ -207,19 +211,26 @@ impl AppState {
                     Ok(Ok(snap)) => ReloadStatus {
                         at,
                         ok: false,
-                        problems: snap.report.problems.iter().map(|p| p.to_string()).collect(),
+                        problems: snap.report.problems.iter().map(|p| p.text()).collect(),
                         changes: vec![],
                     },
                     Ok(Err(e)) => ReloadStatus {
                         at,
                         ok: false,
-                        problems: vec![e.to_string()],
+                        // The catalog's own refusals are worded in English only.
+                        problems: vec![crate::lang::Text::new(
+                            e.to_string(),
+                            format!("layers.toml 被拒收，未重新加载：{e}"),
+                        )],
                         changes: vec![],
                     },
                     Err(e) => ReloadStatus {
                         at,
                         ok: false,
-                        problems: vec![format!("reload task failed: {e}")],
+                        problems: vec![crate::text!(
+                            "reload task failed: {e}",
+                            "重新加载任务失败：{e}"
+                        )],
                         changes: vec![],
                     },
                 }
@@ -233,7 +244,12 @@ impl AppState {
         } else {
             tracing::warn!(
                 "reload refused, old data still served: {}",
-                status.problems.join("; ")
+                status
+                    .problems
+                    .iter()
+                    .map(|p| p.en())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             );
         }
         status

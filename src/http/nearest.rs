@@ -2,7 +2,6 @@
 //! hits and each one's [`Approach`]), and serialise as GeoJSON.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::NaiveDateTime;
@@ -10,11 +9,13 @@ use serde_json::{json, Map, Value};
 
 use crate::crs::Crs;
 use crate::http::error::AppError;
+use crate::http::lang::varies;
 use crate::http::params::Params;
 use crate::http::AppState;
+use crate::lang::Lang;
 use crate::query::deadline::{Stop, Work};
 use crate::query::features::PropertyFilter;
-use crate::query::hours::{describe, parse_moment, HoursNow, Lang};
+use crate::query::hours::{describe, parse_moment, HoursNow};
 use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::nearest::{
     approach, check_filters, nearest_with, resolve_layers, within_with, Approach, Area, Filters,
@@ -22,10 +23,11 @@ use crate::query::nearest::{
 };
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
+use crate::text;
 
 fn required(p: &mut Params, name: &str) -> Result<String, QueryError> {
     p.take(name)
-        .ok_or_else(|| QueryError::bad(name, "is required"))
+        .ok_or_else(|| QueryError::bad(name, text!("is required", "必填")))
 }
 
 fn coordinate(p: &mut Params, name: &str) -> Result<f64, QueryError> {
@@ -34,7 +36,7 @@ fn coordinate(p: &mut Params, name: &str) -> Result<f64, QueryError> {
         Ok(x) if x.is_finite() => Ok(x),
         _ => Err(QueryError::bad(
             name,
-            format!("{raw:?} is not a finite number"),
+            text!("{raw:?} is not a finite number", "{raw:?} 不是有限的数"),
         )),
     }
 }
@@ -48,24 +50,35 @@ async fn query_point(p: &mut Params) -> Result<([f64; 2], Crs), AppError> {
         None => Crs::Wgs84,
         Some(c) => c
             .parse::<Crs>()
-            .map_err(|e| QueryError::bad("crs", e.to_string()))?,
+            .map_err(|e| QueryError::bad("crs", e.text()))?,
     };
     if crs.is_geographic_degrees() {
         if !(-180.0..=180.0).contains(&lon) {
-            return Err(QueryError::bad("lon", format!("{lon} is outside -180..180")).into());
+            return Err(QueryError::bad(
+                "lon",
+                text!("{lon} is outside -180..180", "{lon} 超出 -180..180"),
+            )
+            .into());
         }
         if !(-90.0..=90.0).contains(&lat) {
-            return Err(QueryError::bad("lat", format!("{lat} is outside -90..90")).into());
+            return Err(QueryError::bad(
+                "lat",
+                text!("{lat} is outside -90..90", "{lat} 超出 -90..90"),
+            )
+            .into());
         }
     }
     use crate::crs::client::ClientError;
     let (x, y) = match crs {
         Crs::Epsg(code) => match crate::crs::client::to_wgs84(code, lon, lat).await {
             Ok(xy) => xy,
-            Err(ClientError::Crs(e)) => return Err(QueryError::bad("crs", e.to_string()).into()),
+            Err(ClientError::Crs(e)) => return Err(QueryError::bad("crs", e.text()).into()),
             Err(ClientError::Busy) => {
                 return Err(AppError::Overloaded {
-                    message: "too many crs=EPSG:n conversions waiting; retry shortly".into(),
+                    message: text!(
+                        "too many crs=EPSG:n conversions waiting; retry shortly",
+                        "等待中的 crs=EPSG:n 坐标转换太多；请稍后再试"
+                    ),
                     retry_after_s: 1,
                 })
             }
@@ -75,12 +88,15 @@ async fn query_point(p: &mut Params) -> Result<([f64; 2], Crs), AppError> {
         },
         other => other
             .to_wgs84(lon, lat)
-            .map_err(|e| QueryError::bad("crs", e.to_string()))?,
+            .map_err(|e| QueryError::bad("crs", e.text()))?,
     };
     if !(-180.0..=180.0).contains(&x) || !(-90.0..=90.0).contains(&y) {
         return Err(QueryError::bad(
             "lon",
-            format!("({lon}, {lat}) in {crs} is not a position on Earth"),
+            text!(
+                "({lon}, {lat}) in {crs} is not a position on Earth",
+                "{crs} 中的 ({lon}, {lat}) 不是地球上的位置"
+            ),
         )
         .into());
     }
@@ -94,7 +110,10 @@ fn distance_param(p: &mut Params, name: &str) -> Result<Option<f64>, QueryError>
             Ok(m) if m.is_finite() && m > 0.0 && m <= MAX_RADIUS_M => Ok(Some(m)),
             _ => Err(QueryError::bad(
                 name,
-                format!("{raw:?} is not a distance in metres above 0 and at most {MAX_RADIUS_M}"),
+                text!(
+                    "{raw:?} is not a distance in metres above 0 and at most {MAX_RADIUS_M}",
+                    "必须是大于 0、至多 {MAX_RADIUS_M} 的距离（米），{raw:?} 不是"
+                ),
             )),
         },
     }
@@ -133,27 +152,6 @@ fn filters(
     };
     check_filters(snap, layers, &f)?;
     Ok(f)
-}
-
-/// The language of the hours lines: `lang=zh|en` (a tag such as `en-GB` too), else the
-/// request's `Accept-Language`, else Chinese. Taken before the property filters.
-fn language(p: &mut Params, headers: &HeaderMap) -> Result<Lang, QueryError> {
-    match p.take("lang") {
-        Some(s) => Lang::from_tag(&s)
-            .ok_or_else(|| QueryError::bad("lang", format!("{s:?} is not offered: use zh or en"))),
-        None => Ok(headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(Lang::from_accept_language)
-            .unwrap_or_default()),
-    }
-}
-
-/// The body depends on `Accept-Language` (the hours lines) when `lang=` does not say.
-fn varies_on_language(mut res: Response) -> Response {
-    res.headers_mut()
-        .append(header::VARY, HeaderValue::from_static("accept-language"));
-    res
 }
 
 fn filters_json(f: &Filters) -> Value {
@@ -345,12 +343,11 @@ fn round1(x: f64) -> f64 {
 /// `GET /api/nearest?layer=..&lon=..&lat=..[&crs=][&k=5][&max_m=][&open=now][&has=..][&prop=value]`
 pub async fn nearest_handler(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    lang: Lang,
     mut p: Params,
 ) -> Result<axum::response::Response, AppError> {
     let snap = st.snapshot();
     let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
-    let lang = language(&mut p, &headers)?;
     let (point, crs) = query_point(&mut p).await?;
     let k = p.int_in("k", 1, MAX_K, DEFAULT_K)?;
     let max_m = distance_param(&mut p, "max_m")?;
@@ -430,32 +427,42 @@ pub async fn nearest_handler(
             .iter()
             .map(|h| hit_out(&snap, h, point, true, words))
             .collect(),
-        note: hits.is_empty().then(|| match max_m {
-            Some(m) => format!("no feature passing the filters within {m} m"),
-            None => "no feature passes the filters".to_string(),
+        note: hits.is_empty().then(|| {
+            match max_m {
+                Some(m) => text!(
+                    "no feature passing the filters within {m} m",
+                    "{m} 米内没有符合筛选条件的设施"
+                ),
+                None => text!("no feature passes the filters", "没有符合筛选条件的设施"),
+            }
+            .get(lang)
+            .to_string()
         }),
     };
     let mut body = Vec::with_capacity(1024 + 700 * hits.len());
     serde_json::to_writer(&mut body, &answer).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(varies_on_language(json_response(body)))
+    Ok(varies(json_response(body)))
 }
 
 /// `GET /api/within?layer=..&lon=..&lat=..&radius_m=..` or `?layer=..&bbox=..`, with `limit`
 /// (1-1000, default 100), `offset`, and the same filters as nearest.
 pub async fn within_handler(
     State(st): State<AppState>,
-    headers: HeaderMap,
+    lang: Lang,
     mut p: Params,
 ) -> Result<Response, AppError> {
     let snap = st.snapshot();
     let layers = resolve_layers(&snap, &required(&mut p, "layer")?)?;
-    let lang = language(&mut p, &headers)?;
     let bbox = p.bbox("bbox")?;
     let (area, point) = match bbox {
         Some(b) => {
             for name in ["lon", "lat", "radius_m", "crs"] {
                 if p.take(name).is_some() {
-                    return Err(QueryError::bad(name, "cannot be combined with bbox").into());
+                    return Err(QueryError::bad(
+                        name,
+                        text!("cannot be combined with bbox", "不能与 bbox 同时使用"),
+                    )
+                    .into());
                 }
             }
             (Area::Bbox(b), None)
@@ -465,7 +472,10 @@ pub async fn within_handler(
             let radius_m = distance_param(&mut p, "radius_m")?.ok_or_else(|| {
                 QueryError::bad(
                     "radius_m",
-                    "is required with lon and lat (or give bbox instead)",
+                    text!(
+                        "is required with lon and lat (or give bbox instead)",
+                        "给了 lon 和 lat 时必填（或改用 bbox）"
+                    ),
                 )
             })?;
             (
@@ -513,7 +523,7 @@ pub async fn within_handler(
         .iter()
         .map(|(h, d)| hit_json(&snap, h, point.unwrap_or([0.0, 0.0]), *d, words))
         .collect();
-    Ok(varies_on_language(
+    Ok(varies(
         Json(json!({
             "type": "FeatureCollection",
             "numberMatched": total,

@@ -18,6 +18,7 @@ use crate::query::features::{items, property_names, ItemsQuery, PropertyFilter};
 use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::QueryError;
 use crate::snapshot::{Layer, Snapshot};
+use crate::text;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 /// The conformance classes we implement.
@@ -56,6 +57,13 @@ fn typed(body: Value, content_type: &'static str) -> Response {
     r
 }
 
+fn f_not_offered(f: &str) -> crate::lang::Text {
+    text!(
+        "{f:?} is not offered: use f=json",
+        "不提供 {f:?}：请用 f=json"
+    )
+}
+
 /// Accept `f=json` (what some clients send) and nothing else, then refuse leftovers.
 fn finish(mut p: Params) -> Result<(), QueryError> {
     if let Some(f) = p.take("f") {
@@ -63,10 +71,7 @@ fn finish(mut p: Params) -> Result<(), QueryError> {
             f.as_str(),
             "json" | "geojson" | "application/json" | "application/geo+json"
         ) {
-            return Err(QueryError::bad(
-                "f",
-                format!("{f:?} is not offered: use f=json"),
-            ));
+            return Err(QueryError::bad("f", f_not_offered(&f)));
         }
     }
     p.finish()
@@ -119,7 +124,10 @@ fn collection_json(b: &str, l: &Layer) -> Value {
 
 fn layer<'a>(snap: &'a Snapshot, id: &str) -> Result<&'a Layer, QueryError> {
     snap.layer(id).ok_or_else(|| {
-        QueryError::NotFound(format!("no collection {id:?}; see /ogcapi/collections"))
+        QueryError::NotFound(text!(
+            "no collection {id:?}; see /ogcapi/collections",
+            "没有图层（集合）{id:?}；图层列表见 /ogcapi/collections"
+        ))
     })
 }
 
@@ -180,16 +188,16 @@ pub fn items_query(layer: &Layer, mut p: Params) -> Result<ItemsQuery, QueryErro
         if !ok {
             return Err(QueryError::bad(
                 "datetime",
-                format!("{dt:?} is not an RFC 3339 date-time or interval"),
+                text!(
+                    "{dt:?} is not an RFC 3339 date-time or interval",
+                    "{dt:?} 不是 RFC 3339 日期时间或时间区间"
+                ),
             ));
         }
     }
     if let Some(f) = p.take("f") {
         if !matches!(f.as_str(), "json" | "geojson" | "application/geo+json") {
-            return Err(QueryError::bad(
-                "f",
-                format!("{f:?} is not offered: use f=json"),
-            ));
+            return Err(QueryError::bad("f", f_not_offered(&f)));
         }
     }
     let names = property_names(layer);
@@ -198,7 +206,11 @@ pub fn items_query(layer: &Layer, mut p: Params) -> Result<ItemsQuery, QueryErro
         if names.binary_search(k).is_err() {
             return Err(QueryError::bad(
                 k.clone(),
-                format!("unknown parameter: not bbox, limit, offset, datetime, f, nor a property of {:?}", layer.spec.id),
+                text!(
+                    "unknown parameter: not bbox, limit, offset, datetime, f, nor a property of {:?}",
+                    "未知参数：既不是 bbox、limit、offset、datetime、f，也不是图层 {:?} 的属性",
+                    layer.spec.id
+                ),
             ));
         }
         filters.push(PropertyFilter {
@@ -309,9 +321,12 @@ pub async fn item(
     finish(p)?;
     let snap = st.snapshot();
     let l = layer(&snap, &id)?;
-    let i = l
-        .position(&fid)
-        .ok_or_else(|| QueryError::NotFound(format!("no feature {fid:?} in collection {id:?}")))?;
+    let i = l.position(&fid).ok_or_else(|| {
+        QueryError::NotFound(text!(
+            "no feature {fid:?} in collection {id:?}",
+            "图层 {id:?} 中没有要素 {fid:?}"
+        ))
+    })?;
     let b = base_url(&headers);
     let v = Validator::of([l], &[&b]);
     if v.matches(&headers) {

@@ -4,17 +4,21 @@
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::http::edit::json_content_type;
+use crate::http::edit::{invalid_json, json_content_type};
 use crate::http::error::AppError;
+use crate::http::lang::varies;
 use crate::http::params::Params;
 use crate::http::AppState;
+use crate::lang::Lang;
 use crate::query::routes::{
     draft, line, review_until, summaries, Finding, Review, ReviewParams, Village, FINDING_CODES,
 };
 use crate::query::QueryError;
+use crate::text;
 
 fn r1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
@@ -23,7 +27,10 @@ fn r1(x: f64) -> f64 {
 fn params(p: &mut Params) -> Result<ReviewParams, QueryError> {
     let d = ReviewParams::default();
     let num = |p: &mut Params, name: &str, default: f64| {
-        Ok::<f64, QueryError>(p.parse_opt::<f64>(name, "a number")?.unwrap_or(default))
+        Ok::<f64, QueryError>(
+            p.parse_opt::<f64>(name, text!("a number", "数字"))?
+                .unwrap_or(default),
+        )
     };
     let out = ReviewParams {
         walk_m: num(p, "walk_m", d.walk_m)?,
@@ -35,8 +42,9 @@ fn params(p: &mut Params) -> Result<ReviewParams, QueryError> {
     Ok(out)
 }
 
-/// `GET /api/routes`: every line with id, name, school, length and stop count.
-pub async fn list(State(st): State<AppState>, p: Params) -> Result<Json<Value>, AppError> {
+/// `GET /api/routes`: every line with id, name, school, length and stop count, and the
+/// finding codes with their meanings in the request's language.
+pub async fn list(State(st): State<AppState>, lang: Lang, p: Params) -> Result<Response, AppError> {
     p.finish()?;
     let routes: Vec<Value> = summaries(&st.snapshot())
         .into_iter()
@@ -48,33 +56,37 @@ pub async fn list(State(st): State<AppState>, p: Params) -> Result<Json<Value>, 
             })
         })
         .collect();
-    Ok(Json(json!({ "routes": routes, "finding_codes": codes() })))
+    Ok(varies(
+        Json(json!({ "routes": routes, "finding_codes": codes(lang) })).into_response(),
+    ))
 }
 
 /// `GET /api/routes/{id}/review[?walk_m=500][&speed_kmh=30][&dwell_s=30][&corridor_m=3000]`
 pub async fn review_line(
     State(st): State<AppState>,
     Path(id): Path<String>,
+    lang: Lang,
     mut p: Params,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let params = params(&mut p)?;
     p.finish()?;
     let snap = st.snapshot();
     let l = line(&snap, &id)?;
     let v = st
         .pool
-        .run(move |d| Ok(to_json(&review_until(&snap, &l, &params, None, d)?)))
+        .run(move |d| Ok(to_json(&review_until(&snap, &l, &params, None, d)?, lang)))
         .await?;
-    Ok(Json(v))
+    Ok(varies(Json(v).into_response()))
 }
 
 /// `POST /api/routes/review[?compare={id}]` with a draft FeatureCollection.
 pub async fn review_draft(
     State(st): State<AppState>,
+    lang: Lang,
     mut p: Params,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Response, AppError> {
     let params = params(&mut p)?;
     let compare = p.take("compare");
     p.finish()?;
@@ -82,14 +94,14 @@ pub async fn review_draft(
     let snap = st.snapshot();
     let base = match &compare {
         None => None,
-        Some(id) => Some(line(&snap, id).map_err(|e| QueryError::bad("compare", e.to_string()))?),
+        Some(id) => Some(line(&snap, id).map_err(|e| QueryError::bad("compare", e.text()))?),
     };
     // Parsing a draft measures its length (a geodesic per vertex): heavy work too.
     let v = st
         .pool
         .run(move |deadline| {
             let v: Value = serde_json::from_slice(&body)
-                .map_err(|e| QueryError::bad("body", format!("is not valid JSON: {e}")))?;
+                .map_err(|e| QueryError::bad("body", invalid_json(&e)))?;
             let mut d = draft(&v)?;
             if let Some(b) = &base {
                 if d.school_location.is_none() {
@@ -97,22 +109,25 @@ pub async fn review_draft(
                     d.school = d.school.or_else(|| b.school.clone());
                 }
             }
-            Ok(to_json(&review_until(
-                &snap,
-                &d,
-                &params,
-                base.as_ref(),
-                deadline,
-            )?))
+            Ok(to_json(
+                &review_until(&snap, &d, &params, base.as_ref(), deadline)?,
+                lang,
+            ))
         })
         .await?;
-    Ok(Json(v))
+    Ok(varies(Json(v).into_response()))
 }
 
-fn codes() -> Value {
+fn codes(lang: Lang) -> Value {
     FINDING_CODES
         .iter()
-        .map(|(c, s, m)| json!({"code": c, "severity": s, "meaning": m}))
+        .map(|(c, s, en, zh)| {
+            let meaning = match lang {
+                Lang::En => en,
+                Lang::Zh => zh,
+            };
+            json!({"code": c, "severity": s, "meaning": meaning})
+        })
         .collect()
 }
 
@@ -124,11 +139,11 @@ fn village_json(v: &Village) -> Value {
     })
 }
 
-fn finding_json(f: &Finding) -> Value {
-    json!({"severity": f.severity.as_str(), "code": f.code, "message": f.message, "location": f.location})
+fn finding_json(f: &Finding, lang: Lang) -> Value {
+    json!({"severity": f.severity.as_str(), "code": f.code, "message": f.message.get(lang), "location": f.location})
 }
 
-fn to_json(r: &Review) -> Value {
+fn to_json(r: &Review, lang: Lang) -> Value {
     let l = &r.line;
     let line_geometry = if l.parts.len() == 1 {
         json!({"type": "LineString", "coordinates": l.parts[0]})
@@ -159,7 +174,7 @@ fn to_json(r: &Review) -> Value {
         "served_children": r.served_children(),
         "unserved_children": r.unserved_children(),
         "shared": r.shared.iter().map(|(id, m)| json!({"route": id, "length_m": r1(*m)})).collect::<Vec<_>>(),
-        "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
+        "findings": r.findings.iter().map(|f| finding_json(f, lang)).collect::<Vec<_>>(),
         "diff": r.diff.as_ref().map(|d| json!({
             "against": d.against,
             "children_gained": d.children_gained,

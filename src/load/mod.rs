@@ -17,9 +17,11 @@ use opening_hours::OpeningHours;
 use serde_json::Value;
 
 use crate::catalog::{read_catalog, CatalogError, LayerSpec};
+use crate::lang::Text;
 use crate::model::{geometry_name, Feature, IdTable};
 use crate::report::{LoadReport, Problem};
 use crate::snapshot::{Layer, Snapshot};
+use crate::text;
 
 /// Load every layer of the catalog in `dir`. A broken catalog is an error; broken files and
 /// features are reported in the snapshot's report and left out.
@@ -38,7 +40,7 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
                     file: spec.file.clone(),
                     feature: None,
                     field: None,
-                    reason: format!("cannot read the file: {e}"),
+                    reason: text!("cannot read the file: {e}", "无法读取文件：{e}"),
                 });
                 Parsed::default()
             }
@@ -92,7 +94,7 @@ impl Parsed {
 
 /// [`load_layer_text`], also handing over what was built on the way ([`Parsed`]).
 pub(crate) fn parse_layer(spec: &LayerSpec, text: &str, problems: &mut Vec<Problem>) -> Parsed {
-    let file_problem = |reason: String| Problem {
+    let file_problem = |reason: Text| Problem {
         file: spec.file.clone(),
         feature: None,
         field: None,
@@ -105,20 +107,22 @@ pub(crate) fn parse_layer(spec: &LayerSpec, text: &str, problems: &mut Vec<Probl
     let root = match root {
         Ok(r) => r,
         Err(e) => {
-            problems.push(file_problem(format!("invalid JSON: {e}")));
+            problems.push(file_problem(text!("invalid JSON: {e}", "JSON 无效：{e}")));
             return Parsed::default();
         }
     };
     if !root.is_collection {
-        problems.push(file_problem(
-            "not a GeoJSON FeatureCollection (\"type\" must be \"FeatureCollection\")".into(),
-        ));
+        problems.push(file_problem(text!(
+            "not a GeoJSON FeatureCollection (\"type\" must be \"FeatureCollection\")",
+            "不是 GeoJSON FeatureCollection（\"type\" 必须是 \"FeatureCollection\"）"
+        )));
         return Parsed::default();
     }
     if !root.features_array {
-        problems.push(file_problem(
-            "a FeatureCollection needs a \"features\" array".into(),
-        ));
+        problems.push(file_problem(text!(
+            "a FeatureCollection needs a \"features\" array",
+            "FeatureCollection 需要 \"features\" 数组"
+        )));
         return Parsed::default();
     }
     problems.append(&mut layer.problems);
@@ -154,7 +158,7 @@ impl<'s> Features<'s> {
         };
         let problems = &mut self.problems;
         let before = problems.len();
-        let here = |problems: &mut Vec<Problem>, field: &str, reason: String| {
+        let here = |problems: &mut Vec<Problem>, field: &str, reason: Text| {
             problems.push(Problem {
                 file: spec.file.clone(),
                 feature: Some((i, id.clone())),
@@ -182,8 +186,9 @@ impl<'s> Features<'s> {
                         here(
                             problems,
                             "id",
-                            format!(
+                            text!(
                                 "duplicate id {:?}: features[{first}] has it already",
+                                "id {:?} 重复：features[{first}] 已经用了",
                                 feature.id
                             ),
                         );
@@ -329,7 +334,7 @@ impl<'de> serde::de::Visitor<'de> for FeatureArray<'_, '_> {
     }
 }
 
-type FieldError = (String, String);
+type FieldError = (String, Text);
 
 /// A feature read and checked.
 #[derive(Debug)]
@@ -355,11 +360,14 @@ fn read_feature_owned(spec: &LayerSpec, mut fv: Value) -> Result<ReadFeature, Fi
     let obj = fv.as_object_mut().ok_or_else(|| {
         (
             "feature".to_string(),
-            "a feature must be a JSON object".to_string(),
+            text!("a feature must be a JSON object", "要素必须是 JSON 对象"),
         )
     })?;
     if obj.get("type").and_then(Value::as_str) != Some("Feature") {
-        return Err(("type".into(), "must be \"Feature\"".into()));
+        return Err((
+            "type".into(),
+            text!("must be \"Feature\"", "必须是 \"Feature\""),
+        ));
     }
     let id = match obj.get("id") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
@@ -367,18 +375,30 @@ fn read_feature_owned(spec: &LayerSpec, mut fv: Value) -> Result<ReadFeature, Fi
         Some(other) => {
             return Err((
                 "id".into(),
-                format!("must be a non-empty string or a number, found {other}"),
+                text!(
+                    "must be a non-empty string or a number, found {other}",
+                    "必须是非空字符串或数字，给出的是 {other}"
+                ),
             ))
         }
-        None => return Err(("id".into(), "missing: every feature needs an id".into())),
+        None => {
+            return Err((
+                "id".into(),
+                text!(
+                    "missing: every feature needs an id",
+                    "缺失：每个要素都需要 id"
+                ),
+            ))
+        }
     };
     let geom_value = obj.get("geometry").unwrap_or(&Value::Null);
     let geom = geometry::read_geometry(geom_value, spec.crs).map_err(|e| (e.field, e.reason))?;
     if !spec.kind.geometry().admits(&geom) {
         return Err((
             "geometry.type".into(),
-            format!(
+            text!(
                 "a {:?} layer needs {:?} geometries, found {}",
+                "{:?} 图层需要 {:?} 几何，给出的是 {}",
                 spec.kind,
                 spec.kind.geometry(),
                 geometry_name(&geom)
@@ -391,7 +411,10 @@ fn read_feature_owned(spec: &LayerSpec, mut fv: Value) -> Result<ReadFeature, Fi
         Some(other) => {
             return Err((
                 "properties".into(),
-                format!("must be an object or null, found {other}"),
+                text!(
+                    "must be an object or null, found {other}",
+                    "必须是对象或 null，给出的是 {other}"
+                ),
             ))
         }
     };

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use opening_hours::OpeningHours;
 
+use crate::lang::Lang;
+
 /// Asia/Shanghai's offset from UTC.
 pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
@@ -57,7 +59,7 @@ impl std::fmt::Debug for Clock {
 
 /// Read an `open` parameter: `now`, a local date-time (`2026-10-01T12:00`, seconds optional),
 /// or a date-time with an offset (converted to Suzhou time).
-pub fn parse_moment(s: &str, now: NaiveDateTime) -> Result<NaiveDateTime, String> {
+pub fn parse_moment(s: &str, now: NaiveDateTime) -> Result<NaiveDateTime, crate::lang::Text> {
     let s = s.trim();
     if s.eq_ignore_ascii_case("now") {
         return Ok(now);
@@ -75,8 +77,9 @@ pub fn parse_moment(s: &str, now: NaiveDateTime) -> Result<NaiveDateTime, String
             return Ok(t);
         }
     }
-    Err(format!(
-        "{s:?} is neither \"now\" nor an ISO 8601 local date-time such as 2026-10-01T12:00 (Asia/Shanghai)"
+    Err(crate::text!(
+        "{s:?} is neither \"now\" nor an ISO 8601 local date-time such as 2026-10-01T12:00 (Asia/Shanghai)",
+        "{s:?} 既不是 \"now\"，也不是 2026-10-01T12:00 这样的 ISO 8601 本地时间（北京时间）"
     ))
 }
 
@@ -148,59 +151,6 @@ fn timeline(
         oh.iter_range(start + shift, end + shift)
             .map(move |iv| (iv.range.start - shift, state_of(iv.kind)))
     })
-}
-
-/// The language of the words a person reads (hours lines): Chinese or English.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    /// 中文 (the default).
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// A language tag (`zh`, `zh-CN`, `en`, `en-GB`, any case) by its primary subtag; None
-    /// for any other language.
-    pub fn from_tag(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_']).next().unwrap_or("");
-        if primary.eq_ignore_ascii_case("zh") {
-            Some(Lang::Zh)
-        } else if primary.eq_ignore_ascii_case("en") {
-            Some(Lang::En)
-        } else {
-            None
-        }
-    }
-
-    /// The first language we speak in an `Accept-Language` value, by its weights (`q`,
-    /// default 1; ties in the order given); None when it names neither.
-    pub fn from_accept_language(value: &str) -> Option<Lang> {
-        let mut best: Option<(f64, Lang)> = None;
-        for item in value.split(',') {
-            let mut parts = item.split(';');
-            let Some(lang) = Lang::from_tag(parts.next().unwrap_or("")) else {
-                continue;
-            };
-            let q = parts
-                .filter_map(|p| p.trim().strip_prefix("q="))
-                .find_map(|q| q.trim().parse::<f64>().ok())
-                .unwrap_or(1.0);
-            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-                best = Some((q, lang));
-            }
-        }
-        best.map(|(_, l)| l)
-    }
-
-    /// Its code in answers: `zh` or `en`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        }
-    }
 }
 
 /// How far ahead [`describe`] looks for the next change: a week and a day, so that a

@@ -10,21 +10,23 @@ pub mod nav;
 pub mod nearest;
 pub mod routes;
 
+use crate::lang::Text;
+
 /// Why a query was refused. [`crate::http::error`] is the one place that maps these to
-/// HTTP statuses.
+/// HTTP statuses. The words are in both languages ([`Text`]); `Display` is the English.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum QueryError {
     /// A parameter is missing, malformed, out of range or unknown.
     #[error("parameter \"{param}\": {reason}")]
     BadParam {
-        /// The parameter's name.
+        /// The parameter's name (the same in both languages).
         param: String,
         /// Why it was refused.
-        reason: String,
+        reason: Text,
     },
     /// The addressed resource (layer, feature) does not exist.
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Text),
     /// The query ran past its deadline (the request timeout) and was stopped.
     #[error("the request took more than {after_s} s and was stopped; narrow it (a smaller area, larger cells, fewer candidates) or try again")]
     Timeout {
@@ -35,10 +37,25 @@ pub enum QueryError {
 
 impl QueryError {
     /// Shorthand for [`QueryError::BadParam`].
-    pub fn bad(param: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn bad(param: impl Into<String>, reason: Text) -> Self {
         QueryError::BadParam {
             param: param.into(),
-            reason: reason.into(),
+            reason,
+        }
+    }
+
+    /// The whole message, in both languages.
+    pub fn text(&self) -> Text {
+        match self {
+            QueryError::BadParam { param, reason } => Text::new(
+                format!("parameter \"{param}\": {}", reason.en()),
+                format!("参数 \"{param}\"：{}", reason.zh()),
+            ),
+            QueryError::NotFound(t) => t.clone(),
+            QueryError::Timeout { after_s } => crate::text!(
+                "the request took more than {after_s} s and was stopped; narrow it (a smaller area, larger cells, fewer candidates) or try again",
+                "请求超过 {after_s} 秒，已停止；请缩小范围（更小的区域、更大的格网、更少的候选点）或稍后再试"
+            ),
         }
     }
 }

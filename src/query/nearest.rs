@@ -15,6 +15,7 @@ use crate::query::features::{value_matches, PropertyFilter};
 use crate::query::hours::open_at;
 use crate::query::QueryError;
 use crate::snapshot::{Layer, Snapshot};
+use crate::text;
 
 /// Largest `k`.
 pub const MAX_K: usize = 100;
@@ -76,7 +77,11 @@ pub fn resolve_layers(snap: &Snapshot, ids: &str) -> Result<Vec<usize>, QueryErr
                 let known: Vec<&str> = snap.layers.iter().map(|l| l.spec.id.as_str()).collect();
                 QueryError::bad(
                     "layer",
-                    format!("unknown layer {id:?}; known: {}", known.join(", ")),
+                    text!(
+                        "unknown layer {id:?}; known: {}",
+                        "未知图层 {id:?}；已有：{}",
+                        known.join(", ")
+                    ),
                 )
             })?;
         if !out.contains(&i) {
@@ -130,14 +135,20 @@ pub fn check_filters(snap: &Snapshot, layers: &[usize], f: &Filters) -> Result<(
         known.extend(carried);
         let mut seen = std::collections::HashSet::new();
         known.retain(|v| seen.insert(*v));
-        let hint = if known.is_empty() {
-            "these layers list no amenities".to_string()
-        } else {
-            format!("known: {}", known.join(", "))
-        };
+        let list = known.join(", ");
         return Err(QueryError::bad(
             "has",
-            format!("unknown amenity {h:?}; {hint}"),
+            if known.is_empty() {
+                text!(
+                    "unknown amenity {h:?}; these layers list no amenities",
+                    "未知设施 {h:?}；这些图层没有列出任何设施"
+                )
+            } else {
+                text!(
+                    "unknown amenity {h:?}; known: {list}",
+                    "未知设施 {h:?}；已有：{list}"
+                )
+            },
         ));
     }
     for pf in &f.properties {
@@ -151,7 +162,10 @@ pub fn check_filters(snap: &Snapshot, layers: &[usize], f: &Filters) -> Result<(
         if !carried {
             return Err(QueryError::bad(
                 pf.name.clone(),
-                "unknown parameter: not a filter nor a property of the chosen layers",
+                text!(
+                    "unknown parameter: not a filter nor a property of the chosen layers",
+                    "未知参数：既不是筛选条件，也不是所选图层的属性"
+                ),
             ));
         }
     }

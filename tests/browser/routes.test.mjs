@@ -67,6 +67,12 @@ test('route view: review of sb-1, findings, villages, draft diff', { timeout: 18
     const [lon, lat] = rv.findings[i].location;
     assert.ok(Math.abs(c[0] - lon) < 1e-5 && Math.abs(c[1] - lat) < 1e-5, `centre ${c} at finding ${lon},${lat}`);
 
+    // In the page's language (Chinese here), as the server words them for lang=zh.
+    const zh = await h.api('/api/routes/sb-1/review?lang=zh');
+    const messages = await page.$$eval('#route-findings li .finding-message', (ss) => ss.map((s) => s.textContent));
+    assert.deepEqual(messages, zh.findings.map((f) => f.message));
+    assert.ok(messages.every((m) => /[\u4e00-\u9fff]/.test(m)), `findings in Chinese: ${messages}`);
+
     // A draft: sb-1 with stop 6 moved onto the most-children unserved village.
     const moved = rv.stops.find((s) => s.seq === 6) || rv.stops[Math.floor(rv.stops.length / 2)];
     const draft = {

@@ -1,9 +1,11 @@
 // Fetch wrappers for the nestmap HTTP API. Every call resolves to parsed JSON or rejects with
 // an ApiError whose message is the server's own message (4xx bodies are
 // `{"error":{"code","message"}}` and name the parameter and the reason), or the page's own,
-// in the current language, when the server said nothing (no connection, no JSON).
+// in the current language, when the server said nothing (no connection, no JSON). Every
+// request names the page's language (`lang=`), so the server's words (refusals, review
+// findings, hours lines) are in it even when the browser's own language differs.
 
-import { t } from './i18n.js';
+import { t, getLang } from './i18n.js';
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -13,10 +15,16 @@ export class ApiError extends Error {
   }
 }
 
+/** `url` with `lang=<the page's language>`, unless it names one already. */
+function withLang(url) {
+  if (/[?&]lang=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}lang=${encodeURIComponent(getLang())}`;
+}
+
 async function request(url, options = {}) {
   let res;
   try {
-    res = await fetch(url, options);
+    res = await fetch(withLang(url), options);
   } catch (e) {
     throw new ApiError(0, 'network', t('error_network', { reason: String(e.message || e) }));
   }

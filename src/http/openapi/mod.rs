@@ -49,6 +49,28 @@ fn validated(paths: &mut Map<String, Value>, snap: &Snapshot) {
     }
 }
 
+/// Every operation takes `lang` and reads `Accept-Language` ([`crate::http::lang`]).
+fn localised(paths: &mut Map<String, Value>) {
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in item.iter_mut() {
+            if !["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                continue;
+            }
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
+            if let Value::Array(params) = op.entry("parameters").or_insert_with(|| json!([])) {
+                params.retain(|p| p["name"] != "lang" && p["name"] != "Accept-Language");
+                params.push(schema::lang_param());
+                params.push(schema::accept_language_header());
+            }
+        }
+    }
+}
+
 /// The document, with `base` as its server URL.
 pub fn document(snap: &Snapshot, base: &str) -> Value {
     let mut paths = Map::new();
@@ -71,9 +93,10 @@ pub fn document(snap: &Snapshot, base: &str) -> Value {
         }
     }
     validated(&mut paths, snap);
+    localised(&mut paths);
     json!({
         "openapi": "3.0.3",
-        "info": {"title": "nestmap", "version": env!("CARGO_PKG_VERSION"), "description": "Family facilities of Xiangcheng District, Suzhou: OGC API - Features (Core, GeoJSON, OpenAPI 3.0) with Part 4 style edits, and the nestmap query API (nearest, within, coverage, school commuter line review). Coordinates are [lon, lat] WGS84; distances are metres on the ground. Every error is JSON {\"error\":{\"code\",\"message\"}}; unknown or repeated query parameters are refused (400), never ignored; a method a path does not list is 405. Every limit a request meets is listed under x-limits (what it caps and why) and named by x-limit in the schemas it bounds. Not described here: the map front end at / and /vendor/maplibre-gl/ (static files)."},
+        "info": {"title": "nestmap", "version": env!("CARGO_PKG_VERSION"), "description": "Family facilities of Xiangcheng District, Suzhou: OGC API - Features (Core, GeoJSON, OpenAPI 3.0) with Part 4 style edits, and the nestmap query API (nearest, within, coverage, school commuter line review). Coordinates are [lon, lat] WGS84; distances are metres on the ground. Every error is JSON {\"error\":{\"code\",\"message\"}}; unknown or repeated query parameters are refused (400), never ignored; every operation takes lang=zh|en, and the words of an answer meant for people (error messages, findings, notes, hours lines) are in lang=, else the request's Accept-Language, else English, with the same codes in every language (Vary: Accept-Language on those answers); a method a path does not list is 405. Every limit a request meets is listed under x-limits (what it caps and why) and named by x-limit in the schemas it bounds. Not described here: the map front end at / and /vendor/maplibre-gl/ (static files)."},
         "servers": [{"url": base}],
         "tags": [
             {"name": "service", "description": "liveness and what is loaded"},

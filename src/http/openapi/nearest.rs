@@ -49,7 +49,6 @@ fn filter_params(snap: &Snapshot, reserved: &[&str]) -> Vec<Value> {
         .map(|n| (n, json!({"type": "string"})))
         .collect();
     vec![
-        query("lang", false, "the language of each hours_line: zh (default) or en (a tag such as en-GB too); without it the request's Accept-Language chooses (then the answer varies on it)", json!({"type": "string", "enum": ["zh", "en"]})),
         query("open", false, "only features open then, from their OpenStreetMap opening_hours (China's public holidays and make-up workdays, 调休, read as the weekday they stand for): now, or a local date-time such as 2026-10-01T12:00 (Asia/Shanghai, seconds optional), or an RFC 3339 date-time with an offset", json!({"type": "string"})),
         csv_query("has", false, "comma-separated amenities (nursing rooms) or services (stations), all required; unknown ones are refused, free text for pocket parks and communities (their facilities)", json!({"type": "string"})),
         json!({"name": "properties", "in": "query", "required": false, "style": "form", "explode": true,
@@ -122,7 +121,7 @@ pub fn paths(paths: &mut Map<String, Value>, snap: &Snapshot) {
     }});
     paths.insert("/api/nearest".into(), json!({"get": {
         "tags": ["query"], "summary": "the k nearest features passing every filter, nearest first", "operationId": "nearest",
-        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Each carries distance_m, walk_min (4 km/h), bearing_deg, open_now, next_change and hours_line (at open= or now, in lang or Accept-Language) and nav (the target in WGS84, GCJ-02 and BD-09, and AMap, Baidu and Tencent walking links).",
+        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Each carries distance_m, walk_min (4 km/h), bearing_deg, open_now, next_change and hours_line (at open= or now, in the request's language: lang=, else Accept-Language, else English) and nav (the target in WGS84, GCJ-02 and BD-09, and AMap, Baidu and Tencent walking links).",
         "parameters": params,
         "responses": responses(&[ok("a GeoJSON FeatureCollection sorted by distance", "application/json", answer)], &[Refusal::Invalid])
     }}));

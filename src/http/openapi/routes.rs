@@ -58,12 +58,12 @@ fn review() -> Value {
     let nstr = json!({"type": "string", "nullable": true});
     let pos = json!({"type": "array", "items": num, "nullable": true});
     let severities: Vec<&str> = {
-        let mut s: Vec<&str> = FINDING_CODES.iter().map(|(_, s, _)| *s).collect();
+        let mut s: Vec<&str> = FINDING_CODES.iter().map(|(_, s, _, _)| *s).collect();
         s.sort();
         s.dedup();
         s
     };
-    let codes: Vec<&str> = FINDING_CODES.iter().map(|(c, _, _)| *c).collect();
+    let codes: Vec<&str> = FINDING_CODES.iter().map(|(c, _, _, _)| *c).collect();
     json!({"type": "object", "required": ["route", "params", "length_m", "stop_count", "spacing_m", "run_time_min", "last_stop_to_school_m", "line", "stops", "served", "unserved", "served_children", "unserved_children", "shared", "findings", "diff"], "properties": {
         "route": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "name": nstr, "name_en": nstr, "school": nstr, "school_location": pos}},
         "params": {"type": "object", "required": ["walk_m", "speed_kmh", "dwell_s", "corridor_m"]},

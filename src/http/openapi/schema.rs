@@ -21,7 +21,7 @@ pub fn error_schema() -> Value {
             "required": ["code", "message"],
             "properties": {
                 "code": {"type": "string", "description": "invalid_parameter, not_found, method_not_allowed, unauthorized, forbidden, conflict, unsupported_media_type, timeout, payload_too_large, overloaded, internal; bad_request for a request the HTTP layer could not read"},
-                "message": {"type": "string", "description": "what was wrong, naming the parameter or field for a 4xx; nothing internal for a 5xx"}
+                "message": {"type": "string", "description": "what was wrong, naming the parameter or field for a 4xx; nothing internal for a 5xx. In the request's language (lang=, else Accept-Language, else English); the code, and the names of parameters, fields and ids inside the message, are the same in every language"}
             }
         }}
     })
@@ -117,6 +117,23 @@ pub fn ok(description: &str, content_type: &str, schema: Value) -> (&'static str
         "200",
         json!({"description": description, "content": {content_type: {"schema": schema}}}),
     )
+}
+
+/// `lang`, which every operation takes: the language of the words in the answer.
+pub fn lang_param() -> Value {
+    query(
+        "lang",
+        false,
+        "the language of every word the answer holds for people (error messages, review findings and finding meanings, notes, hours lines, coverage sources, load refusals): zh or en (a tag such as zh-CN or en-GB too; any other value is refused, 400 naming lang). Without it Accept-Language chooses by its weights, and English when it names neither. Codes, severities and parameter names are the same in both",
+        json!({"type": "string", "enum": ["zh", "en"]}),
+    )
+}
+
+/// `Accept-Language`, read when `lang` is not given.
+pub fn accept_language_header() -> Value {
+    json!({"name": "Accept-Language", "in": "header", "required": false,
+        "description": "chooses the language of the answer's words when lang= is not given (zh-* Chinese, en-* English, by weight; English when it names neither); answers whose words follow it carry Vary: Accept-Language",
+        "schema": {"type": "string"}})
 }
 
 /// A query parameter.

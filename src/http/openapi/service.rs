@@ -8,7 +8,7 @@ use super::schema::{ok, responses, Refusal};
 pub fn paths(paths: &mut Map<String, Value>) {
     paths.insert("/healthz".into(), json!({"get": {
         "tags": ["service"], "summary": "liveness: {\"status\":\"ok\"}", "operationId": "healthz",
-        "description": "Takes no parameters (any query string is ignored).",
+        "description": "Takes no parameters but lang: any other is refused (400).",
         "responses": responses(&[ok("alive", "application/json", json!({"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok"]}}}))], &[])
     }}));
     let colour = json!({"type": "string", "pattern": "^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"});
@@ -44,7 +44,7 @@ pub fn paths(paths: &mut Map<String, Value>) {
     }});
     paths.insert("/api/layers".into(), json!({"get": {
         "tags": ["service"], "summary": "every layer with titles, kind, geometry type, counts, bbox, source CRS and style override", "operationId": "layers",
-        "description": "Takes no parameters: any is refused (400).",
+        "description": "Takes no parameters but lang: any other is refused (400). skipped and reload.problems are worded in the request's language.",
         "responses": responses(&[ok("the layers", "application/json", answer)], &[Refusal::Invalid])
     }}));
 }

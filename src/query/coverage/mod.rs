@@ -32,6 +32,7 @@ use crate::query::limits::{
 };
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
+use crate::text;
 use grid::{Dims, Edges, Grid, NO_ZONE, OUTSIDE};
 use reach::Reach;
 
@@ -52,16 +53,18 @@ pub struct Profile {
     pub radius_m: Option<f64>,
     /// Where the figure comes from.
     pub source: &'static str,
+    /// The same, in Chinese.
+    pub source_zh: &'static str,
 }
 
 /// The policy presets.
 pub const PROFILES: &[Profile] = &[
-    Profile { name: "walk5", radius_m: Some(300.0), source: "GB 50180-2018 城市居住区规划设计标准: 5-minute community life circle, walking distance 300 m" },
-    Profile { name: "walk10", radius_m: Some(500.0), source: "GB 50180-2018 城市居住区规划设计标准: 10-minute community life circle, walking distance 500 m" },
-    Profile { name: "walk15", radius_m: Some(1000.0), source: "GB 50180-2018 城市居住区规划设计标准: 15-minute community life circle, walking distance 800-1000 m" },
-    Profile { name: "green", radius_m: Some(300.0), source: "\"300米见绿\": green space within 300 m (national park-city and Jiangsu green-space guidance)" },
-    Profile { name: "park", radius_m: Some(500.0), source: "\"500米见园\": a park within 500 m (national park-city and Jiangsu green-space guidance)" },
-    Profile { name: "layer", radius_m: None, source: "each layer's service_radius_m in data/geojson/layers.toml" },
+    Profile { name: "walk5", radius_m: Some(300.0), source: "GB 50180-2018 城市居住区规划设计标准: 5-minute community life circle, walking distance 300 m", source_zh: "GB 50180-2018《城市居住区规划设计标准》：5 分钟生活圈居住区，步行距离 300 米" },
+    Profile { name: "walk10", radius_m: Some(500.0), source: "GB 50180-2018 城市居住区规划设计标准: 10-minute community life circle, walking distance 500 m", source_zh: "GB 50180-2018《城市居住区规划设计标准》：10 分钟生活圈居住区，步行距离 500 米" },
+    Profile { name: "walk15", radius_m: Some(1000.0), source: "GB 50180-2018 城市居住区规划设计标准: 15-minute community life circle, walking distance 800-1000 m", source_zh: "GB 50180-2018《城市居住区规划设计标准》：15 分钟生活圈居住区，步行距离 800-1000 米" },
+    Profile { name: "green", radius_m: Some(300.0), source: "\"300米见绿\": green space within 300 m (national park-city and Jiangsu green-space guidance)", source_zh: "“300米见绿”：300 米内有绿地（国家公园城市及江苏省绿地建设指引）" },
+    Profile { name: "park", radius_m: Some(500.0), source: "\"500米见园\": a park within 500 m (national park-city and Jiangsu green-space guidance)", source_zh: "“500米见园”：500 米内有公园（国家公园城市及江苏省绿地建设指引）" },
+    Profile { name: "layer", radius_m: None, source: "each layer's service_radius_m in data/geojson/layers.toml", source_zh: "各图层在 data/geojson/layers.toml 中的 service_radius_m" },
 ];
 
 /// Find a profile by name.
@@ -74,7 +77,11 @@ pub fn profile(name: &str) -> Result<Profile, QueryError> {
             let names: Vec<&str> = PROFILES.iter().map(|p| p.name).collect();
             QueryError::bad(
                 "profile",
-                format!("unknown profile {name:?}; known: {}", names.join(", ")),
+                text!(
+                    "unknown profile {name:?}; known: {}",
+                    "未知的标准 {name:?}；可用：{}",
+                    names.join(", ")
+                ),
             )
         })
 }
@@ -373,7 +380,14 @@ fn resolve_area(
                 }
             }
             let known: Vec<&str> = townships.iter().map(|t| t.0.as_str()).collect();
-            Err(QueryError::bad("area", format!("unknown area code {code:?}: give the district code 320507 or a township code ({})", known.join(", "))))
+            Err(QueryError::bad(
+                "area",
+                text!(
+                "unknown area code {code:?}: give the district code 320507 or a township code ({})",
+                "未知的区域代码 {code:?}：请给相城区代码 320507 或镇（街道）代码（{}）",
+                known.join(", ")
+            ),
+            ))
         }
     }
 }
@@ -389,16 +403,36 @@ fn check_radius(param: &str, r: f64) -> Result<(), QueryError> {
     } else {
         Err(QueryError::bad(
             param,
-            format!("{r} is outside {MIN_RADIUS_M}..={MAX_COVERAGE_RADIUS_M} metres"),
+            text!(
+                "{r} is outside {MIN_RADIUS_M}..={MAX_COVERAGE_RADIUS_M} metres",
+                "{r} 超出 {MIN_RADIUS_M}..={MAX_COVERAGE_RADIUS_M} 米"
+            ),
         ))
     }
 }
 
-fn at_most(param: &str, n: usize, max: usize, what: &str) -> Result<(), QueryError> {
+fn empty_area() -> crate::lang::Text {
+    text!("the area is empty", "区域为空")
+}
+
+fn too_many_cells(cell_m: f64, cells: impl std::fmt::Display) -> crate::lang::Text {
+    text!(
+        "{cell_m} m cells would make a grid of {cells} cells, above the limit of {MAX_CELLS}; use larger cells or a smaller area",
+        "{cell_m} 米的格网会有 {cells} 个格，超过上限 {MAX_CELLS}；请加大格网或缩小区域"
+    )
+}
+
+/// `n` things given, at most `max`; `what` names them in English and Chinese (with its
+/// measure word: `个顶点`).
+fn at_most(param: &str, n: usize, max: usize, what: (&str, &str)) -> Result<(), QueryError> {
     if n > max {
+        let (en, zh) = what;
         Err(QueryError::bad(
             param,
-            format!("{n} {what} given; at most {max}"),
+            text!(
+                "{n} {en} given; at most {max}",
+                "给了 {n} {zh}；最多 {max} {zh}"
+            ),
         ))
     } else {
         Ok(())
@@ -424,20 +458,21 @@ fn check_cost(
     people: usize,
 ) -> Result<Dims, QueryError> {
     let Some(b) = area.bounding_rect() else {
-        return Err(QueryError::bad("area", "the area is empty"));
+        return Err(QueryError::bad("area", empty_area()));
     };
     let bbox = [b.min().x, b.min().y, b.max().x, b.max().y];
     if let AreaSpec::Polygon(m) = &req.area {
         let n = m.coords_count();
-        at_most("area", n, MAX_AREA_VERTICES, "vertices")?;
+        at_most("area", n, MAX_AREA_VERTICES, ("vertices", "个顶点"))?;
         let mid = LocalFrame::new([(bbox[0] + bbox[2]) / 2.0, (bbox[1] + bbox[3]) / 2.0]);
         let span = ((bbox[2] - bbox[0]) * mid.m_per_deg_lon())
             .max((bbox[3] - bbox[1]) * mid.m_per_deg_lat());
         if span > MAX_AREA_SPAN_M {
             return Err(QueryError::bad(
                 "area",
-                format!(
+                text!(
                     "the area spans {:.0} km; at most {:.0} km",
+                    "区域跨度 {:.0} 公里；最多 {:.0} 公里",
                     span / 1000.0,
                     MAX_AREA_SPAN_M / 1000.0
                 ),
@@ -447,7 +482,7 @@ fn check_cost(
     let dims = Dims::of(bbox, req.cell_m);
     let cells = dims.cells();
     if cells > MAX_CELLS {
-        return Err(QueryError::bad("cell_m", format!("{} m cells would make a grid of {cells} cells, above the limit of {MAX_CELLS}; use larger cells or a smaller area", req.cell_m)));
+        return Err(QueryError::bad("cell_m", too_many_cells(req.cell_m, cells)));
     }
     let scan: u64 = outlines
         .iter()
@@ -456,7 +491,11 @@ fn check_cost(
     if scan > MAX_SCAN_WORK {
         return Err(QueryError::bad(
             if matches!(req.area, AreaSpec::Polygon(_)) { "area" } else { "cell_m" },
-            format!("the outlines' scanline work at {} m cells is {scan} edge-rows; at most {MAX_SCAN_WORK} (fewer vertices or larger cells)", req.cell_m),
+            text!(
+                "the outlines' scanline work at {} m cells is {scan} edge-rows; at most {MAX_SCAN_WORK} (fewer vertices or larger cells)",
+                "{} 米格网下轮廓的扫描线工作量为 {scan} 边·行；最多 {MAX_SCAN_WORK}（请减少顶点或加大格网）",
+                req.cell_m
+            ),
         ));
     }
     let first = req
@@ -473,7 +512,11 @@ fn check_cost(
     if add_work > MAX_ADD_WORK {
         return Err(QueryError::bad(
             "add",
-            format!("the added sites reach {add_work} cells at {} m; at most {MAX_ADD_WORK} (fewer sites, smaller radii or larger cells)", req.cell_m),
+            text!(
+                "the added sites reach {add_work} cells at {} m; at most {MAX_ADD_WORK} (fewer sites, smaller radii or larger cells)",
+                "在 {} 米格网下，新增点覆盖 {add_work} 个格网；最多 {MAX_ADD_WORK} 个（请减少新增点、缩小半径或加大格网）",
+                req.cell_m
+            ),
         ));
     }
     let candidates = match &req.candidates {
@@ -490,7 +533,11 @@ fn check_cost(
         if work > MAX_SUGGEST_WORK {
             return Err(QueryError::bad(
                 "suggest",
-                format!("{} suggestions over {candidates} candidates with a {first} m radius at {} m cells is {work} units of work; at most {MAX_SUGGEST_WORK} (fewer suggestions or candidates, or larger cells)", req.suggest, req.cell_m),
+                text!(
+                    "{} suggestions over {candidates} candidates with a {first} m radius at {} m cells is {work} units of work; at most {MAX_SUGGEST_WORK} (fewer suggestions or candidates, or larger cells)",
+                    "在 {candidates} 个候选点中以 {first} 米半径、{} 米格网选 {} 个建议点，工作量为 {work}；最多 {MAX_SUGGEST_WORK}（请减少建议数或候选点，或加大格网）",
+                    req.suggest, req.cell_m
+                ),
             ));
         }
     }
@@ -506,8 +553,9 @@ fn check_cost(
     if bytes > MAX_WORKING_BYTES {
         return Err(QueryError::bad(
             "cell_m",
-            format!(
+            text!(
                 "this analysis would need about {} MB of working memory; at most {} MB (larger cells, a smaller area or fewer candidates)",
+                "这次分析约需 {} MB 工作内存；最多 {} MB（请加大格网、缩小区域或减少候选点）",
                 bytes >> 20,
                 MAX_WORKING_BYTES >> 20
             ),
@@ -526,9 +574,12 @@ pub fn coverage_until(
     if !(CELL_M_RANGE.0..=CELL_M_RANGE.1).contains(&req.cell_m) {
         return Err(QueryError::bad(
             "cell_m",
-            format!(
+            text!(
                 "{} is outside {}..{} metres",
-                req.cell_m, CELL_M_RANGE.0, CELL_M_RANGE.1
+                "{} 超出 {}..{} 米",
+                req.cell_m,
+                CELL_M_RANGE.0,
+                CELL_M_RANGE.1
             ),
         ));
     }
@@ -538,20 +589,29 @@ pub fn coverage_until(
     if req.suggest > MAX_SUGGEST {
         return Err(QueryError::bad(
             "suggest",
-            format!("{} is above {MAX_SUGGEST}", req.suggest),
+            text!(
+                "{} is above {MAX_SUGGEST}",
+                "{} 超过上限 {MAX_SUGGEST}",
+                req.suggest
+            ),
         ));
     }
-    at_most("add", req.add.len(), MAX_ADD, "sites")?;
-    at_most("remove", req.remove.len(), MAX_REMOVE, "ids")?;
+    at_most("add", req.add.len(), MAX_ADD, ("sites", "个新增点"))?;
+    at_most("remove", req.remove.len(), MAX_REMOVE, ("ids", "个 id"))?;
     if let Some(c) = &req.candidates {
-        at_most("candidates", c.len(), MAX_CANDIDATES, "candidates")?;
+        at_most(
+            "candidates",
+            c.len(),
+            MAX_CANDIDATES,
+            ("candidates", "个候选点"),
+        )?;
     }
     for (i, a) in req.add.iter().enumerate() {
         if let Some(li) = a.layer {
             if !req.layers.contains(&li) {
                 return Err(QueryError::bad(
                     format!("add[{i}].layer"),
-                    "is not one of the requested layers",
+                    text!("is not one of the requested layers", "不在所请求的图层中"),
                 ));
             }
         }
@@ -578,11 +638,14 @@ pub fn coverage_until(
         .sum();
     check_cost(req, &area, &outlines, &radius_for, facilities, people)?;
     let Some(b) = area.bounding_rect() else {
-        return Err(QueryError::bad("area", "the area is empty"));
+        return Err(QueryError::bad("area", empty_area()));
     };
-    let mut grid = Grid::over([b.min().x, b.min().y, b.max().x, b.max().y], req.cell_m, MAX_CELLS).map_err(|n| {
-        QueryError::bad("cell_m", format!("{} m cells would make a grid of {n} cells, above the limit of {MAX_CELLS}; use larger cells or a smaller area", req.cell_m))
-    })?;
+    let mut grid = Grid::over(
+        [b.min().x, b.min().y, b.max().x, b.max().y],
+        req.cell_m,
+        MAX_CELLS,
+    )
+    .map_err(|n| QueryError::bad("cell_m", too_many_cells(req.cell_m, n)))?;
     let removed: HashSet<(usize, usize)> = req.remove.iter().copied().collect();
     let radii_m: Vec<(String, f64)> = req
         .layers

@@ -12,6 +12,7 @@ use crate::geodesy::distance_m;
 use crate::query::deadline::Deadline;
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
+use crate::text;
 
 /// A stop farther than this from the line is reported (`stop_off_line`).
 pub const STOP_OFF_LINE_M: f64 = 50.0;
@@ -35,7 +36,11 @@ pub(super) fn stops(stops: &[StopReview]) -> Vec<Finding> {
         findings.push(Finding {
             severity: Severity::Error,
             code: "too_few_stops",
-            message: format!("the line has {} stop(s); it needs at least 2", stops.len()),
+            message: text!(
+                "the line has {} stop(s); it needs at least 2",
+                "线路只有 {} 个站点；至少需要 2 个",
+                stops.len()
+            ),
             location: stops.first().map(|s| s.stop.position),
         });
     }
@@ -44,9 +49,12 @@ pub(super) fn stops(stops: &[StopReview]) -> Vec<Finding> {
             findings.push(Finding {
                 severity: Severity::Warning,
                 code: "stop_off_line",
-                message: format!(
+                message: text!(
                     "stop {} (seq {}) is {:.0} m from the line (more than {STOP_OFF_LINE_M} m)",
-                    s.stop.id, s.stop.seq, s.offset_m
+                    "站点 {}（seq {}）离线路 {:.0} 米（超过 {STOP_OFF_LINE_M} 米）",
+                    s.stop.id,
+                    s.stop.seq,
+                    s.offset_m
                 ),
                 location: Some(s.stop.position),
             });
@@ -57,8 +65,9 @@ pub(super) fn stops(stops: &[StopReview]) -> Vec<Finding> {
             findings.push(Finding {
                 severity: Severity::Error,
                 code: "stop_order",
-                message: format!(
+                message: text!(
                     "stop {} (seq {}) lies {:.0} m along the line, before stop {} (seq {}) at {:.0} m",
+                    "站点 {}（seq {}）在沿线 {:.0} 米处，排在沿线 {5:.0} 米处的站点 {3}（seq {4}）之前",
                     w[1].stop.id, w[1].stop.seq, w[1].along_m, w[0].stop.id, w[0].stop.seq, w[0].along_m
                 ),
                 location: Some(w[1].stop.position),
@@ -71,9 +80,13 @@ pub(super) fn stops(stops: &[StopReview]) -> Vec<Finding> {
                 findings.push(Finding {
                     severity: Severity::Error,
                     code: "duplicate_stop",
-                    message: format!(
+                    message: text!(
                         "stops {} (seq {}) and {} (seq {}) are at the same place",
-                        a.stop.id, a.stop.seq, b.stop.id, b.stop.seq
+                        "站点 {}（seq {}）和 {}（seq {}）在同一位置",
+                        a.stop.id,
+                        a.stop.seq,
+                        b.stop.id,
+                        b.stop.seq
                     ),
                     location: Some(b.stop.position),
                 });
@@ -95,8 +108,9 @@ pub(super) fn segments(
                 findings.push(Finding {
                     severity: Severity::Warning,
                     code: "zero_length_segment",
-                    message: format!(
+                    message: text!(
                         "vertices {si} and {} of part {pi} are at the same place",
+                        "第 {pi} 段的顶点 {si} 和 {} 在同一位置",
                         si + 1
                     ),
                     location: Some(w[0]),
@@ -109,9 +123,11 @@ pub(super) fn segments(
         findings.push(Finding {
             severity: Severity::Warning,
             code: "self_intersection",
-            message: format!(
+            message: text!(
                 "the line crosses or touches itself at [{:.6}, {:.6}]",
-                x[0], x[1]
+                "线路在 [{:.6}, {:.6}] 处自身交叉或相接",
+                x[0],
+                x[1]
             ),
             location: Some(x),
         });
@@ -134,9 +150,11 @@ pub(super) fn spacing(stops: &[StopReview]) -> (Option<Spacing>, Vec<Finding>) {
             findings.push(Finding {
                 severity: Severity::Warning,
                 code: "stop_spacing_short",
-                message: format!(
+                message: text!(
                     "stops {} and {} are {g:.0} m apart along the line (less than {MIN_SPACING_M} m)",
-                    w[0].stop.id, w[1].stop.id
+                    "站点 {} 和 {} 沿线相距 {g:.0} 米（不足 {MIN_SPACING_M} 米）",
+                    w[0].stop.id,
+                    w[1].stop.id
                 ),
                 location: Some(w[1].stop.position),
             });
@@ -160,8 +178,9 @@ pub(super) fn school(
     (d > params.walk_m).then(|| Finding {
         severity: Severity::Warning,
         code: "far_from_school",
-        message: format!(
+        message: text!(
             "the last stop is {d:.0} m from the school {} (more than walk_m = {} m)",
+            "末站离学校{}有 {d:.0} 米（超过 walk_m = {} 米）",
             line.school.as_deref().unwrap_or(""),
             params.walk_m
         ),
@@ -177,9 +196,13 @@ pub(super) fn unserved(unserved: &[Village], params: &ReviewParams) -> Vec<Findi
         .map(|v| Finding {
             severity: Severity::Warning,
             code: "unserved_village",
-            message: format!(
+            message: text!(
                 "{} ({} children) is {:.0} m from the nearest stop, within {} m of the line",
-                v.name, v.children, v.distance_m, params.corridor_m
+                "{}（{} 名儿童）离最近的站点 {:.0} 米，在线路 {} 米范围内",
+                v.name,
+                v.children,
+                v.distance_m,
+                params.corridor_m
             ),
             location: Some(v.position),
         })
@@ -212,7 +235,11 @@ pub(super) fn shared(
             findings.push(Finding {
                 severity: Severity::Info,
                 code: "shared_length",
-                message: format!("{m:.0} m of the line runs along line {}", other.id),
+                message: text!(
+                    "{m:.0} m of the line runs along line {}",
+                    "线路有 {m:.0} 米与线路 {} 共线",
+                    other.id
+                ),
                 location: None,
             });
             shared.push((other.id, m));

@@ -10,6 +10,7 @@ use super::{length_m, Line, LineSummary, Stop};
 use crate::model::LayerKind;
 use crate::query::QueryError;
 use crate::snapshot::{Layer, Snapshot};
+use crate::text;
 
 /// Property maps `text` reads: a loaded feature's, or one of a request body.
 pub(super) trait Props {
@@ -111,14 +112,16 @@ pub fn lines(snap: &Snapshot) -> Vec<Line> {
 pub fn line(snap: &Snapshot, id: &str) -> Result<Line, QueryError> {
     let all = lines(snap);
     if all.is_empty() {
-        return Err(QueryError::NotFound(
-            "no school_bus_routes layer is loaded".into(),
-        ));
+        return Err(QueryError::NotFound(text!(
+            "no school_bus_routes layer is loaded",
+            "没有加载 school_bus_routes 图层"
+        )));
     }
     let known: Vec<String> = all.iter().map(|l| l.id.clone()).collect();
     all.into_iter().find(|l| l.id == id).ok_or_else(|| {
-        QueryError::NotFound(format!(
+        QueryError::NotFound(text!(
             "no school commuter line {id:?} (known: {})",
+            "没有通学专线 {id:?}（已有：{}）",
             known.join(", ")
         ))
     })

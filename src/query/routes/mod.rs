@@ -23,9 +23,11 @@ mod draft;
 mod lines;
 pub mod path;
 
+use crate::lang::Text;
 use crate::query::deadline::Deadline;
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
+use crate::text;
 
 pub use checks::{
     DUPLICATE_STOP_M, MIN_SPACING_M, SHARED_STEP_M, SHARED_TOLERANCE_M, STOP_OFF_LINE_M,
@@ -112,7 +114,10 @@ impl ReviewParams {
             if v.is_finite() && v >= lo && v <= hi {
                 Ok(())
             } else {
-                Err(QueryError::bad(name, format!("{v} is outside {lo}..={hi}")))
+                Err(QueryError::bad(
+                    name,
+                    text!("{v} is outside {lo}..={hi}", "{v} 超出 {lo}..={hi}"),
+                ))
             }
         };
         check("walk_m", self.walk_m, WALK_M_RANGE)?;
@@ -122,9 +127,11 @@ impl ReviewParams {
         if self.corridor_m < self.walk_m {
             return Err(QueryError::bad(
                 "corridor_m",
-                format!(
+                text!(
                     "{} is smaller than walk_m ({}): the corridor must hold the walk",
-                    self.corridor_m, self.walk_m
+                    "{} 小于 walk_m（{}）：走廊宽度必须不小于步行距离",
+                    self.corridor_m,
+                    self.walk_m
                 ),
             ));
         }
@@ -214,57 +221,85 @@ pub struct Finding {
     pub severity: Severity,
     /// Stable code (see [`FINDING_CODES`]).
     pub code: &'static str,
-    /// What is wrong, in words.
-    pub message: String,
+    /// What is wrong, in words (English and Chinese; ids and names as they are).
+    pub message: Text,
     /// Where, `[lon, lat]`.
     pub location: Option<[f64; 2]>,
 }
 
-/// Every finding code with its severity and meaning (documented in the README).
-pub const FINDING_CODES: &[(&str, &str, &str)] = &[
-    ("too_few_stops", "error", "the line has fewer than 2 stops"),
+/// Every finding code with its severity and meaning in English and Chinese (documented in
+/// the README).
+pub const FINDING_CODES: &[(&str, &str, &str, &str)] = &[
+    (
+        "too_few_stops",
+        "error",
+        "the line has fewer than 2 stops",
+        "线路少于 2 个站点",
+    ),
     (
         "stop_order",
         "error",
         "a stop's seq disagrees with its order along the line",
+        "站点的 seq 与它沿线的先后顺序不一致",
     ),
     (
         "duplicate_stop",
         "error",
         "two stops at the same place (within 1 m)",
+        "两个站点在同一位置（相距不到 1 米）",
     ),
     (
         "self_intersection",
         "warning",
         "the line crosses or touches itself",
+        "线路自身交叉或相接",
     ),
     (
         "zero_length_segment",
         "warning",
         "two consecutive vertices at the same place",
+        "相邻两个顶点在同一位置",
     ),
     (
         "stop_off_line",
         "warning",
         "a stop more than 50 m from the line",
+        "站点离线路超过 50 米",
     ),
     (
         "stop_spacing_short",
         "warning",
         "consecutive stops less than 300 m apart along the line",
+        "相邻站点沿线距离不足 300 米",
     ),
     (
         "far_from_school",
         "warning",
         "the last stop is farther than walk_m from the school",
+        "末站离学校超过 walk_m",
     ),
     (
         "unserved_village",
         "warning",
         "a village in the corridor with children and no stop within walk_m",
+        "走廊内有儿童的村庄在 walk_m 内没有站点",
     ),
-    ("shared_length", "info", "the line runs along another line"),
+    (
+        "shared_length",
+        "info",
+        "the line runs along another line",
+        "线路与另一条线路共线",
+    ),
 ];
+
+// Every Chinese meaning has Chinese in it: checked when the crate is built.
+const _: () = {
+    let mut i = 0;
+    while i < FINDING_CODES.len() {
+        assert!(crate::lang::has_cjk(FINDING_CODES[i].3));
+        i += 1;
+    }
+};
 
 /// Spacing between consecutive stops along the line.
 #[derive(Debug, Clone, Copy, PartialEq)]
