@@ -50,17 +50,18 @@ async function waitForHealth(base, child, logs, timeoutMs = 60000) {
 /**
  * Start the server and a browser context. Options: `data`, the data directory to serve
  * (default the sample, `data/geojson`); `contextOptions` for launchPersistentContext
- * (geolocation, permissions, viewport, ...).
+ * (geolocation, permissions, viewport, ...); `serverArgs`, more flags for `nestmap serve`
+ * (`--clock 2026-10-01T12:00` pins the hours' clock).
  * Returns {base, context, page, requests, offHost, api(path), screenshot(name), close()}.
  */
-export async function start({ data = 'data/geojson', contextOptions = {} } = {}) {
+export async function start({ data = 'data/geojson', contextOptions = {}, serverArgs = [] } = {}) {
   const bin = path.resolve(ROOT, process.env.NESTMAP_BIN || 'target/debug/nestmap');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logs = [];
   const child = spawn(bin, [
     'serve', '--data', data, '--addr', `127.0.0.1:${port}`,
-    '--web', 'web', '--vendor', 'node_modules/maplibre-gl/dist',
+    '--web', 'web', '--vendor', 'node_modules/maplibre-gl/dist', ...serverArgs,
   ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'nestmap=warn' } });
   child.stdout.on('data', (d) => logs.push(String(d)));
   child.stderr.on('data', (d) => logs.push(String(d)));
