@@ -104,6 +104,15 @@ test('route view: review of sb-1, findings, villages, draft diff', { timeout: 18
     assert.ok((await rendered(page, ['draft-line:line'])).length > 0, 'draft line drawn');
     await page.locator('#route-diff').scrollIntoViewIfNeeded();
     await h.screenshot('routes');
+
+    // Switching the page to English asks again: the line's and the draft's findings in English.
+    const en = await h.api('/api/routes/sb-1/review?lang=en');
+    await page.click('#lang-switch');
+    await page.waitForFunction((want) => [...document.querySelectorAll('#route-findings li .finding-message')].map((s) => s.textContent).join('|') === want,
+      en.findings.map((f) => f.message).join('|'));
+    const draftMessages = await page.$$eval('#draft-findings li .finding-message', (ss) => ss.map((s) => s.textContent));
+    // (English sentences, with the villages' own Chinese names in them.)
+    assert.ok(draftMessages.length > 0 && draftMessages.every((m) => /\b(is|of the line|apart)\b/.test(m) && !/[，。：]/.test(m)), `draft findings in English: ${draftMessages}`);
     assert.deepEqual(h.offHost, [], 'no request left 127.0.0.1');
     assert.deepEqual(h.consoleErrors, [], 'no console errors');
   } finally {

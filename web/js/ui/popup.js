@@ -23,9 +23,15 @@ export function renderPopup(state, sel) {
   const layerTitle = meta ? localName(meta, 'title_zh', 'title_en') : sel.layer;
   const props = feature?.properties || {};
   const name = localName(props) || (feature?.id ?? '');
+  // A property with an English twin (`indoor_location` and `indoor_location_en`, as `name`
+  // and `name_en`) is one row, in the page's language.
+  const twin = (k) => k.endsWith('_en') && k.slice(0, -3) in props;
   const rows = Object.entries(props)
-    .filter(([k]) => !HIDDEN.has(k))
-    .map(([k, v]) => el('tr', { 'data-key': k }, el('th', {}, tOr('prop_' + k, k)), el('td', {}, valueText(k, v))));
+    .filter(([k]) => !HIDDEN.has(k) && !twin(k))
+    .map(([k, v]) => {
+      const shown = `${k}_en` in props ? localName(props, k, `${k}_en`) : v;
+      return el('tr', { 'data-key': k }, el('th', {}, tOr('prop_' + k, k)), el('td', {}, valueText(k, shown)));
+    });
   return el('div', { class: 'popup', 'data-layer': sel.layer, 'data-id': String(sel.id) },
     el('div', { class: 'popup-layer' }, layerTitle),
     el('h3', { class: 'popup-name' }, String(name)),

@@ -209,7 +209,22 @@ export function initRoutes({ state, api, nestMap }, root) {
     draw();
     if (view === 'routes' && !R().list) loadList();
   });
-  state.on('lang', render);
+  // The findings are the server's words: ask again in the new language (the draft too).
+  async function relang() {
+    const r = R();
+    if (!r.selected || !r.review) return;
+    try {
+      const review = await latest(api.routeReview(r.selected));
+      const draftReview = r.draft && r.draftReview ? await api.reviewDraft(r.draft, r.selected) : null;
+      setR({ review, ...(draftReview ? { draftReview } : {}) });
+    } catch (e) {
+      setR({ error: e.message });
+    }
+  }
+  state.on('lang', () => {
+    render();
+    relang();
+  });
   render();
   if (state.get().view === 'routes') loadList();
 
