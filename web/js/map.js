@@ -152,6 +152,8 @@ export class NestMap {
     this.onClick = onClick;
     this.renderPopup = renderPopup;
     this.styleLayers = {}; // data layer id -> [style layer ids]
+    this.overlayLayers = {}; // overlay source -> [style layer ids]
+    this.overlayEmpty = {}; // overlay source -> whether it holds nothing (then hidden)
     this.clickable = [];
     this.suggestionMarkers = [];
     this.schoolMarker = null;
@@ -197,7 +199,9 @@ export class NestMap {
       if (slot.startsWith('@')) {
         for (const [src, spec] of OVERLAYS[slot]) {
           if (!this.map.getSource(src)) this.map.addSource(src, { type: 'geojson', data: featureCollection() });
-          this.map.addLayer({ id: `${src}:${spec.type}`, source: src, ...spec });
+          // Hidden while empty: a shown source, even empty, is loaded and drawn for nothing.
+          this.map.addLayer({ id: `${src}:${spec.type}`, source: src, ...spec, layout: { ...spec.layout, visibility: 'none' } });
+          (this.overlayLayers[src] ||= []).push(`${src}:${spec.type}`);
         }
         continue;
       }
@@ -207,7 +211,8 @@ export class NestMap {
         this.styleLayers[l.id] = [];
         for (const spec of styleLayersOf(look)) {
           const sid = `${l.id}:${spec.type}`;
-          this.map.addLayer({ id: sid, source: l.id, ...spec });
+          // Hidden until setVisible shows it (a layer is fetched only once shown).
+          this.map.addLayer({ id: sid, source: l.id, ...spec, layout: { ...spec.layout, visibility: 'none' } });
           this.styleLayers[l.id].push(sid);
           // Click targets: dots, areas and lines, but not outlines nor backdrops.
           if (!look.backdrop && (spec.type !== 'line' || look.draw === 'line')) clickable.push(sid);
@@ -237,7 +242,13 @@ export class NestMap {
   }
 
   setOverlay(src, fc) {
-    this.map.getSource(src)?.setData(fc || featureCollection());
+    const source = this.map.getSource(src);
+    if (!source) return;
+    const empty = !fc || !fc.features?.length;
+    if (empty && this.overlayEmpty[src] !== false) return; // hidden and empty already
+    source.setData(fc || featureCollection());
+    this.overlayEmpty[src] = empty;
+    for (const sid of this.overlayLayers[src] || []) this.map.setLayoutProperty(sid, 'visibility', empty ? 'none' : 'visible');
   }
 
   setVisible(visible) {
