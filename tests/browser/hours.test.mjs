@@ -92,6 +92,7 @@ async function linesShown(page) {
 
 test('hours lines: the page shows, in its language, the line the rules mean at six moments', { timeout: 400000 }, async () => {
   const rooms = new Map();
+  const indoor = new Map(); // id -> {zh, en}: where inside, in each language (issue 15.4)
   let checked = 0;
   for (const [what, at] of MOMENTS) {
     const h = await start({ serverArgs: ['--clock', at], contextOptions: { geolocation: HERE, permissions: ['geolocation'], viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } });
@@ -99,7 +100,10 @@ test('hours lines: the page shows, in its language, the line the rules mean at s
       const { page } = h;
       if (!rooms.size) {
         const fc = await h.api('/ogcapi/collections/nursing_rooms/items?limit=1000');
-        for (const f of fc.features) rooms.set(f.id, f.properties.opening_hours ?? null);
+        for (const f of fc.features) {
+          rooms.set(f.id, f.properties.opening_hours ?? null);
+          indoor.set(f.id, { zh: f.properties.indoor_location, en: f.properties.indoor_location_en });
+        }
       }
       await openApp(h);
       await page.click('#locate-me');
@@ -110,6 +114,13 @@ test('hours lines: the page shows, in its language, the line the rules mean at s
           await page.waitForFunction(() => /Open|Closed|Hours/.test(document.querySelector('#results')?.textContent || ''));
         }
         const shown = await linesShown(page);
+        // Where inside, in the page's language only (the sample writes the two apart).
+        const inside = await page.$$eval('#results > li', (lis) => lis.map((li) => [li.dataset.id, li.querySelector('.indoor')?.textContent ?? '']));
+        for (const [id, text] of inside) {
+          const want = indoor.get(id);
+          assert.ok(want.zh && want.en, `${id} has both indoor fields`);
+          assert.ok(text.includes(want[lang]) && !text.includes(want[lang === 'zh' ? 'en' : 'zh']), `${lang}: ${id} shows "${text}", want only "${want[lang]}"`);
+        }
         for (const r of shown) {
           const rule = rooms.get(r.id);
           if (rule === null) {
