@@ -32,10 +32,7 @@ const state = createState({
 // On a phone the panel is a bottom sheet over the map (peek, half, full); the map's bottom
 // controls ride on it.
 const panel = document.getElementById('panel');
-const sheet = initSheet(panel, {
-  onChange: () => document.documentElement.style.setProperty('--sheet-h', `${sheet.covered()}px`),
-});
-new ResizeObserver(() => document.documentElement.style.setProperty('--sheet-h', `${sheet.covered()}px`)).observe(panel);
+const sheet = initSheet(panel);
 
 const nestMap = new NestMap('map', state, {
   renderPopup: (sel) => renderPopup(state, sel),

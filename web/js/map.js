@@ -351,11 +351,9 @@ export class NestMap {
     this.map.flyTo({ center, zoom: Math.max(this.map.getZoom(), zoom), duration: 800, offset: [0, -(inset.bottom || 0) / 2] });
   }
 
+  /** `frame` for GeoJSON geometries (a route's line and stops). */
   fitTo(geometries, maxZoom = 14) {
-    const b = boundsOf(geometries.flatMap(positionsOf));
-    const inset = this.insets();
-    const padding = { top: 40, left: 40, right: 40, bottom: 40 + (inset.bottom || 0) };
-    if (b) this.map.fitBounds(b, { padding, maxZoom, duration: 600 });
+    this.frame(geometries.flatMap(positionsOf), maxZoom);
   }
 
   /** The zoom buttons, the attribution and the scale bar, in the current language. */

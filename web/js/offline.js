@@ -44,7 +44,7 @@ export function madeAt(ms) {
  * element of the panel), register the service worker. `parent.search()` asks the parent view
  * again (for an old list, once back online).
  */
-export function initOffline({ state, nestMap }, parent, note) {
+export function initOffline({ state }, parent, note) {
   state.set({ offline: { on: navigator.onLine === false, listAt: null } });
   let restored = null; // the results array shown from the kept search
   let cachedAt = null; // when the service worker's copy of the last nearest answer was made
@@ -70,7 +70,7 @@ export function initOffline({ state, nestMap }, parent, note) {
     // draws on each change of its state), and the map taken to where it was asked from.
     const fly = () => {
       state.set({ parent: {} });
-      nestMap.flyTo(kept.point, 13);
+      parent.shown();
     };
     if (state.get().layers.length) fly();
     else state.on('layers', once(fly));

@@ -239,10 +239,9 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
     const showing = view === 'parent';
     nestMap.setOverlay('parent-me', featureCollection(showing && p.point ? [pointFeature(p.point)] : []));
     const results = showing && p.results ? p.results : [];
-    const pos = resultPosition;
-    nestMap.setOverlay('parent-results', featureCollection(results.filter(pos).map((f) => pointFeature(pos(f), { id: f.id }))));
+    nestMap.setOverlay('parent-results', featureCollection(results.filter(resultPosition).map((f) => pointFeature(resultPosition(f), { id: f.id }))));
     const active = results.find((f) => f.id === p.active);
-    const at = active && pos(active);
+    const at = active && resultPosition(active);
     nestMap.setOverlay('parent-active', featureCollection(at ? [pointFeature(at, { id: active.id })] : []));
     // The walk, straight for now (the walking network will give the path).
     nestMap.setOverlay('parent-walk', featureCollection(at && p.point
@@ -303,6 +302,13 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
     navigator.clipboard?.writeText(link).then(() => setP({ shared: { link, withPosition, copied: true } }), () => {});
   }
 
-  // Hook (offline.js): ask again, for a list kept from before the network went.
-  return { search };
+  // Hooks (offline.js): ask again, for a list kept from before the network went; show a kept
+  // list as an answer is shown (the sheet at half, the map framing it).
+  return {
+    search,
+    shown() {
+      sheet?.set('half');
+      frameAll();
+    },
+  };
 }

@@ -19,16 +19,17 @@ function heights(h) {
 
 /**
  * @param panel the #panel element (its first child is the handle button)
- * @param onChange (position) => void, after a position is set (not during a drag)
  */
-export function initSheet(panel, { onChange = () => {} } = {}) {
+export function initSheet(panel) {
   const handle = panel.querySelector('.sheet-handle');
   const area = () => panel.parentElement.clientHeight;
   const isSheet = () => getComputedStyle(panel).position === 'absolute';
   let position = panel.dataset.sheet || 'half';
 
+  // The height, and `--sheet-h` for the map's bottom controls that ride on the sheet.
   function apply(px) {
     panel.style.height = isSheet() ? `${px}px` : '';
+    document.documentElement.style.setProperty('--sheet-h', `${isSheet() ? px : 0}px`);
   }
 
   function label() {
@@ -37,13 +38,12 @@ export function initSheet(panel, { onChange = () => {} } = {}) {
     handle.setAttribute('aria-expanded', position === 'peek' ? 'false' : 'true');
   }
 
-  function set(p, { quiet = false } = {}) {
+  function set(p) {
     if (!SHEET_POSITIONS.includes(p)) return;
     position = p;
     panel.dataset.sheet = p;
     apply(heights(area())[p]);
     label();
-    if (!quiet) onChange(p);
   }
 
   const step = (d) => set(SHEET_POSITIONS[Math.max(0, Math.min(2, SHEET_POSITIONS.indexOf(position) + d))]);
@@ -101,8 +101,8 @@ export function initSheet(panel, { onChange = () => {} } = {}) {
   });
 
   // The heights follow the screen (rotation, the browser's toolbars coming and going).
-  new ResizeObserver(() => set(position, { quiet: true })).observe(panel.parentElement);
-  set(position, { quiet: true });
+  new ResizeObserver(() => set(position)).observe(panel.parentElement);
+  set(position);
 
   return {
     set,
