@@ -225,6 +225,14 @@ pub fn parse_catalog(text: &str, path: &Path) -> Result<Vec<LayerSpec>, CatalogE
         if !seen.insert(l.id.clone()) {
             return Err(fail("id", "declared twice".into()));
         }
+        if l.kind == LayerKind::Network
+            && out.iter().any(|s: &LayerSpec| s.kind == LayerKind::Network)
+        {
+            return Err(fail(
+                "kind",
+                "a second walking network: a catalog declares at most one layer of kind \"network\"".into(),
+            ));
+        }
         let crs: Crs = l
             .crs
             .parse()

@@ -524,7 +524,11 @@ pub fn apply(
     let mut layers = snap.layers.clone();
     layers[li] = Arc::new(parsed.into_layer(spec));
     Ok(Applied {
-        snapshot: Snapshot { layers, report },
+        snapshot: Snapshot {
+            layers,
+            report,
+            network: snap.network.clone(),
+        },
         id,
         before,
         after,

@@ -24,6 +24,7 @@ pub mod index;
 pub mod lang;
 pub mod load;
 pub mod model;
+pub mod network;
 pub mod output;
 pub mod pool;
 pub mod query;

@@ -36,6 +36,12 @@ pub enum LayerKind {
     Water,
     /// Villages and residential communities with population: points.
     Demand,
+    /// Streets and paths drawn on the map (written by `nestmap import-osm` and the sample
+    /// generator beside the walking network): lines with a name and an OSM `highway` class.
+    Roads,
+    /// The walking network: not GeoJSON but a network file ([`crate::network::file`]),
+    /// loaded into the snapshot's [`crate::snapshot::NetworkLayer`], at most one per catalog.
+    Network,
     /// Any other layer: any geometry, any properties.
     Generic,
 }
@@ -172,11 +178,11 @@ impl LayerKind {
         use LayerKind::*;
         match self {
             NursingRooms | ServiceStations | SchoolBusStops | Demand => GeometryFamily::Point,
-            SchoolBusRoutes => GeometryFamily::Line,
+            SchoolBusRoutes | Roads => GeometryFamily::Line,
             ChildFriendlyCommunities | PocketParks | District | Townships | Water => {
                 GeometryFamily::Polygon
             }
-            Generic => GeometryFamily::Any,
+            Network | Generic => GeometryFamily::Any,
         }
     }
 
@@ -284,7 +290,15 @@ impl LayerKind {
                 ];
                 F
             }
-            Generic => &[],
+            Roads => {
+                const F: &[Field] = &[
+                    req("highway", Text),
+                    opt("name", Text),
+                    opt("name_en", Text),
+                ];
+                F
+            }
+            Network | Generic => &[],
         }
     }
 }

@@ -135,6 +135,28 @@ pub struct Snapshot {
     pub layers: Vec<Arc<Layer>>,
     /// What the loader refused or warned about.
     pub report: LoadReport,
+    /// The walking network, when the catalog declares one (`kind = "network"`).
+    pub network: Option<Arc<NetworkLayer>>,
+}
+
+/// The walking network as served: its catalog entry, the graph and the index that snaps
+/// points to it.
+#[derive(Debug)]
+pub struct NetworkLayer {
+    /// Its catalog entry.
+    pub spec: LayerSpec,
+    /// The graph.
+    pub graph: crate::network::Network,
+    /// Its edges, indexed for snapping.
+    pub snap: crate::network::SnapIndex,
+}
+
+impl NetworkLayer {
+    /// Index a loaded graph.
+    pub fn new(spec: LayerSpec, graph: crate::network::Network) -> Self {
+        let snap = crate::network::SnapIndex::build(&graph);
+        NetworkLayer { spec, graph, snap }
+    }
 }
 
 impl Snapshot {
@@ -143,6 +165,7 @@ impl Snapshot {
         Snapshot {
             layers: layers.into_iter().map(Arc::new).collect(),
             report,
+            network: None,
         }
     }
 

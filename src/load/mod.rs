@@ -11,6 +11,7 @@ pub mod properties;
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use opening_hours::OpeningHours;
 
@@ -18,9 +19,9 @@ use serde_json::Value;
 
 use crate::catalog::{read_catalog, CatalogError, LayerSpec};
 use crate::lang::Text;
-use crate::model::{geometry_name, Feature, IdTable};
+use crate::model::{geometry_name, Feature, IdTable, LayerKind};
 use crate::report::{LoadReport, Problem};
-use crate::snapshot::{Layer, Snapshot};
+use crate::snapshot::{Layer, NetworkLayer, Snapshot};
 use crate::text;
 
 /// Load every layer of the catalog in `dir`. A broken catalog is an error; broken files and
@@ -29,7 +30,22 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
     let specs = read_catalog(dir)?;
     let mut report = LoadReport::default();
     let mut layers = Vec::with_capacity(specs.len());
+    let mut network = None;
     for spec in specs {
+        if spec.kind == LayerKind::Network {
+            // The catalog allows one; a file that cannot be read is reported, and answers
+            // fall back to straight lines as if none were declared.
+            match crate::network::read(&dir.join(&spec.file)) {
+                Ok(graph) => network = Some(Arc::new(NetworkLayer::new(spec, graph))),
+                Err(e) => report.problems.push(Problem {
+                    file: spec.file.clone(),
+                    feature: None,
+                    field: None,
+                    reason: text!("{e}", "步行路网文件无法使用：{e}"),
+                }),
+            }
+            continue;
+        }
         let started = std::time::Instant::now();
         let text = std::fs::read_to_string(dir.join(&spec.file));
         let read_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -55,7 +71,9 @@ pub fn load_dir(dir: &Path) -> Result<Snapshot, CatalogError> {
             started.elapsed().as_secs_f64() * 1e3 - checked_ms
         );
     }
-    Ok(Snapshot::new(layers, report))
+    let mut snapshot = Snapshot::new(layers, report);
+    snapshot.network = network;
+    Ok(snapshot)
 }
 
 /// Parse and validate one layer's GeoJSON text. Returns the valid features and how many were
