@@ -149,13 +149,41 @@ pub struct NetworkLayer {
     pub graph: crate::network::Network,
     /// Its edges, indexed for snapping.
     pub snap: crate::network::SnapIndex,
+    /// Each facility layer's features joined to the graph, by layer version: built on the
+    /// first question that needs them (a layer nobody walks to costs nothing), rebuilt when
+    /// an edit makes a new version.
+    targets: std::sync::Mutex<Vec<(u64, Arc<crate::network::Targets>)>>,
 }
 
 impl NetworkLayer {
     /// Index a loaded graph.
     pub fn new(spec: LayerSpec, graph: crate::network::Network) -> Self {
         let snap = crate::network::SnapIndex::build(&graph);
-        NetworkLayer { spec, graph, snap }
+        NetworkLayer {
+            spec,
+            graph,
+            snap,
+            targets: Default::default(),
+        }
+    }
+
+    /// `layer`'s features joined to the graph (target `i` is feature `i`).
+    pub fn targets(&self, layer: &Layer) -> Arc<crate::network::Targets> {
+        let mut cache = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, t)) = cache.iter().find(|(v, _)| *v == layer.version) {
+            return t.clone();
+        }
+        let t = Arc::new(crate::network::Targets::attach(
+            &self.graph,
+            &self.snap,
+            (0..layer.features.len()).map(|i| layer.geometry(i)),
+        ));
+        // Keep the newest few versions (an edit makes a new one; old snapshots may still ask).
+        if cache.len() >= 16 {
+            cache.remove(0);
+        }
+        cache.push((layer.version, t.clone()));
+        t
     }
 }
 

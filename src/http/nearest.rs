@@ -18,8 +18,11 @@ use crate::query::features::PropertyFilter;
 use crate::query::hours::{describe, parse_moment, HoursNow};
 use crate::query::limits::CHEAP_VISIT_BUDGET;
 use crate::query::nearest::{
-    approach, check_filters, nearest_with, resolve_layers, within_with, Approach, Area, Filters,
-    Hit, DEFAULT_K, DEFAULT_WITHIN_LIMIT, MAX_K, MAX_RADIUS_M, MAX_WITHIN_LIMIT, WALK_M_PER_MIN,
+    approach, approach_to, check_filters, nearest_with, resolve_layers, within_with, Approach,
+    Area, Filters, Hit, DEFAULT_K, DEFAULT_WITHIN_LIMIT, MAX_K, MAX_RADIUS_M, MAX_WITHIN_LIMIT,
+};
+use crate::query::walk::{
+    nearest_walk, WalkAnswer, WalkOptions, DEFAULT_MAX_ACCESS_M, MAX_ACCESS_CAP_M, WALK_KMH_RANGE,
 };
 use crate::query::QueryError;
 use crate::snapshot::Snapshot;
@@ -119,6 +122,92 @@ fn distance_param(p: &mut Params, name: &str) -> Result<Option<f64>, QueryError>
     }
 }
 
+/// How distances are measured, from `mode`, `walk_kmh`, `max_access_m` and `path` (reserved
+/// names: read before the property filters, so they win over properties of the same name).
+pub(crate) struct Measure {
+    /// Walking along the network (None: straight lines).
+    pub walk: Option<WalkOptions>,
+    /// Walking speed, km/h (also for a straight line's minutes).
+    pub walk_kmh: f64,
+    /// Whether to return each answer's path.
+    pub path: bool,
+}
+
+pub(crate) fn measure_params(snap: &Snapshot, p: &mut Params) -> Result<Measure, QueryError> {
+    let walk_kmh = match p.take("walk_kmh") {
+        None => crate::network::DEFAULT_WALK_KMH,
+        Some(raw) => match raw.trim().parse::<f64>() {
+            Ok(v) if (WALK_KMH_RANGE.0..=WALK_KMH_RANGE.1).contains(&v) => v,
+            _ => {
+                return Err(QueryError::bad(
+                    "walk_kmh",
+                    text!(
+                        "{raw:?} is not a walking speed from 1 to 10 km/h",
+                        "{raw:?} 不是 1 到 10 公里/小时之间的步行速度"
+                    ),
+                ))
+            }
+        },
+    };
+    let max_access_m = match p.take("max_access_m") {
+        None => DEFAULT_MAX_ACCESS_M,
+        Some(raw) => match raw.trim().parse::<f64>() {
+            Ok(v) if (0.0..=MAX_ACCESS_CAP_M).contains(&v) => v,
+            _ => {
+                return Err(QueryError::bad(
+                    "max_access_m",
+                    text!(
+                        "{raw:?} is not a distance from 0 to {MAX_ACCESS_CAP_M} m",
+                        "{raw:?} 不是 0 到 {MAX_ACCESS_CAP_M} 米之间的距离"
+                    ),
+                ))
+            }
+        },
+    };
+    let path = match p.take("path").as_deref().map(str::trim) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(QueryError::bad(
+                "path",
+                text!(
+                    "{other:?} is not true or false",
+                    "{other:?} 不是 true 或 false"
+                ),
+            ))
+        }
+    };
+    let walk = match p.take("mode").as_deref().map(str::trim) {
+        None if snap.network.is_some() => true,
+        None | Some("straight") => false,
+        Some("walk") if snap.network.is_some() => true,
+        Some("walk") => {
+            return Err(QueryError::bad(
+                "mode",
+                text!(
+                    "walk needs a walking network, and none is loaded: import one with `nestmap import-osm FILE.osm.pbf --out DATA_DIR` (README, Walking network), or ask mode=straight",
+                    "walk 需要步行路网，但未加载：用 `nestmap import-osm FILE.osm.pbf --out DATA_DIR` 导入（见 README“步行路网”），或改用 mode=straight"
+                ),
+            ))
+        }
+        Some(other) => {
+            return Err(QueryError::bad(
+                "mode",
+                text!("{other:?} is not walk or straight", "{other:?} 不是 walk 或 straight"),
+            ))
+        }
+    };
+    Ok(Measure {
+        walk: walk.then_some(WalkOptions {
+            walk_kmh,
+            max_access_m,
+            path,
+        }),
+        walk_kmh,
+        path,
+    })
+}
+
 /// Read `open`, `has` and the remaining parameters as property filters.
 fn filters(
     snap: &Snapshot,
@@ -179,9 +268,13 @@ struct Extras {
     hours: Option<HoursNow>,
     /// When distances apply.
     approach: Option<Approach>,
+    /// Along the network: the straight-line distance beside the walking one.
+    straight_m: Option<f64>,
+    /// The walk (or the straight line), when asked for.
+    path: Option<Vec<[f64; 2]>>,
 }
 
-const EXTRA_KEYS: [&str; 8] = [
+const EXTRA_KEYS: [&str; 10] = [
     "layer",
     "open_now",
     "next_change",
@@ -190,6 +283,8 @@ const EXTRA_KEYS: [&str; 8] = [
     "walk_min",
     "bearing_deg",
     "nav",
+    "straight_m",
+    "path",
 ];
 
 /// One hit as a GeoJSON Feature, serialised from borrowed data: the feature's own
@@ -253,6 +348,24 @@ impl serde::Serialize for PropsOut<'_> {
                 },
             )?;
         }
+        if let Some(d) = h.extras.straight_m {
+            m.serialize_entry("straight_m", &d)?;
+        }
+        if let Some(path) = &h.extras.path {
+            #[derive(serde::Serialize)]
+            struct Line {
+                #[serde(rename = "type")]
+                kind: &'static str,
+                coordinates: Vec<[f64; 2]>,
+            }
+            m.serialize_entry(
+                "path",
+                &Line {
+                    kind: "LineString",
+                    coordinates: path.iter().map(|p| [round7(p[0]), round7(p[1])]).collect(),
+                },
+            )?;
+        }
         m.end()
     }
 }
@@ -311,6 +424,8 @@ fn hit_out<'a>(
                 .as_deref()
                 .map(|oh| describe(oh, words.at, words.lang)),
             approach: with_distance.then(|| approach(snap, h, from)),
+            straight_m: None,
+            path: None,
         },
     }
 }
@@ -340,7 +455,8 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// `GET /api/nearest?layer=..&lon=..&lat=..[&crs=][&k=5][&max_m=][&open=now][&has=..][&prop=value]`
+/// `GET /api/nearest?layer=..&lon=..&lat=..[&crs=][&k=5][&max_m=][&open=now][&has=..]
+/// [&mode=walk|straight][&walk_kmh=4][&max_access_m=500][&path=true][&prop=value]`
 pub async fn nearest_handler(
     State(st): State<AppState>,
     lang: Lang,
@@ -351,6 +467,7 @@ pub async fn nearest_handler(
     let (point, crs) = query_point(&mut p).await?;
     let k = p.int_in("k", 1, MAX_K, DEFAULT_K)?;
     let max_m = distance_param(&mut p, "max_m")?;
+    let measure = measure_params(&snap, &mut p)?;
     // One reading of the clock: `open=now` and every `open_now` are this instant.
     let now = st.clock.now();
     let f = filters(&snap, &layers, &mut p, now)?;
@@ -360,30 +477,121 @@ pub async fn nearest_handler(
         lang,
     };
     let cap = max_m.unwrap_or(f64::INFINITY);
-    // Microseconds on ordinary inputs, so on the runtime; a search that visits more than
-    // its budget (a filter matching almost nothing on a big layer) moves to the heavy pool.
-    let cheap = nearest_with(
-        &snap,
-        &layers,
-        point,
-        k,
-        cap,
-        &f,
-        now,
-        &mut Work::budget(CHEAP_VISIT_BUDGET),
-    );
-    let hits = match cheap {
-        Ok(h) => h,
-        Err(Stop::Query(e)) => return Err(e.into()),
-        Err(Stop::OverBudget) => {
-            let (s2, l2, f2) = (snap.clone(), layers.clone(), f.clone());
-            st.pool
-                .run(move |d| {
-                    nearest_with(&s2, &l2, point, k, cap, &f2, now, &mut Work::until(d))
+    let speed_m_per_min = measure.walk_kmh * 1000.0 / 60.0;
+    let mut note_off_network = None;
+    let mut walked = None;
+    if let (Some(opts), Some(net)) = (measure.walk, snap.network.clone()) {
+        let cheap = nearest_walk(
+            &snap,
+            &net,
+            &layers,
+            point,
+            k,
+            cap,
+            &f,
+            now,
+            opts,
+            &mut Work::budget(CHEAP_VISIT_BUDGET),
+        );
+        let answer = match cheap {
+            Ok(a) => a,
+            Err(Stop::Query(e)) => return Err(e.into()),
+            Err(Stop::OverBudget) => {
+                let (s2, l2, f2) = (snap.clone(), layers.clone(), f.clone());
+                st.pool
+                    .run(move |d| {
+                        nearest_walk(
+                            &s2,
+                            &net,
+                            &l2,
+                            point,
+                            k,
+                            cap,
+                            &f2,
+                            now,
+                            opts,
+                            &mut Work::until(d),
+                        )
                         .map_err(Stop::into_query)
-                })
-                .await?
+                    })
+                    .await?
+            }
+        };
+        match answer {
+            WalkAnswer::Hits { hits, access_m } => walked = Some((hits, access_m)),
+            WalkAnswer::OffNetwork { nearest_m } => {
+                let limit = opts.max_access_m;
+                note_off_network = Some(match nearest_m {
+                    Some(d) => {
+                        let d = d.round();
+                        text!(
+                            "this position is {d} m from the nearest path, more than max_access_m={limit}: distances are straight lines",
+                            "此位置距最近的道路 {d} 米，超过 max_access_m={limit}：距离为直线距离"
+                        )
+                    }
+                    None => text!(
+                        "the walking network has no path: distances are straight lines",
+                        "步行路网中没有道路：距离为直线距离"
+                    ),
+                });
+            }
         }
+    }
+    let hits = match &walked {
+        Some((w, _)) => w.iter().map(|w| w.hit.clone()).collect(),
+        None => {
+            // Microseconds on ordinary inputs, so on the runtime; a search that visits more
+            // than its budget (a filter matching almost nothing on a big layer) moves to the
+            // heavy pool.
+            let cheap = nearest_with(
+                &snap,
+                &layers,
+                point,
+                k,
+                cap,
+                &f,
+                now,
+                &mut Work::budget(CHEAP_VISIT_BUDGET),
+            );
+            match cheap {
+                Ok(h) => h,
+                Err(Stop::Query(e)) => return Err(e.into()),
+                Err(Stop::OverBudget) => {
+                    let (s2, l2, f2) = (snap.clone(), layers.clone(), f.clone());
+                    st.pool
+                        .run(move |d| {
+                            nearest_with(&s2, &l2, point, k, cap, &f2, now, &mut Work::until(d))
+                                .map_err(Stop::into_query)
+                        })
+                        .await?
+                }
+            }
+        }
+    };
+    let features: Vec<HitOut> = match &walked {
+        Some((w, _)) => w
+            .iter()
+            .map(|w| {
+                let mut out = hit_out(&snap, &w.hit, point, false, words);
+                out.extras.approach = Some(approach_to(&snap, &w.hit, point, w.target, w.walk_min));
+                out.extras.straight_m = Some(round1(w.straight_m));
+                out.extras.path = w.path.clone();
+                out
+            })
+            .collect(),
+        None => hits
+            .iter()
+            .map(|h| {
+                let mut out = hit_out(&snap, h, point, false, words);
+                let a = approach(&snap, h, point);
+                let a = approach_to(&snap, h, point, a.wgs84, h.distance_m / speed_m_per_min);
+                if measure.path {
+                    out.extras.path = Some(vec![point, a.wgs84]);
+                }
+                out.extras.approach = Some(a);
+                out
+            })
+            .collect(),
     };
     #[derive(serde::Serialize)]
     struct Query {
@@ -392,6 +600,12 @@ pub async fn nearest_handler(
         crs: String,
         k: usize,
         max_m: Option<f64>,
+        mode: &'static str,
+        walk_kmh: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max_access_m: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        access_m: Option<f64>,
         evaluated_at: String,
         hours_at: String,
         lang: &'static str,
@@ -408,6 +622,17 @@ pub async fn nearest_handler(
         #[serde(skip_serializing_if = "Option::is_none")]
         note: Option<String>,
     }
+    let none_note = hits.is_empty().then(|| match max_m {
+        Some(m) => text!(
+            "no feature passing the filters within {m} m",
+            "{m} 米内没有符合筛选条件的设施"
+        ),
+        None => text!("no feature passes the filters", "没有符合筛选条件的设施"),
+    });
+    let note = match (note_off_network, none_note) {
+        (Some(a), Some(b)) => Some(format!("{}; {}", a.get(lang), b.get(lang))),
+        (a, b) => a.or(b).map(|t| t.get(lang).to_string()),
+    };
     let answer = Answer {
         kind: "FeatureCollection",
         query: Query {
@@ -416,28 +641,19 @@ pub async fn nearest_handler(
             crs: crs.to_string(),
             k,
             max_m,
+            mode: if walked.is_some() { "walk" } else { "straight" },
+            walk_kmh: measure.walk_kmh,
+            max_access_m: measure.walk.map(|w| w.max_access_m),
+            access_m: walked.as_ref().map(|(_, a)| round1(*a)),
             evaluated_at: now.format("%Y-%m-%dT%H:%M:%S").to_string(),
             hours_at: words.at.format("%Y-%m-%dT%H:%M:%S").to_string(),
             lang: lang.code(),
             timezone: "Asia/Shanghai",
         },
         filters: filters_json(&f),
-        walk_speed_m_per_min: round1(WALK_M_PER_MIN),
-        features: hits
-            .iter()
-            .map(|h| hit_out(&snap, h, point, true, words))
-            .collect(),
-        note: hits.is_empty().then(|| {
-            match max_m {
-                Some(m) => text!(
-                    "no feature passing the filters within {m} m",
-                    "{m} 米内没有符合筛选条件的设施"
-                ),
-                None => text!("no feature passes the filters", "没有符合筛选条件的设施"),
-            }
-            .get(lang)
-            .to_string()
-        }),
+        walk_speed_m_per_min: round1(speed_m_per_min),
+        features,
+        note,
     };
     let mut body = Vec::with_capacity(1024 + 700 * hits.len());
     serde_json::to_writer(&mut body, &answer).map_err(|e| AppError::Internal(e.to_string()))?;

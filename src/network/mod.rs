@@ -31,11 +31,13 @@ pub mod build;
 pub mod file;
 pub mod search;
 pub mod snap;
+pub mod targets;
 
-pub use build::{build, BuildReport, EdgeClass, Way};
+pub use build::{build, BuildReport, EdgeClass, Way, WayClass};
 pub use file::{read, write, NetworkFileError, FORMAT_VERSION};
 pub use search::{Search, Seed};
 pub use snap::{Snap, SnapIndex};
+pub use targets::{nearest_targets, Entrance, Reached, Targets};
 
 /// How much longer steps take than level ground per metre: Fruin (1971), *Pedestrian
 /// Planning and Design*, measured free stair speeds of about half level walking speed.
@@ -177,6 +179,48 @@ impl Network {
     #[inline]
     pub fn cost_m(&self, e: u32, speed_mps: f64) -> f64 {
         class_cost(&self.edges[e as usize], speed_mps)
+    }
+
+    /// The positions of edge `e` from fraction `t0` to fraction `t1` of its length (either
+    /// way round), the cut points and the shape's vertices between them.
+    pub fn cut(&self, e: u32, t0: f64, t1: f64) -> Vec<[f64; 2]> {
+        let shape = self.shape(e);
+        let len = self.edges[e as usize].length_m;
+        let (lo, hi, rev) = if t0 <= t1 {
+            (t0, t1, false)
+        } else {
+            (t1, t0, true)
+        };
+        let (lo_m, hi_m) = (lo * len, hi * len);
+        let mut out = Vec::new();
+        let mut at = 0.0;
+        for s in shape.windows(2) {
+            let d = crate::geodesy::distance_m(s[0], s[1]);
+            let (a, b) = (at, at + d);
+            if b >= lo_m && a <= hi_m {
+                let f = |m: f64| {
+                    if d > 0.0 {
+                        ((m - a) / d).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    }
+                };
+                let p0 = crate::geodesy::lerp(s[0], s[1], f(lo_m.max(a)));
+                let p1 = crate::geodesy::lerp(s[0], s[1], f(hi_m.min(b)));
+                if out.last() != Some(&p0) {
+                    out.push(p0);
+                }
+                out.push(p1);
+            }
+            at = b;
+        }
+        if out.is_empty() {
+            out.push(shape[0]);
+        }
+        if rev {
+            out.reverse();
+        }
+        out
     }
 
     /// The cost of the part of edge `e` from its `a` to parameter `t` along its length

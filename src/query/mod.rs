@@ -9,6 +9,7 @@ pub mod limits;
 pub mod nav;
 pub mod nearest;
 pub mod routes;
+pub mod walk;
 
 use crate::lang::Text;
 

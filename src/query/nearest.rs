@@ -177,7 +177,7 @@ pub fn open_state(layer: &Layer, i: usize, t: NaiveDateTime) -> Option<bool> {
     layer.hours[i].as_ref().and_then(|oh| open_at(oh, t))
 }
 
-fn passes(layer: &Layer, i: usize, f: &Filters) -> bool {
+pub(crate) fn passes(layer: &Layer, i: usize, f: &Filters) -> bool {
     let props = &layer.features[i].properties;
     if let Some(t) = f.open_at {
         if open_state(layer, i, t) != Some(true) {
@@ -383,7 +383,7 @@ fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
 }
 
-/// The [`Approach`] to `hit` from `from` (`[lon, lat]` WGS84).
+/// The [`Approach`] to `hit` from `from` (`[lon, lat]` WGS84), in a straight line.
 pub fn approach(snap: &Snapshot, hit: &Hit, from: [f64; 2]) -> Approach {
     let layer = &snap.layers[hit.layer];
     let to = if hit.distance_m == 0.0 {
@@ -391,8 +391,21 @@ pub fn approach(snap: &Snapshot, hit: &Hit, from: [f64; 2]) -> Approach {
     } else {
         nearest_on(layer.geometry(hit.feature), from).1
     };
+    approach_to(snap, hit, from, to, hit.distance_m / WALK_M_PER_MIN)
+}
+
+/// The [`Approach`] to `hit` from `from`, arriving at `to` (where a walk along the network
+/// reaches the feature) after `walk_min` minutes; `hit.distance_m` is the distance walked.
+pub fn approach_to(
+    snap: &Snapshot,
+    hit: &Hit,
+    from: [f64; 2],
+    to: [f64; 2],
+    walk_min: f64,
+) -> Approach {
+    let layer = &snap.layers[hit.layer];
     // Rounded, then wrapped: 359.96 degrees is north (0), never 360.
-    let bearing_deg = (hit.distance_m > 0.0)
+    let bearing_deg = (hit.distance_m > 0.0 && to != from)
         .then(|| round1(FromPoint::new(from).bearing_deg(to)).rem_euclid(360.0));
     let (glon, glat) = wgs84_to_gcj02(to[0], to[1]);
     let (blon, blat) = gcj02_to_bd09(glon, glat);
@@ -408,7 +421,7 @@ pub fn approach(snap: &Snapshot, hit: &Hit, from: [f64; 2]) -> Approach {
         .unwrap_or("");
     Approach {
         distance_m: round1(hit.distance_m),
-        walk_min: round1(hit.distance_m / WALK_M_PER_MIN),
+        walk_min: round1(walk_min),
         bearing_deg,
         wgs84: [round7(to[0]), round7(to[1])],
         gcj02: [round7(glon), round7(glat)],

@@ -97,9 +97,10 @@ const postJson = (path, body) =>
 export const api = {
   layers: () => request('/api/layers'),
   items,
-  /** k nearest of `layer` to [lon, lat]; `open` ('now' or null), `has` (amenity names). */
-  nearest: ({ layer, lon, lat, k = 5, open = null, has = [] }) =>
-    request(url('/api/nearest', { layer, lon, lat, k, open, has })),
+  /** k nearest of `layer` to [lon, lat]; `open` ('now' or null), `has` (amenity names);
+   * `path`: each answer carries its walk (along the network where one is loaded). */
+  nearest: ({ layer, lon, lat, k = 5, open = null, has = [], path = false }) =>
+    request(url('/api/nearest', { layer, lon, lat, k, open, has, path: path ? 'true' : null })),
   coverageUrl: (params) => url('/api/coverage', params),
   coverage: (params) => request(url('/api/coverage', params)),
   coveragePost: (body) => postJson('/api/coverage', body),

@@ -38,6 +38,22 @@ fn distance(name: &str, description: &str, required: bool) -> Value {
     )
 }
 
+/// `mode`, `walk_kmh`, `max_access_m` and `path` (reserved names: they win over properties).
+fn measure_params(snap: &Snapshot) -> Vec<Value> {
+    use crate::query::walk::{DEFAULT_MAX_ACCESS_M, MAX_ACCESS_CAP_M, WALK_KMH_RANGE};
+    let default_mode = if snap.network.is_some() {
+        "walk"
+    } else {
+        "straight"
+    };
+    vec![
+        query("mode", false, "walk: along the walking network (the default where one is loaded; without one, a 400 saying how to import one); straight: straight lines on the ground", json!({"type": "string", "enum": ["walk", "straight"], "default": default_mode})),
+        query("walk_kmh", false, "walking speed for walk_min and ferries, km/h (4: the pace behind the 15-minute / 1000 m life circle, GB 50180-2018)", json!({"type": "number", "minimum": WALK_KMH_RANGE.0, "maximum": WALK_KMH_RANGE.1, "default": crate::network::DEFAULT_WALK_KMH})),
+        query("max_access_m", false, "mode=walk: the longest straight access leg to the network, metres; a point farther from every path is answered in straight lines with a note, and a feature farther is left out", json!({"type": "number", "minimum": 0, "maximum": MAX_ACCESS_CAP_M, "default": DEFAULT_MAX_ACCESS_M})),
+        query("path", false, "true: each feature carries its walk as a LineString", json!({"type": "boolean", "default": false})),
+    ]
+}
+
 /// `open`, `has` and the property filters, shared by both.
 fn filter_params(snap: &Snapshot, reserved: &[&str]) -> Vec<Value> {
     let mut names: Vec<String> = snap.layers.iter().flat_map(|l| property_names(l)).collect();
@@ -66,7 +82,9 @@ fn hit() -> Value {
             "open_now": {"type": "boolean", "nullable": true, "description": "null when the hours are unknown or absent"},
             "next_change": {"type": "string", "nullable": true, "description": "the next opening (when closed) or closing (when open) at the hours' instant (open=, else now), local Asia/Shanghai date-time; null without hours, or when nothing changes within 8 days (24/7)"},
             "hours_line": {"type": "string", "nullable": true, "description": "the hours in words, in lang: 营业中 · 21:30 关门, 已关闭 · 明天 08:30 开门, Open · closes 21:30; null when the hours are unknown or absent"},
-            "distance_m": {"type": "number", "minimum": 0, "description": "metres on the ground to the nearest point of the geometry, 0.1 m, 0 inside a polygon"},
+            "distance_m": {"type": "number", "minimum": 0, "description": "metres on the ground to the nearest point of the geometry, 0.1 m, 0 inside a polygon; in mode=walk, metres walked along the network (steps count double, a ferry its time at walk_kmh)"},
+            "straight_m": {"type": "number", "minimum": 0, "description": "mode=walk only: the straight-line distance beside the walked one"},
+            "path": {"type": "object", "description": "with path=true: the walk as a GeoJSON LineString [lon, lat] from the point to the feature (along the network in mode=walk, else straight)"},
             "walk_min": {"type": "number", "minimum": 0},
             "bearing_deg": {"type": "number", "nullable": true, "minimum": 0, "maximum": 360, "description": "null at distance 0"},
             "nav": {"type": "object", "required": ["gcj02", "wgs84", "bd09", "amap", "baidu", "tencent"], "properties": {
@@ -102,26 +120,45 @@ pub fn paths(paths: &mut Map<String, Value>, snap: &Snapshot) {
             "MAX_K",
         ),
     ));
-    params.push(distance("max_m", "search cap", false));
+    params.push(distance(
+        "max_m",
+        "search cap (walking metres in mode=walk)",
+        false,
+    ));
+    params.extend(measure_params(snap));
     params.extend(filter_params(
         snap,
         &[
-            "layer", "lon", "lat", "crs", "k", "max_m", "open", "has", "lang",
+            "layer",
+            "lon",
+            "lat",
+            "crs",
+            "k",
+            "max_m",
+            "open",
+            "has",
+            "lang",
+            "mode",
+            "path",
+            "walk_kmh",
+            "max_access_m",
         ],
     ));
     let answer = json!({"type": "object", "required": ["type", "query", "filters", "walk_speed_m_per_min", "features"], "properties": {
         "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "query": {"type": "object", "required": ["lon", "lat", "crs", "k", "max_m", "evaluated_at", "hours_at", "lang", "timezone"], "properties": {
+        "query": {"type": "object", "required": ["lon", "lat", "crs", "k", "max_m", "mode", "walk_kmh", "evaluated_at", "hours_at", "lang", "timezone"], "properties": {
             "lon": {"type": "number"}, "lat": {"type": "number"}, "crs": {"type": "string"}, "k": {"type": "integer"},
+            "mode": {"type": "string", "enum": ["walk", "straight"], "description": "how distances were measured: walk along the network, or straight (no network, mode=straight, or the point is farther than max_access_m from every path: the note says so)"},
+            "walk_kmh": {"type": "number"}, "max_access_m": {"type": "number", "description": "in mode=walk"}, "access_m": {"type": "number", "description": "in mode=walk: the straight access leg from the point to the network, metres"},
             "max_m": {"type": "number", "nullable": true}, "evaluated_at": {"type": "string"}, "hours_at": {"type": "string", "description": "the instant of the hours lines: open= when given, else evaluated_at"}, "lang": {"type": "string", "enum": ["zh", "en"]}, "timezone": {"type": "string"}}},
         "filters": {"type": "object"},
         "walk_speed_m_per_min": {"type": "number"},
         "features": {"type": "array", "items": hit()},
-        "note": {"type": "string", "description": "why nothing came back"}
+        "note": {"type": "string", "description": "why nothing came back, or why distances are straight lines"}
     }});
     paths.insert("/api/nearest".into(), json!({"get": {
         "tags": ["query"], "summary": "the k nearest features passing every filter, nearest first", "operationId": "nearest",
-        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Each carries distance_m, walk_min (4 km/h), bearing_deg, open_now, next_change and hours_line (at open= or now, in the request's language: lang=, else Accept-Language, else English) and nav (the target in WGS84, GCJ-02 and BD-09, and AMap, Baidu and Tencent walking links).",
+        "description": "Filters apply before the limit: k features that pass every filter come back whenever k exist within max_m. Where the data has a walking network, distances are walked along it by default (mode=walk: the k nearest on foot, not the straight-line k re-sorted; the point and each feature join the network at the nearest point of the nearest path, and both access legs count as walked); mode=straight measures straight lines. Each carries distance_m, walk_min (walk_kmh, default 4 km/h), straight_m (in mode=walk), path (with path=true), bearing_deg, open_now, next_change and hours_line (at open= or now, in the request's language: lang=, else Accept-Language, else English) and nav (the target in WGS84, GCJ-02 and BD-09, and AMap, Baidu and Tencent walking links).",
         "parameters": params,
         "responses": responses(&[ok("a GeoJSON FeatureCollection sorted by distance", "application/json", answer)], &[Refusal::Invalid])
     }}));

@@ -73,9 +73,11 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
           k: 5,
           open: p.open ? 'now' : null,
           has: p.kind === NURSING_ROOMS ? p.has : [],
+          path: true,
         }))
         : await latest(Promise.resolve(featureCollection()));
-      setP({ results: fc.features, loading: false, active: null });
+      // `walk`: distances along the walking network; `straight`: no network (or too far from it).
+      setP({ results: fc.features, mode: fc.query?.mode || 'straight', loading: false, active: null });
       frameAll();
     } catch (e) {
       setP({ results: null, loading: false, error: e.message });
@@ -155,6 +157,8 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
           el('span', { class: 'distance' }, formatDistance(p.distance_m)),
           t('sep'),
           el('span', { class: 'walk' }, t('walk_min', { m: Math.round(p.walk_min) })),
+          // Along the network, the straight line in small type beside it.
+          p.straight_m != null ? el('small', { class: 'straight' }, t('sep') + t('straight_m', { d: formatDistance(p.straight_m) })) : null,
           // The server's line in the page's language ("营业中 · 21:30 关门"); raw hours if none.
           p.hours_line || p.opening_hours
             ? el('span', { class: 'hours', title: p.opening_hours || null }, t('sep') + (p.hours_line || p.opening_hours))
@@ -166,7 +170,7 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
         : null,
       indoor ? el('div', { class: 'indoor' }, t('indoor_hint', { where: indoor })) : null,
       active ? navLinks(p.nav) : null,
-      active && p.nav ? el('p', { class: 'note walk-note' }, t('walk_straight')) : null,
+      active && p.nav && P().mode !== 'walk' ? el('p', { class: 'note walk-note' }, t('walk_straight')) : null,
     );
   }
 
@@ -243,9 +247,10 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
     const active = results.find((f) => f.id === p.active);
     const at = active && resultPosition(active);
     nestMap.setOverlay('parent-active', featureCollection(at ? [pointFeature(at, { id: active.id })] : []));
-    // The walk, straight for now (the walking network will give the path).
+    // The walk: the server's path (along the network where one is loaded), else a straight line.
+    const walk = active?.properties.path || { type: 'LineString', coordinates: [p.point, at] };
     nestMap.setOverlay('parent-walk', featureCollection(at && p.point
-      ? [{ type: 'Feature', properties: { id: active.id }, geometry: { type: 'LineString', coordinates: [p.point, at] } }]
+      ? [{ type: 'Feature', properties: { id: active.id }, geometry: walk }]
       : []));
   }
 
