@@ -8,6 +8,7 @@ pub mod edit;
 pub mod error;
 pub mod geojson;
 pub mod harden;
+pub mod isochrones;
 pub mod lang;
 pub mod layers;
 pub mod nearest;
@@ -307,6 +308,7 @@ pub fn app_with(mut state: AppState, hardening: &harden::Hardening) -> Router {
         .route("/api/layers", get(layers::layers))
         .route("/api/nearest", get(nearest::nearest_handler))
         .route("/api/within", get(nearest::within_handler))
+        .route("/api/isochrones", get(isochrones::isochrones_handler))
         .route(
             "/api/coverage",
             get(coverage::get_coverage).post(coverage::post_coverage),

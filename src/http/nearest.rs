@@ -28,7 +28,7 @@ use crate::query::QueryError;
 use crate::snapshot::Snapshot;
 use crate::text;
 
-fn required(p: &mut Params, name: &str) -> Result<String, QueryError> {
+pub(crate) fn required(p: &mut Params, name: &str) -> Result<String, QueryError> {
     p.take(name)
         .ok_or_else(|| QueryError::bad(name, text!("is required", "必填")))
 }
@@ -46,7 +46,7 @@ fn coordinate(p: &mut Params, name: &str) -> Result<f64, QueryError> {
 
 /// Read `lon`, `lat` and `crs`, and return the point in WGS84. A `crs=EPSG:n` is converted
 /// on the transform thread ([`crate::crs::client`]), never on the runtime.
-async fn query_point(p: &mut Params) -> Result<([f64; 2], Crs), AppError> {
+pub(crate) async fn query_point(p: &mut Params) -> Result<([f64; 2], Crs), AppError> {
     let lon = coordinate(p, "lon")?;
     let lat = coordinate(p, "lat")?;
     let crs = match p.take("crs") {
@@ -435,7 +435,7 @@ fn hit_json(snap: &Snapshot, h: &Hit, from: [f64; 2], with_distance: bool, words
 }
 
 /// A JSON answer already serialised.
-fn json_response(body: Vec<u8>) -> axum::response::Response {
+pub(crate) fn json_response(body: Vec<u8>) -> axum::response::Response {
     use axum::response::IntoResponse;
     (
         [(

@@ -53,6 +53,11 @@ impl Params {
         Ok(Params { map })
     }
 
+    /// Set a parameter (a default a handler hands on to a shared reader).
+    pub fn insert(&mut self, name: &str, value: &str) {
+        self.map.insert(name.into(), value.into());
+    }
+
     /// Take a parameter's raw value.
     pub fn take(&mut self, name: &str) -> Option<String> {
         self.map.remove(name)

@@ -29,6 +29,7 @@
 
 pub mod build;
 pub mod file;
+pub mod isochrone;
 pub mod search;
 pub mod snap;
 pub mod targets;

@@ -73,6 +73,11 @@ impl Targets {
         out
     }
 
+    /// Every entrance, edge by edge.
+    pub fn entrances(&self) -> impl Iterator<Item = &Entrance> {
+        self.by_edge.values().flatten()
+    }
+
     /// Entrances on edge `e`.
     pub fn on_edge(&self, e: u32) -> &[Entrance] {
         self.by_edge.get(&e).map_or(&[], Vec::as_slice)

@@ -5,6 +5,7 @@ pub mod coverage;
 pub mod deadline;
 pub mod features;
 pub mod hours;
+pub mod isochrones;
 pub mod limits;
 pub mod nav;
 pub mod nearest;

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod server;
+pub mod streets;
 
 use geo::{Contains, Coord, Distance, Geodesic, Geometry, LineString, Point, Polygon};
 

@@ -6,6 +6,7 @@
 
 mod coverage;
 mod edits;
+mod isochrones;
 pub mod limits;
 mod nearest;
 mod ogc;
@@ -76,6 +77,7 @@ pub fn document(snap: &Snapshot, base: &str) -> Value {
     let mut paths = Map::new();
     service::paths(&mut paths);
     nearest::paths(&mut paths, snap);
+    isochrones::paths(&mut paths, snap);
     coverage::paths(&mut paths, snap);
     routes::paths(&mut paths, snap);
     ogc::service_paths(&mut paths);
