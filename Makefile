@@ -19,8 +19,9 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
+# The tests that need PostgreSQL read NESTMAP_TEST_PG (scripts/postgres.sh starts it).
 test-rust:
-	$(CARGO) test
+	eval "$$(bash scripts/postgres.sh env)" && $(CARGO) test
 
 test-browser:
 	$(CARGO) build

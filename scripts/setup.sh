@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what nestmap needs on a fresh Debian 12 machine (run as root), idempotently:
-# apt packages that are missing, then the npm packages (MapLibre GL JS, playwright-core).
+# apt packages that are missing, then the npm packages (MapLibre GL JS, playwright-core),
+# PostgreSQL + PostGIS + pgRouting for the tests (scripts/postgres.sh) and the Helsinki OSM
+# extract the importer's tests read (scripts/fetch-helsinki.sh, into target/fixtures).
 # Rust and Node come with the machine. Usage: scripts/setup.sh [extra apt packages...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,4 +26,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# PostgreSQL 15 + PostGIS + pgRouting, started, with the test database (prints its URL).
+bash scripts/postgres.sh url >/dev/null
+bash scripts/fetch-helsinki.sh >/dev/null
 echo "setup: ok"
