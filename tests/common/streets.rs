@@ -194,6 +194,25 @@ pub struct World {
     pub app: axum::Router,
 }
 
+/// The walking network of the grid of `seed`, built by the crate.
+pub fn world_network(seed: u64) -> nestmap::network::Network {
+    let ways: Vec<Way> = streets(seed)
+        .ways
+        .iter()
+        .map(|w| Way {
+            nodes: w.clone(),
+            name: None,
+            class: WayClass::Walk,
+        })
+        .collect();
+    let prov = Provenance {
+        source: "tests/common/streets.rs".into(),
+        synthetic: true,
+        attribution: String::new(),
+    };
+    build(&ways, prov).0
+}
+
 pub fn world(seed: u64, rooms: usize) -> World {
     let streets = streets(seed);
     let mut r = Rng::new(seed + 1);
