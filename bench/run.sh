@@ -149,6 +149,7 @@ if [ "${SKIP_CRITERION:-0}" != 1 ]; then
   log "P2: criterion (nearest, coverage)"
   cargo bench --bench nearest
   cargo bench --bench coverage
+  cargo bench --bench dijkstra
 fi
 
 # ---- the table -------------------------------------------------------------------------------
