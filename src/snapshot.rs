@@ -153,6 +153,8 @@ pub struct NetworkLayer {
     /// first question that needs them (a layer nobody walks to costs nothing), rebuilt when
     /// an edit makes a new version.
     targets: std::sync::Mutex<Vec<(u64, Arc<crate::network::Targets>)>>,
+    /// Search arrays of finished questions, for the next ones (at most one per thread).
+    states: std::sync::Mutex<Vec<crate::network::search::State>>,
 }
 
 impl NetworkLayer {
@@ -164,6 +166,27 @@ impl NetworkLayer {
             graph,
             snap,
             targets: Default::default(),
+            states: Default::default(),
+        }
+    }
+
+    /// A search over the graph, reusing the arrays of a finished one; give it back with
+    /// [`NetworkLayer::give_back`].
+    pub fn search(&self, speed_mps: f64) -> crate::network::Search<'_> {
+        let state = self
+            .states
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default();
+        crate::network::Search::with_state(&self.graph, speed_mps, state)
+    }
+
+    /// Keep a finished search's arrays for the next question.
+    pub fn give_back(&self, search: crate::network::Search<'_>) {
+        let mut states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        if states.len() < 8 {
+            states.push(search.into_state());
         }
     }
 

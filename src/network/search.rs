@@ -44,6 +44,14 @@ impl Seed {
 pub struct Search<'a> {
     net: &'a Network,
     speed_mps: f64,
+    state: State,
+}
+
+/// The arrays of a search, kept between searches (a search resets only what it touched, so
+/// a network of a million vertices costs no allocation per question):
+/// [`Search::with_state`], [`Search::into_state`].
+#[derive(Debug, Default)]
+pub struct State {
     dist: Vec<f64>,
     /// The incidence (index into `adj_*`) a vertex was reached by, `u32::MAX` for a seed.
     via: Vec<u32>,
@@ -63,18 +71,36 @@ fn key(c: f64) -> u64 {
 impl<'a> Search<'a> {
     /// A search over `net` for a walker at `speed_mps` (which only ferries depend on).
     pub fn new(net: &'a Network, speed_mps: f64) -> Self {
+        Search::with_state(net, speed_mps, State::default())
+    }
+
+    /// A search over `net` reusing the arrays of an earlier one (of any network: they are
+    /// sized and cleared here).
+    pub fn with_state(net: &'a Network, speed_mps: f64, mut state: State) -> Self {
         let n = net.vertex_count();
-        Search {
+        if state.dist.len() != n {
+            state = State {
+                dist: vec![f64::INFINITY; n],
+                via: vec![u32::MAX; n],
+                origin: vec![u32::MAX; n],
+                settled: vec![false; n],
+                touched: Vec::new(),
+                heap: BinaryHeap::new(),
+                limit_m: f64::INFINITY,
+            };
+        }
+        let mut search = Search {
             net,
             speed_mps,
-            dist: vec![f64::INFINITY; n],
-            via: vec![u32::MAX; n],
-            origin: vec![u32::MAX; n],
-            settled: vec![false; n],
-            touched: Vec::new(),
-            heap: BinaryHeap::new(),
-            limit_m: f64::INFINITY,
-        }
+            state,
+        };
+        search.start(&[], f64::INFINITY);
+        search
+    }
+
+    /// The arrays, for the next search.
+    pub fn into_state(self) -> State {
+        self.state
     }
 
     /// The network searched.
@@ -90,26 +116,26 @@ impl<'a> Search<'a> {
     /// Start a new search from `seeds`, reaching no vertex beyond `limit_m` (infinity for
     /// all of them). Forgets the previous search.
     pub fn start(&mut self, seeds: &[Seed], limit_m: f64) {
-        for &v in &self.touched {
+        for &v in &self.state.touched {
             let v = v as usize;
-            self.dist[v] = f64::INFINITY;
-            self.via[v] = u32::MAX;
-            self.origin[v] = u32::MAX;
-            self.settled[v] = false;
+            self.state.dist[v] = f64::INFINITY;
+            self.state.via[v] = u32::MAX;
+            self.state.origin[v] = u32::MAX;
+            self.state.settled[v] = false;
         }
-        self.touched.clear();
-        self.heap.clear();
-        self.limit_m = limit_m;
+        self.state.touched.clear();
+        self.state.heap.clear();
+        self.state.limit_m = limit_m;
         for s in seeds {
             let v = s.vertex as usize;
-            if s.cost_m <= limit_m && s.cost_m < self.dist[v] {
-                if self.dist[v].is_infinite() {
-                    self.touched.push(s.vertex);
+            if s.cost_m <= limit_m && s.cost_m < self.state.dist[v] {
+                if self.state.dist[v].is_infinite() {
+                    self.state.touched.push(s.vertex);
                 }
-                self.dist[v] = s.cost_m;
-                self.via[v] = u32::MAX;
-                self.origin[v] = s.origin;
-                self.heap.push(Reverse((key(s.cost_m), s.vertex)));
+                self.state.dist[v] = s.cost_m;
+                self.state.via[v] = u32::MAX;
+                self.state.origin[v] = s.origin;
+                self.state.heap.push(Reverse((key(s.cost_m), s.vertex)));
             }
         }
     }
@@ -118,13 +144,13 @@ impl<'a> Search<'a> {
     /// is reachable within the limit.
     pub fn settle_next(&mut self) -> Option<(u32, f64)> {
         let net = self.net;
-        while let Some(Reverse((k, v))) = self.heap.pop() {
+        while let Some(Reverse((k, v))) = self.state.heap.pop() {
             let vi = v as usize;
-            if self.settled[vi] || k != key(self.dist[vi]) {
+            if self.state.settled[vi] || k != key(self.state.dist[vi]) {
                 continue;
             }
-            self.settled[vi] = true;
-            let d = self.dist[vi];
+            self.state.settled[vi] = true;
+            let d = self.state.dist[vi];
             let (lo, hi) = (net.first_out[vi] as usize, net.first_out[vi + 1] as usize);
             for i in lo..hi {
                 let mut c = net.adj_cost[i];
@@ -134,14 +160,14 @@ impl<'a> Search<'a> {
                 let w = net.adj_head[i];
                 let wi = w as usize;
                 let nd = d + c;
-                if nd < self.dist[wi] && nd <= self.limit_m {
-                    if self.dist[wi].is_infinite() {
-                        self.touched.push(w);
+                if nd < self.state.dist[wi] && nd <= self.state.limit_m {
+                    if self.state.dist[wi].is_infinite() {
+                        self.state.touched.push(w);
                     }
-                    self.dist[wi] = nd;
-                    self.via[wi] = i as u32;
-                    self.origin[wi] = self.origin[vi];
-                    self.heap.push(Reverse((key(nd), w)));
+                    self.state.dist[wi] = nd;
+                    self.state.via[wi] = i as u32;
+                    self.state.origin[wi] = self.state.origin[vi];
+                    self.state.heap.push(Reverse((key(nd), w)));
                 }
             }
             return Some((v, d));
@@ -156,22 +182,22 @@ impl<'a> Search<'a> {
 
     /// The best cost found to `v` so far (final once `v` is settled), infinity if unreached.
     pub fn cost_m(&self, v: u32) -> f64 {
-        self.dist[v as usize]
+        self.state.dist[v as usize]
     }
 
     /// Whether `v` is settled.
     pub fn is_settled(&self, v: u32) -> bool {
-        self.settled[v as usize]
+        self.state.settled[v as usize]
     }
 
     /// The label of the seed `v` was reached from.
     pub fn origin(&self, v: u32) -> Option<u32> {
-        Some(self.origin[v as usize]).filter(|&o| o != u32::MAX)
+        Some(self.state.origin[v as usize]).filter(|&o| o != u32::MAX)
     }
 
     /// The vertices reached so far (settled or waiting), in the order first reached.
     pub fn touched(&self) -> &[u32] {
-        &self.touched
+        &self.state.touched
     }
 
     /// The edges from the seed to `v`, seed first, with the direction each is walked in
@@ -179,8 +205,8 @@ impl<'a> Search<'a> {
     pub fn edges_to(&self, v: u32) -> Vec<(u32, bool)> {
         let mut out = Vec::new();
         let mut at = v as usize;
-        while self.via[at] != u32::MAX {
-            let i = self.via[at] as usize;
+        while self.state.via[at] != u32::MAX {
+            let i = self.state.via[at] as usize;
             let e = self.net.adj_edge[i];
             let edge = self.net.edge(e);
             // Reached `at` over edge e: walked towards `at`.

@@ -7,7 +7,7 @@ use geo::{Intersects, MultiPolygon, Point};
 
 use crate::model::LayerKind;
 use crate::network::isochrone::{polygon, reached};
-use crate::network::{Search, Seed, Snap};
+use crate::network::{Seed, Snap};
 use crate::query::deadline::{Stop, Work};
 use crate::snapshot::{NetworkLayer, Snapshot};
 
@@ -106,7 +106,7 @@ pub fn isochrones(
     };
     let limits: Vec<f64> = minutes.iter().map(|m| m * 60.0 * speed).collect();
     let top = limits.iter().copied().fold(0.0, f64::max);
-    let mut search = Search::new(graph, speed);
+    let mut search = net.search(speed);
     let seeds: Vec<Seed> = origins
         .iter()
         .flat_map(|s| Seed::from_snap(graph, s, speed, 0))
@@ -153,6 +153,7 @@ pub fn isochrones(
             children,
         });
     }
+    net.give_back(search);
     Ok(IsoAnswer::Bands {
         bands,
         joined: match origin {

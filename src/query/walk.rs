@@ -10,7 +10,7 @@
 use chrono::NaiveDateTime;
 
 use crate::index::distance_to_geometry_m;
-use crate::network::{nearest_targets, targets::path, Reached, Search, Targets};
+use crate::network::{nearest_targets, targets::path, Reached, Targets};
 use crate::query::deadline::{Stop, Work};
 use crate::query::nearest::{open_state, passes, Filters, Hit};
 use crate::snapshot::{NetworkLayer, Snapshot};
@@ -130,7 +130,7 @@ pub fn nearest_walk(
         .collect();
     let set_refs: Vec<&Targets> = sets.iter().map(|t| &**t).collect();
     let inside: Vec<(usize, usize)> = hits.iter().map(|h| (h.hit.layer, h.hit.feature)).collect();
-    let mut search = Search::new(graph, opts.speed_mps());
+    let mut search = net.search(opts.speed_mps());
     let mut stopped = None;
     let reached = nearest_targets(
         &mut search,
@@ -175,6 +175,7 @@ pub fn nearest_walk(
         });
     }
     hits.truncate(k);
+    net.give_back(search);
     Ok(WalkAnswer::Hits {
         hits,
         access_m: from.access_m,
