@@ -2,7 +2,7 @@
 // the map draws it in, from its kind and its style override) and count.
 
 import { t, localName } from '../i18n.js';
-import { layerColour } from '../map.js';
+import { layerColour } from '../style.js';
 import { el, fill } from './dom.js';
 import { bindUrl } from '../url.js';
 import { idsOfView } from '../kinds.js';
