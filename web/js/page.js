@@ -1,4 +1,5 @@
-// The page before the map: its language and view, from the link, the device and the browser,
+// The page before the map: its language and view, from the link, the device and the browser;
+// whether its first view starts the live map at once or shows the facade until she uses it;
 // and showing a view's tab and panel. Read by boot.js for the first paint (no MapLibre yet)
 // and by main.js after.
 
@@ -40,6 +41,19 @@ export function firstLang() {
 /** The view the link names (`?view=`), else the parent view. */
 export function firstView() {
   return VIEWS.includes(params.get('view')) ? params.get('view') : 'parent';
+}
+
+/** The screens on which app.css makes the panel a bottom sheet over the map: phones. */
+export const PHONE_SCREEN = '(max-width: 700px)';
+
+/**
+ * Whether the first view shows the map facade (facade.js) and starts the live map only on
+ * her first use of it (livemap.js): the parent view on a phone, opened by a link that needs
+ * no live map yet. A shared position (`at=`) is framed on the live map at once; a wide screen
+ * and the other views (planner, routes, layers) start it at once too.
+ */
+export function mapOnUse() {
+  return firstView() === 'parent' && !params.has('at') && window.matchMedia(PHONE_SCREEN).matches;
 }
 
 /** Select `view`'s tab and show its panel only. */
