@@ -70,36 +70,42 @@ export function projection({ centre, zoom }, width, height) {
 /** The camera MapLibre opens with before any bounds are known (map.js's Map options). */
 export const START_CAMERA = { centre: mercator([120.6, 31.45]), zoom: 10 };
 
-/** Rings ([[x, y], ...] in px) of a GeoJSON geometry's polygons, lines or points, by part. */
-function shapesOf(geometry, project) {
-  const out = { polygons: [], lines: [], points: [] };
-  const walk = (g) => {
-    if (!g) return;
-    const c = g.coordinates;
-    if (g.type === 'Point') out.points.push(project(c));
-    else if (g.type === 'MultiPoint') c.forEach((p) => out.points.push(project(p)));
-    else if (g.type === 'LineString') out.lines.push(c.map(project));
-    else if (g.type === 'MultiLineString') c.forEach((l) => out.lines.push(l.map(project)));
-    else if (g.type === 'Polygon') out.polygons.push(c.map((r) => r.map(project)));
-    else if (g.type === 'MultiPolygon') c.forEach((poly) => out.polygons.push(poly.map((r) => r.map(project))));
-    else if (g.type === 'GeometryCollection') g.geometries.forEach(walk);
-  };
-  walk(geometry);
-  return out;
+/**
+ * Call `each(coordinates, kind)` for every ring (`ring`), line (`line`) and point (`point`) of
+ * a GeoJSON geometry, in [lon, lat].
+ */
+function walk(g, each) {
+  if (!g) return;
+  const c = g.coordinates;
+  if (g.type === 'Point') each(c, 'point');
+  else if (g.type === 'MultiPoint') for (const p of c) each(p, 'point');
+  else if (g.type === 'LineString') each(c, 'line');
+  else if (g.type === 'MultiLineString') for (const l of c) each(l, 'line');
+  else if (g.type === 'Polygon') for (const r of c) each(r, 'ring');
+  else if (g.type === 'MultiPolygon') for (const poly of c) for (const r of poly) each(r, 'ring');
+  else if (g.type === 'GeometryCollection') for (const x of g.geometries) walk(x, each);
 }
 
-/** SVG path data of lines (closed when `close`), to a tenth of a px, repeated points dropped. */
-function pathData(lines, close) {
+/**
+ * SVG path data of the rings (closed) or the lines of features, projected by `to` ([lon, lat]
+ * -> [x, y] px), to a tenth of a px with repeated points dropped: one string per layer part,
+ * built without keeping the projected points.
+ */
+function pathData(features, to, kinds) {
   let d = '';
-  for (const line of lines) {
-    let last = null;
-    line.forEach(([x, y], i) => {
-      const p = `${x.toFixed(1)} ${y.toFixed(1)}`;
-      if (p === last) return;
-      d += (i === 0 ? 'M' : 'L') + p;
-      last = p;
+  for (const f of features) {
+    walk(f.geometry, (coords, kind) => {
+      if (!kinds.includes(kind)) return;
+      let last = '';
+      for (let i = 0; i < coords.length; i++) {
+        const [x, y] = to(coords[i]);
+        const p = `${x.toFixed(1)} ${y.toFixed(1)}`;
+        if (p === last) continue;
+        d += (i === 0 ? 'M' : 'L') + p;
+        last = p;
+      }
+      if (kind === 'ring') d += 'Z';
     });
-    if (close) d += 'Z';
   }
   return d;
 }
@@ -131,6 +137,31 @@ function toSegment([x, y], [ax, ay], [bx, by]) {
   return Math.hypot(x - ax - k * dx, y - ay - k * dy);
 }
 
+/**
+ * How far `p` is from `part` of a geometry, in px, when it is within reach of it (the dot and
+ * its ring, half the line's width, plus HIT_PX; inside an area: 0), else Infinity.
+ */
+function distanceTo(p, geometry, part, to) {
+  let best = Infinity;
+  const rings = [];
+  walk(geometry, (c, kind) => {
+    if (part.part === 'circle' && kind === 'point') {
+      const [x, y] = to(c);
+      const d = Math.hypot(p[0] - x, p[1] - y);
+      if (d <= part.radius + part.ring + HIT_PX) best = Math.min(best, d);
+    } else if (part.part === 'line' && kind === 'line') {
+      const line = c.map(to);
+      for (let i = 1; i < line.length; i++) {
+        const d = toSegment(p, line[i - 1], line[i]);
+        if (d <= part.width / 2 + HIT_PX) best = Math.min(best, d);
+      }
+    } else if (part.part === 'fill' && kind === 'ring') {
+      rings.push(c.map(to));
+    }
+  });
+  return rings.length && insidePolygon(p, rings) ? 0 : best;
+}
+
 export class Facade {
   /**
    * @param container the map's element (#map); the picture is laid over it, at its size
@@ -142,7 +173,6 @@ export class Facade {
   constructor(container, { onUse, onClick }) {
     this.container = container;
     this.scene = { layers: [], data: {}, visible: {} };
-    this.targets = []; // [{rank, order, layer, id, test([x, y]) -> bool}], from the last drawing
     this.proj = null;
     this.status = null; // {key, vars} of the note over the picture, or null
 
@@ -196,38 +226,34 @@ export class Facade {
     const bounds = layers.length ? openingBounds(layers) : null;
     const camera = (bounds && cameraForBounds(bounds, width, height)) || START_CAMERA;
     this.proj = projection(camera, width, height);
-    const project = this.proj.project;
+    const to = this.proj.project;
 
     const shown = inDrawOrder(layers).filter((l) => visible[l.id] === true && data[l.id]);
-    const groups = [svgEl('rect', { width, height, fill: BACKGROUND })];
-    const targets = [];
-    shown.forEach((layer, order) => {
-      const look = layerStyle(layer);
-      const shapes = data[layer.id].features.map((f) => ({ id: f.id, ...shapesOf(f.geometry, project) }));
-      for (const part of partsOf(look)) {
+    const parts = [svgEl('rect', { width, height, fill: BACKGROUND })];
+    for (const layer of shown) {
+      const features = data[layer.id].features;
+      for (const part of partsOf(layerStyle(layer))) {
         const g = svgEl('g', { 'data-layer': layer.id, 'data-part': part.part });
-        const clickable = isClickTarget(look, part.part);
-        for (const s of shapes) {
-          const target = (test) => clickable && targets.push({ rank: CLICK_RANK[part.part], order, layer: layer.id, id: s.id, test });
-          if (part.part === 'fill' && s.polygons.length) {
-            g.append(svgEl('path', { d: pathData(s.polygons.flat(), true), fill: part.colour, 'fill-opacity': part.opacity, 'fill-rule': 'evenodd' }));
-            target((p) => s.polygons.some((rings) => insidePolygon(p, rings)));
-          } else if (part.part === 'line' && (s.polygons.length || s.lines.length)) {
-            g.append(svgEl('path', {
-              d: pathData(s.polygons.flat(), true) + pathData(s.lines, false),
-              fill: 'none',
-              stroke: part.colour,
-              'stroke-width': part.width,
-              'stroke-linecap': part.round ? 'round' : 'butt',
-              'stroke-linejoin': part.round ? 'round' : 'miter',
-              'stroke-dasharray': part.dasharray ? part.dasharray.map((d) => d * part.width).join(' ') : null,
-            }));
-            const reach = part.width / 2 + HIT_PX;
-            target((p) => s.lines.some((l) => l.some((a, i) => i > 0 && toSegment(p, l[i - 1], a) <= reach)));
-          } else if (part.part === 'circle') {
-            // MapLibre's ring lies outside the radius: a stroke centred half a ring further out.
-            const r = part.radius + part.ring / 2;
-            for (const [x, y] of s.points) {
+        if (part.part === 'fill') {
+          g.append(svgEl('path', { d: pathData(features, to, ['ring']), fill: part.colour, 'fill-opacity': part.opacity, 'fill-rule': 'evenodd' }));
+        } else if (part.part === 'line') {
+          g.append(svgEl('path', {
+            d: pathData(features, to, ['ring', 'line']),
+            fill: 'none',
+            stroke: part.colour,
+            'stroke-width': part.width,
+            'stroke-linecap': part.round ? 'round' : 'butt',
+            'stroke-linejoin': part.round ? 'round' : 'miter',
+            'stroke-dasharray': part.dasharray ? part.dasharray.map((d) => d * part.width).join(' ') : null,
+          }));
+        } else {
+          // One circle per dot, drawn in order as MapLibre does (a later dot covers the ring of
+          // an earlier one); its ring lies outside the radius: a stroke centred half a ring out.
+          const r = part.radius + part.ring / 2;
+          for (const f of features) {
+            walk(f.geometry, (c, kind) => {
+              if (kind !== 'point') return;
+              const [x, y] = to(c);
               g.append(svgEl('circle', {
                 cx: x.toFixed(1),
                 cy: y.toFixed(1),
@@ -237,28 +263,48 @@ export class Facade {
                 stroke: part.ring > 0 ? part.ringColour : null,
                 'stroke-width': part.ring > 0 ? part.ring : null,
               }));
-            }
-            const reach = part.radius + part.ring + HIT_PX;
-            target((p) => s.points.some(([x, y]) => Math.hypot(p[0] - x, p[1] - y) <= reach));
+            });
           }
         }
-        groups.push(g);
+        parts.push(g);
       }
-    });
+    }
     this.svg.setAttribute('width', width);
     this.svg.setAttribute('height', height);
     this.svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    this.svg.replaceChildren(...groups);
-    // Dots before lines before areas; among equals, the one drawn on top.
-    this.targets = targets.sort((a, b) => a.rank - b.rank || b.order - a.order);
+    this.svg.replaceChildren(...parts);
     this.drawnLayers = shown;
     this.svg.setAttribute('aria-label', this.label());
   }
 
-  /** What the live map's click would find at [x, y] (CSS px in the picture), or null. */
+  /**
+   * What the live map's click would find at `p` ([x, y] CSS px in the picture), or null: the
+   * click targets of the drawn layers (style.js isClickTarget) within HIT_PX, dots before
+   * lines before areas (the top layer first among equals); of one layer's dots or lines the
+   * nearest, of its areas the one drawn on top.
+   */
   hitAt(p) {
-    const hit = this.targets.find((tg) => tg.test(p));
-    return hit ? { layer: hit.layer, id: hit.id } : null;
+    const to = this.proj.project;
+    const targets = [];
+    (this.drawnLayers || []).forEach((layer, order) => {
+      const look = layerStyle(layer);
+      for (const part of partsOf(look)) if (isClickTarget(look, part.part)) targets.push({ layer, part, order });
+    });
+    targets.sort((a, b) => CLICK_RANK[a.part.part] - CLICK_RANK[b.part.part] || b.order - a.order);
+    for (const { layer, part } of targets) {
+      let best = null;
+      let bestDistance = Infinity;
+      for (const f of this.scene.data[layer.id].features) {
+        const d = distanceTo(p, f.geometry, part, to);
+        // `<=`: of areas under the finger (distance 0), the last drawn, the one on top.
+        if (d <= bestDistance && d !== Infinity) {
+          best = f;
+          bestDistance = d;
+        }
+      }
+      if (best) return { layer: layer.id, id: best.id };
+    }
+    return null;
   }
 
   /** The picture's name for a screen reader: a map, and the layers it shows. */
