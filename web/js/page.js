@@ -1,6 +1,6 @@
 // The page before the map: its language and view, from the link, the device and the browser;
 // whether its first view starts the live map at once or shows the facade until she uses it;
-// and showing a view's tab and panel. Read by boot.js for the first paint (no MapLibre yet)
+// showing a view's tab and panel, and drawing a panel only once it is shown. Read by boot.js for the first paint (no MapLibre yet)
 // and by main.js after.
 
 const params = new URLSearchParams(location.search);
@@ -65,4 +65,22 @@ export function showView(view) {
   }
   for (const sec of document.querySelectorAll('[role=tabpanel]')) sec.hidden = sec.dataset.view !== view;
   document.body.dataset.view = view;
+}
+
+/**
+ * `render` for the panel of `view`, as the function to call instead: it renders at once while
+ * the view is shown, else once the view is next shown. A hidden panel costs the page's main
+ * thread nothing while the page loads (issue 15.5).
+ */
+export function whenShown(state, view, render) {
+  let stale = false;
+  state.on('view', (v) => {
+    if (v !== view || !stale) return;
+    stale = false;
+    render();
+  });
+  return () => {
+    if (state.get().view === view) render();
+    else stale = true;
+  };
 }
