@@ -1,7 +1,7 @@
 // The page before the map: its language and view, from the link, the device and the browser;
 // whether its first view starts the live map at once or shows the facade until she uses it;
-// showing a view's tab and panel, and drawing a panel only once it is shown. Read by boot.js for the first paint (no MapLibre yet)
-// and by main.js after.
+// showing a view's tab and panel, and drawing a panel only once it is shown. Read by boot.js
+// for the first paint (no MapLibre yet) and by main.js after.
 
 const params = new URLSearchParams(location.search);
 const LANG_KEY = 'nestmap.lang';
