@@ -14,7 +14,7 @@
 // Scope: served at /sw.js from the web directory, so it controls the whole site. A change of
 // VENDOR (a MapLibre upgrade, as in index.html and map.js) or of PRECACHE needs a new VERSION.
 
-const VERSION = 'v3';
+const VERSION = 'v4';
 const SHELL = `nestmap-shell-${VERSION}`;
 const ANSWERS = `nestmap-answers-${VERSION}`;
 const VENDOR = '/vendor/maplibre-gl@6.17.0/';
@@ -25,8 +25,9 @@ const KEEP_SEARCHES = 20;
 const PRECACHE = [
   '/',
   '/css/app.css',
-  '/js/boot.js', '/js/main.js', '/js/api.js', '/js/geo.js', '/js/i18n.js', '/js/kinds.js', '/js/latest.js',
-  '/js/layerdata.js', '/js/map.js', '/js/offline.js', '/js/page.js', '/js/state.js', '/js/url.js',
+  '/js/boot.js', '/js/main.js', '/js/api.js', '/js/facade.js', '/js/geo.js', '/js/i18n.js', '/js/kinds.js',
+  '/js/latest.js', '/js/layerdata.js', '/js/livemap.js', '/js/map.js', '/js/offline.js', '/js/page.js',
+  '/js/state.js', '/js/style.js', '/js/url.js',
   '/js/ui/dom.js', '/js/ui/icons.js', '/js/ui/layers.js', '/js/ui/parent.js', '/js/ui/planner.js',
   '/js/ui/popup.js', '/js/ui/routes.js', '/js/ui/sheet.js',
   `${VENDOR}maplibre-gl.mjs`, `${VENDOR}maplibre-gl.css`, `${VENDOR}maplibre-gl-worker.mjs`,

@@ -1,6 +1,6 @@
 // Issue 15.5: nothing fetched that the first view does not show. A fresh load of the parent
-// view asks for the features of the layers it draws (the district outline, nursing rooms,
-// stations, parks) and of no other: no Suzhou districts, townships, demand points, lakes,
+// view asks for the features of the layers it draws (the district outline, the lakes, nursing
+// rooms, stations, parks) and of no other: no Suzhou districts, townships, demand points,
 // school lines. A layer turned on in the layers panel is fetched then, and drawn; entering the
 // route view fetches the school lines it draws.
 
@@ -31,8 +31,9 @@ test('first view: the parent view fetches only the layers it draws; a layer show
     await openApp(h);
     await mapIdle(page);
 
-    // What the parent view draws: the district outline and its chips' kinds, each once.
-    const drawn = ['district', 'nursing_rooms', 'service_stations', 'pocket_parks'];
+    // What the parent view draws: the district outline, the lakes (the phone's first view
+    // draws them in its picture: the live map must look the same) and its chips' kinds, once.
+    const drawn = ['district', 'water', 'nursing_rooms', 'service_stations', 'pocket_parks'];
     const fetched = fetchedLayers(requests);
     assert.deepEqual([...fetched].sort(), [...drawn].sort(), `fetched on a fresh parent view: ${fetched}`);
     for (const id of fetched) {
@@ -43,8 +44,9 @@ test('first view: the parent view fetches only the layers it draws; a layer show
     }
     assert.ok((await rendered(page, ['nursing_rooms:circle'])).length > 40, 'the rooms are drawn');
     assert.ok((await rendered(page, ['district:line'])).length > 0, 'the district outline is drawn');
+    assert.ok((await rendered(page, ['water:fill'])).length > 0, 'the lakes are drawn');
     // What it does not draw is hidden, and was never asked for.
-    for (const id of ['suzhou_districts', 'townships', 'demand', 'water', 'school_bus_routes']) {
+    for (const id of ['suzhou_districts', 'townships', 'demand', 'school_bus_routes']) {
       assert.equal(await page.evaluate((id) => window.nestmap.map.getLayoutProperty(`${id}:${id === 'demand' ? 'circle' : id === 'school_bus_routes' ? 'line' : 'fill'}`, 'visibility'), id), 'none', `${id} hidden`);
     }
     // Nor anything but the page, its modules, MapLibre, the catalog and those items.

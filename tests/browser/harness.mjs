@@ -166,8 +166,25 @@ export async function openApp(h, query = '') {
   if (ready !== '1') throw new Error(`the page failed to load: ${h.consoleErrors.join('\n')}`);
 }
 
-/** Wait until the map has rendered everything pending (the `idle` event after a repaint). */
+/**
+ * Wait until the live map has taken over (`body.dataset.map` = 'live', web/js/livemap.js). On
+ * a phone's parent view it starts only when the page is used as a parent would (a tap on the
+ * map, 定位我, ...): call this after that use. Throws when the map could not start.
+ */
+export async function liveMap(page, timeout = 60000) {
+  try {
+    await page.waitForFunction(() => ['live', 'error'].includes(document.body.dataset.map), null, { timeout });
+  } catch (e) {
+    const which = await page.evaluate(() => document.body.dataset.map).catch(() => '?');
+    throw new Error(`the live map did not start (body.dataset.map = ${which}; on a phone's parent view the page is used first): ${e.message}`);
+  }
+  const which = await page.evaluate(() => document.body.dataset.map);
+  if (which !== 'live') throw new Error(`the live map could not start: body.dataset.map = ${which}`);
+}
+
+/** Wait until the live map has rendered everything pending (the `idle` event after a repaint). */
 export async function mapIdle(page) {
+  await liveMap(page);
   await page.evaluate(() => new Promise((resolve) => {
     const map = window.nestmap.map;
     map.once('idle', resolve);

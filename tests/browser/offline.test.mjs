@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT, start, mapIdle } from './harness.mjs';
+import { ROOT, start, mapIdle, liveMap } from './harness.mjs';
 import { rendered } from './util.mjs';
 
 const HERE = { longitude: 120.64, latitude: 31.42 };
@@ -79,6 +79,9 @@ test('offline: the last list, its rooms\' details and the map come back with no 
     assert.deepEqual(await shownIds(page), before, 'the same rooms, in the same order');
     assert.equal(await page.isVisible('#offline-note'), true, 'the note is shown');
     assert.match(await page.textContent('#offline-note'), /^离线：显示 \d\d:\d\d 的结果$/);
+    // The kept list is an answer: framed on the live map, which starts from the worker's
+    // copy of MapLibre (the page reopened on the phone's facade).
+    await liveMap(page);
     await page.waitForFunction(() => !window.nestmap.map.isMoving());
     await mapIdle(page);
     assert.ok((await rendered(page, ['parent-results:circle'])).length > 0, 'the kept results are drawn');

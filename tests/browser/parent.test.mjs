@@ -30,6 +30,9 @@ test('parent view: nearest nursing rooms from my position, filters, highlight', 
     // The default view on a phone is the parent view, as a bottom sheet.
     assert.equal(await page.getAttribute('#tab-parent', 'aria-selected'), 'true');
     assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('#panel')).position), 'absolute');
+    // It opens on the map's picture (facade.js); a tap on the map starts the live map.
+    assert.equal(await page.evaluate(() => document.body.dataset.map), 'facade');
+    await page.tap('#map', { position: { x: 60, y: 120 } });
     // The attribution starts folded to its ⓘ on a phone (issue 15: it covered a fifth of the
     // map), and the ⓘ opens it.
     await mapIdle(page);

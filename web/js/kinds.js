@@ -19,13 +19,14 @@ export function idsOfKind(layers, kind) {
 
 /**
  * The kinds each view draws on the map (issue 15.5: nothing fetched that the view does not
- * show). Entering a view for the first time turns these layers on; a layer whose style says
- * `backdrop` (the Suzhou districts) is context that only the layers view turns on. The
- * layers view (`shell`) turns nothing on: it is where a layer is chosen; opened first, it
- * starts with every layer shown.
+ * show). The parent view draws the lakes too: the facade's picture of its first view shows
+ * them (facade.js), and the live map that replaces it must look the same. Entering a view for
+ * the first time turns these layers on; a layer whose style says `backdrop` (the Suzhou
+ * districts) is context that only the layers view turns on. The layers view (`shell`) turns
+ * nothing on: it is where a layer is chosen; opened first, it starts with every layer shown.
  */
 export const VIEW_KINDS = {
-  parent: ['district', ...PARENT_KINDS],
+  parent: ['district', 'water', ...PARENT_KINDS],
   planner: ['district', 'townships', 'water', 'demand', ...FACILITY_KINDS],
   routes: ['district', 'water', 'school_bus_routes', 'school_bus_stops'],
   shell: null,

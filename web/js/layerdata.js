@@ -1,13 +1,16 @@
 // Which layers the map shows, and their features fetched only once they are shown (issue 15.5:
 // nothing fetched that the view does not show). The first view turns on the layers it draws
-// (kinds.js VIEW_KINDS; the parent view: the district outline and its chips' kinds) and every
-// other layer starts hidden and unfetched: the Suzhou districts, townships, demand points and
-// the rest come when a toggle of the layers panel shows them or a view that draws them is
-// entered. A layer is fetched once, whole (api.items), and kept.
+// (kinds.js VIEW_KINDS; the parent view: the district outline, the lakes and its chips' kinds)
+// and every other layer starts hidden and unfetched: the Suzhou districts, townships, demand
+// points and the rest come when a toggle of the layers panel shows them or a view that draws
+// them is entered. A layer is fetched once, whole (api.items), and kept.
 //
 // `document.body.dataset.ready` says whether everything the map shows is drawn: '1' once
-// every shown layer's features are on the map (after the map's next `idle`), '0' while a
-// shown layer is still on its way, 'error' when one could not be fetched. Tests wait on it.
+// every shown layer's features are drawn where the page shows the map (livemap.js): in the
+// facade's picture, before the live map starts, or on the live map (after its next `idle`);
+// the picture stays until the live map has drawn everything too, so '1' holds through the
+// hand-over. '0' while a shown layer is still on its way, 'error' when one could not be
+// fetched. Tests wait on it (and on `body.dataset.map` = 'live' for the live map).
 //
 // State: `visible` (layer id -> true / false, every layer once the catalog is known) and
 // `data` (layer id -> FeatureCollection, the layers fetched so far).
@@ -74,22 +77,10 @@ export function initLayerData({ state, api, nestMap }) {
     );
   }
 
-  /**
-   * Once nothing shown is on its way, wait for the map to draw it, then say ready. The data
-   * just set keeps the map from `idle` until it is drawn, so no extra frame is asked for.
-   */
+  /** Once nothing shown is on its way, wait for the map to draw it, then say ready. */
   async function settle(justSet = true) {
     if (pending.size || failed) return;
-    // (A layer hidden again before it came draws nothing: after a while, ask for a frame.)
-    await (justSet
-      ? new Promise((resolve) => {
-        const timer = setTimeout(() => nestMap.idle().then(resolve), 3000);
-        nestMap.map.once('idle', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      })
-      : nestMap.idle());
+    await nestMap.drawn(justSet);
     if (!pending.size && !failed) {
       document.body.dataset.ready = '1';
       firstDrawn();

@@ -1,12 +1,14 @@
 // Wiring (loaded by boot.js once the page's fixed text is painted): build the state, the map
 // and the panels; load the catalog, then the layers the view shows (layerdata.js, which sets
-// `body.dataset.ready` once they are drawn, for people and for tests);
-// `window.nestmap = {map, state}`.
+// `body.dataset.ready` once they are drawn, for people and for tests). The map is a MapView
+// (livemap.js): the facade's picture on a phone's parent view until she uses the map, else
+// the live map (MapLibre) at once; `body.dataset.map` says which. No MapLibre is imported
+// here. `window.nestmap = {state, view, map, nestMap}` (the last two once the map is live).
 
 import { createState } from './state.js';
 import { api } from './api.js';
 import { t, setLang, applyI18n } from './i18n.js';
-import { NestMap } from './map.js';
+import { MapView } from './livemap.js';
 import { renderPopup } from './ui/popup.js';
 import { initLayersPanel } from './ui/layers.js';
 import { initParent } from './ui/parent.js';
@@ -34,7 +36,8 @@ const state = createState({
 const panel = document.getElementById('panel');
 const sheet = initSheet(panel);
 
-const nestMap = new NestMap('map', state, {
+// The views call it `nestMap`: it has NestMap's methods, kept for the live map until it starts.
+const nestMap = new MapView('map', state, {
   renderPopup: (sel) => renderPopup(state, sel),
   // Keep framed things above the sheet (its height once it settles, not mid-animation).
   insets: () => ({ bottom: sheet.covered() }),
@@ -46,7 +49,16 @@ const nestMap = new NestMap('map', state, {
 });
 const clickHandlers = [];
 
-window.nestmap = { map: nestMap.map, state, nestMap };
+window.nestmap = {
+  state,
+  view: nestMap,
+  get map() {
+    return nestMap.map; // MapLibre's map, once live
+  },
+  get nestMap() {
+    return nestMap.live; // the NestMap (map.js), once live
+  },
+};
 
 // --- language, tabs, status -------------------------------------------------------------
 const langButton = document.getElementById('lang-switch');
@@ -73,7 +85,11 @@ state.on('lang', (lang) => {
 for (const tab of document.querySelectorAll('[role=tab]')) {
   tab.addEventListener('click', () => state.set({ view: tab.dataset.view }));
 }
-state.on('view', showView);
+state.on('view', (view) => {
+  showView(view);
+  // The other views draw on the live map (their overlays, markers and frames).
+  if (view !== 'parent') nestMap.start();
+});
 
 const statusEl = document.getElementById('status');
 state.on('error', (msg) => {

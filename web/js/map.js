@@ -1,97 +1,40 @@
 // The MapLibre map. The style is built here, with a background colour and no network
 // sources; every data layer and every overlay is one GeoJSON source updated with setData.
-// A data layer is drawn by its kind (KIND_STYLES) with the catalog's style override laid
-// over it, never by its id: the data decides the look, the renderer reads it.
+// A data layer is drawn by its kind (style.js) with the catalog's style override laid over
+// it, never by its id: the data decides the look, the renderer reads it.
 // The map subscribes to the state and draws it; user clicks go back through callbacks.
 
 import * as maplibregl from '/vendor/maplibre-gl@6.17.0/maplibre-gl.mjs';
 import { featureCollection, pointFeature, circleFeature, boundsOf, positionsOf } from './geo.js';
 import { t, mapLocale } from './i18n.js';
+import { BACKGROUND, CLICK_RANK, DRAW_ORDER, OPENING_PADDING_PX, isClickTarget, layerStyle, openingBounds, partsOf, slotOf } from './style.js';
 
 export { maplibregl };
 
 /** Map widths (CSS px) at or below which the attribution starts folded (MapLibre's own compact width). */
 const SMALL_SCREEN_PX = 640;
 
-/**
- * The look of each layer kind (the `kind` of /api/layers), in the keys of a layer's `style`
- * override in layers.toml (README, Data): `colour` (lines, outlines, points; a point's ring
- * when `fill_colour` is set), `fill_colour`, `fill_opacity`, `line_width`, `line_dasharray`,
- * `circle_radius`, `backdrop`. `draw` says which geometry the kind holds. A kind not listed
- * here, and `generic`, is drawn from its geometry type (GEOMETRY_STYLES).
- */
-const KIND_STYLES = {
-  district: { draw: 'polygon', colour: '#5a3d8a', line_width: 2.5 },
-  townships: { draw: 'polygon', colour: '#c9b99a', line_width: 1, line_dasharray: [3, 2], fill_colour: '#fbf7ee', fill_opacity: 0.9 },
-  water: { draw: 'polygon', fill_colour: '#7fb2e5', fill_opacity: 0.85 },
-  child_friendly_communities: { draw: 'polygon', colour: '#fb8c00', line_width: 1.5, fill_colour: '#fb8c00', fill_opacity: 0.35 },
-  pocket_parks: { draw: 'polygon', colour: '#2e7d32', line_width: 1.5, fill_colour: '#43a047', fill_opacity: 0.55 },
-  school_bus_routes: { draw: 'line', colour: '#f9a825', line_width: 3 },
-  demand: { draw: 'point', colour: '#8d6e63', circle_radius: 2.5, fill_opacity: 0.7, line_width: 0 },
-  school_bus_stops: { draw: 'point', colour: '#ef6c00', fill_colour: '#fff', circle_radius: 3.5, line_width: 2 },
-  service_stations: { draw: 'point', colour: '#7b1fa2', circle_radius: 5, line_width: 1.5 },
-  nursing_rooms: { draw: 'point', colour: '#d81b60', circle_radius: 6, line_width: 1.5 },
-};
-
-/** The look of a layer whose kind has none of its own, by geometry type: grey. */
-const GEOMETRY_STYLES = {
-  polygon: { draw: 'polygon', fill_colour: '#888', fill_opacity: 0.3, line_width: 1 },
-  line: { draw: 'line', colour: '#555', line_width: 2 },
-  point: { draw: 'point', colour: '#555', circle_radius: 5, line_width: 1.5 },
-};
-
-/**
- * Draw order, bottom to top: `_backdrop` for the layers whose style says `backdrop`, a slot
- * per kind, `*` for the kinds drawn by geometry type, and `@name` slots where the overlays go.
- * Layers of one slot keep their catalog order.
- */
-const DRAW_ORDER = [
-  '_backdrop', 'townships', 'water', 'district', 'child_friendly_communities', 'pocket_parks', '@gaps',
-  'school_bus_routes', '@route-under', '@parent-under', 'demand', 'school_bus_stops', '*', 'service_stations',
-  'nursing_rooms', '@route-over', '@parent',
-];
-
-/**
- * A layer's look (an entry of /api/layers): its kind's style (or its geometry type's) with
- * the catalog's `style` override laid over it.
- */
-export function layerStyle(layer) {
-  const byGeometry = /Polygon/.test(layer.geometry_type) ? 'polygon' : /Line/.test(layer.geometry_type) ? 'line' : 'point';
-  return { ...(KIND_STYLES[layer.kind] || GEOMETRY_STYLES[byGeometry]), ...(layer.style || {}) };
-}
-
-/** The colour that stands for a layer (the layers panel's swatch). */
-export function layerColour(layer) {
-  const s = layerStyle(layer);
-  return s.colour || s.fill_colour || '#555';
-}
-
 /** MapLibre style layers (without id and source) drawing a resolved look, bottom to top. */
-function styleLayersOf(s) {
-  const width = s.line_width;
-  const line = (extra = {}) => ({
-    type: 'line',
-    ...extra,
-    paint: { 'line-color': s.colour, 'line-width': width ?? 1, ...(s.line_dasharray ? { 'line-dasharray': s.line_dasharray } : {}) },
+function styleLayersOf(look) {
+  return partsOf(look).map((p) => {
+    if (p.part === 'fill') return { type: 'fill', paint: { 'fill-color': p.colour, 'fill-opacity': p.opacity } };
+    if (p.part === 'line') {
+      return {
+        type: 'line',
+        ...(p.round ? { layout: { 'line-cap': 'round', 'line-join': 'round' } } : {}),
+        paint: { 'line-color': p.colour, 'line-width': p.width, ...(p.dasharray ? { 'line-dasharray': p.dasharray } : {}) },
+      };
+    }
+    return {
+      type: 'circle',
+      paint: {
+        'circle-radius': p.radius,
+        'circle-color': p.colour,
+        'circle-opacity': p.opacity,
+        ...(p.ring > 0 ? { 'circle-stroke-color': p.ringColour, 'circle-stroke-width': p.ring } : {}),
+      },
+    };
   });
-  if (s.draw === 'line') return [line({ layout: { 'line-cap': 'round', 'line-join': 'round' } })];
-  if (s.draw === 'polygon') {
-    return [
-      s.fill_colour ? { type: 'fill', paint: { 'fill-color': s.fill_colour, 'fill-opacity': s.fill_opacity ?? 0.35 } } : null,
-      s.colour && (width ?? 1) > 0 ? line() : null,
-    ].filter(Boolean);
-  }
-  // A point: a dot of `colour` in a white ring, or a dot of `fill_colour` in a `colour` ring.
-  const ring = width ?? 1.5;
-  return [{
-    type: 'circle',
-    paint: {
-      'circle-radius': s.circle_radius ?? 5,
-      'circle-color': s.fill_colour || s.colour,
-      'circle-opacity': s.fill_opacity ?? 1,
-      ...(ring > 0 ? { 'circle-stroke-color': s.fill_colour ? s.colour : '#fff', 'circle-stroke-width': ring } : {}),
-    },
-  }];
 }
 
 /** Overlay sources and their style layers, inserted at the `@name` slots above. */
@@ -135,7 +78,7 @@ function baseStyle() {
     version: 8,
     name: 'nestmap local',
     sources: {},
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#f3f1eb' } }],
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': BACKGROUND } }],
   };
 }
 
@@ -192,7 +135,6 @@ export class NestMap {
    */
   async addLayers(layers) {
     await this.loaded;
-    const slotOf = (l) => (layerStyle(l).backdrop ? '_backdrop' : KIND_STYLES[l.kind] ? l.kind : '*');
     const inSlot = (slot) => layers.filter((l) => slotOf(l) === slot);
     const clickable = [];
     for (const slot of DRAW_ORDER) {
@@ -214,21 +156,16 @@ export class NestMap {
           // Hidden until setVisible shows it (a layer is fetched only once shown).
           this.map.addLayer({ id: sid, source: l.id, ...spec, layout: { ...spec.layout, visibility: 'none' } });
           this.styleLayers[l.id].push(sid);
-          // Click targets: dots, areas and lines, but not outlines nor backdrops.
-          if (!look.backdrop && (spec.type !== 'line' || look.draw === 'line')) clickable.push(sid);
+          if (isClickTarget(look, spec.type)) clickable.push(sid);
         }
       }
     }
     // Dots first, then lines, then areas (each in draw order, as before).
-    const rank = (sid) => (sid.endsWith(':circle') ? 0 : sid.endsWith(':line') ? 1 : 2);
+    const rank = (sid) => CLICK_RANK[sid.slice(sid.lastIndexOf(':') + 1)];
     this.clickable = clickable.sort((a, b) => rank(a) - rank(b));
-    // Frame the district (the first of its kind that is not context), else every layer.
-    const frame = layers.find((l) => l.kind === 'district' && !layerStyle(l).backdrop && l.bbox);
-    const boxes = (frame ? [frame] : layers.filter((l) => l.bbox && !layerStyle(l).backdrop)).map((l) => l.bbox);
-    if (boxes.length) {
-      const b = boxes.reduce((a, c) => [Math.min(a[0], c[0]), Math.min(a[1], c[1]), Math.max(a[2], c[2]), Math.max(a[3], c[3])]);
-      this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: 20, duration: 0 });
-    }
+    // Open on the district (style.js; facade.js drew its picture at this same camera).
+    const b = openingBounds(layers);
+    if (b) this.map.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: OPENING_PADDING_PX, duration: 0 });
   }
 
   /** Features get their id copied into `properties._id` (MapLibre drops string ids). */

@@ -2,13 +2,14 @@
 // the map draws it in, from its kind and its style override) and count.
 
 import { t, localName } from '../i18n.js';
-import { layerColour } from '../map.js';
+import { layerColour } from '../style.js';
 import { el, fill } from './dom.js';
 import { bindUrl } from '../url.js';
 import { idsOfView } from '../kinds.js';
+import { whenShown } from '../page.js';
 
 export function initLayersPanel({ state }, root) {
-  function render() {
+  function renderNow() {
     const { layers, visible } = state.get();
     const list = el('ul', { class: 'layer-list' },
       layers.map((l) => el('li', { class: 'layer-item' },
@@ -29,6 +30,7 @@ export function initLayersPanel({ state }, root) {
         ))));
     fill(root, el('h2', {}, t('layers_heading')), list, el('p', { class: 'note' }, t('synthetic_note')));
   }
+  const render = whenShown(state, 'shell', renderNow);
   state.on('layers', render);
   state.on('visible', render);
   state.on('lang', render);

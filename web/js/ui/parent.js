@@ -2,7 +2,9 @@
 // kind at once) with filters, and, for the chosen one, its walking line on the map and links
 // that open the parent's own map app (AMap, Baidu or Tencent; the last one used comes first).
 // After each answer the map frames the position and the results in the part the sheet leaves
-// visible. State: `parent`.
+// visible. Locating, picking and searching from a position are uses of the map: each starts
+// the live map (livemap.js; on a phone it is not loaded before), and the list does not wait
+// for it. State: `parent`.
 
 import { t, localName, formatDistance } from '../i18n.js';
 import { featureCollection, pointFeature } from '../geo.js';
@@ -62,6 +64,7 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
     const p = P();
     // Before the layer list comes there is nothing to search yet (a link's position waits).
     if (!p.point || !state.get().layers.length) return;
+    nestMap.start(); // the answer is framed on the live map: it loads while the server answers
     const layers = idsOfKind(state.get().layers, p.kind);
     setP({ loading: true, error: null });
     try {
@@ -109,6 +112,7 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
   }
 
   function locate() {
+    nestMap.start(); // her position is shown on the live map: it loads while she is located
     if (!navigator.geolocation) {
       setP({ pickMode: true, message: { key: 'geo_unavailable' } });
       return;
@@ -121,6 +125,13 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
       (err) => setP({ pickMode: true, message: { key: 'geo_denied', vars: { reason: err.message || err.code } } }),
       { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 },
     );
+  }
+
+  /** Picking on the map, on or off; on, the live map starts (her next tap is on it). */
+  function pick() {
+    const on = !P().pickMode;
+    if (on) nestMap.start();
+    setP({ pickMode: on, message: on ? { key: 'tap_map_hint' } : null });
   }
 
   onMapClick((lngLat) => {
@@ -218,7 +229,7 @@ export function initParent({ state, api, nestMap, onMapClick, sheet }, root) {
         : null);
     const actions = el('div', { class: 'actions' },
       el('button', { type: 'button', class: 'button primary', id: 'locate-me', onclick: locate }, svgIcon(CROSSHAIR), t('locate_me')),
-      el('button', { type: 'button', class: 'button' + (p.pickMode ? ' on' : ''), id: 'pick-on-map', 'aria-pressed': p.pickMode ? 'true' : 'false', onclick: () => setP({ pickMode: !P().pickMode, message: P().pickMode ? null : { key: 'tap_map_hint' } }) }, t('pick_on_map')));
+      el('button', { type: 'button', class: 'button' + (p.pickMode ? ' on' : ''), id: 'pick-on-map', 'aria-pressed': p.pickMode ? 'true' : 'false', onclick: pick }, t('pick_on_map')));
     const msg = p.message ? el('p', { class: 'hint', id: 'locate-status' }, t(p.message.key, p.message.vars)) : null;
     const where = p.point ? el('p', { class: 'muted' }, t('your_position', { lon: p.point[0].toFixed(5), lat: p.point[1].toFixed(5) })) : null;
     let body;

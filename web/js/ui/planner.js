@@ -8,6 +8,7 @@ import { FACILITY_KINDS, idsOfKind, NURSING_ROOMS } from '../kinds.js';
 import { latestOnly } from '../latest.js';
 import { el, fill } from './dom.js';
 import { bindUrl } from '../url.js';
+import { whenShown } from '../page.js';
 
 const PROFILES = ['walk5', 'walk10', 'walk15', 'park', 'green', 'layer'];
 const SHARES = [
@@ -161,7 +162,7 @@ export function initPlanner({ state, api, nestMap }, root) {
     return [totals, whatIf, suggestions, downloads, table];
   }
 
-  function render() {
+  function renderNow() {
     const p = P();
     fill(root,
       el('h2', {}, t('planner_heading')),
@@ -170,6 +171,7 @@ export function initPlanner({ state, api, nestMap }, root) {
       ...renderResult());
     root.dataset.loading = p.loading ? '1' : '0';
   }
+  const render = whenShown(state, 'planner', renderNow);
 
   function draw() {
     const { planner: p, view } = state.get();

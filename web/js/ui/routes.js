@@ -7,6 +7,7 @@ import { featureCollection, pointFeature, circleFeature } from '../geo.js';
 import { latestOnly } from '../latest.js';
 import { el, fill } from './dom.js';
 import { bindUrl } from '../url.js';
+import { whenShown } from '../page.js';
 
 /** Metres as kilometres with one decimal, with the unit ("12.3 km", "12.3 公里"). */
 const km = (m) => t('distance_km', { d: (m / 1000).toFixed(1) });
@@ -123,7 +124,7 @@ export function initRoutes({ state, api, nestMap }, root) {
       el('dl', {}, rows.map(([key, label, text]) => [el('dt', {}, t(label)), el('dd', { 'data-key': key, 'data-value': JSON.stringify(d[key]) }, text)])));
   }
 
-  function render() {
+  function renderNow() {
     const r = R();
     const parts = [el('h2', {}, t('routes_heading'))];
     if (r.listError) parts.push(el('p', { class: 'error', id: 'routes-error' }, t('error_prefix') + r.listError));
@@ -179,6 +180,7 @@ export function initRoutes({ state, api, nestMap }, root) {
     }
     fill(root, ...parts);
   }
+  const render = whenShown(state, 'routes', renderNow);
 
   function draw() {
     const { routes: r, view } = state.get();
