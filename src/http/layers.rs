@@ -64,6 +64,24 @@ pub async fn layers(
             })
         })
         .collect();
+    // The walking network, when one is loaded: what answers walk along.
+    let network = snap.network.as_ref().map(|n| {
+        let g = &n.graph;
+        json!({
+            "id": n.spec.id,
+            "title_zh": n.spec.title_zh,
+            "title_en": n.spec.title_en,
+            "source": g.provenance.source,
+            "synthetic": g.provenance.synthetic,
+            "attribution": g.provenance.attribution,
+            "vertices": g.vertex_count(),
+            "edges": g.edge_count(),
+            "km": (g.total_length_m() / 100.0).round() / 10.0,
+            "components": g.component_sizes().len(),
+            "largest_component_share": g.component_sizes().first().map(|&c| c as f64 / g.vertex_count().max(1) as f64),
+            "bbox": g.bbox(),
+        })
+    });
     let problems: Vec<String> = snap
         .report
         .problems
@@ -79,7 +97,7 @@ pub async fn layers(
     });
     Ok(varies(v.apply(
         Json(
-            json!({"layers": layers, "skipped": problems, "reload": reload, "editable": !st.tokens.is_empty()}),
+            json!({"layers": layers, "network": network, "skipped": problems, "reload": reload, "editable": !st.tokens.is_empty()}),
         )
         .into_response(),
     )))

@@ -102,6 +102,8 @@ export const api = {
   nearest: ({ layer, lon, lat, k = 5, open = null, has = [], path = false }) =>
     request(url('/api/nearest', { layer, lon, lat, k, open, has, path: path ? 'true' : null })),
   coverageUrl: (params) => url('/api/coverage', params),
+  /** Walking isochrones from {lon, lat} or {layer}, `minutes` comma-separated. */
+  isochrones: (params) => request(url('/api/isochrones', params)),
   coverage: (params) => request(url('/api/coverage', params)),
   coveragePost: (body) => postJson('/api/coverage', body),
   routes: () => request('/api/routes'),

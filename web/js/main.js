@@ -24,6 +24,7 @@ const state = createState({
   lang: 'zh',
   view: 'parent',
   layers: [], // /api/layers
+  network: null, // /api/layers' walking network, when the data has one
   data: {}, // layer id -> FeatureCollection of the layers fetched so far, whole (layerdata.js)
   visible: {}, // layer id -> shown or not (layerdata.js: the view's layers at first)
   layersChosen: null, // ids shown by her choice or a link's `layers=` (ui/layers.js), else null
@@ -142,9 +143,10 @@ state.on('change', syncUrl);
 
 async function start() {
   try {
-    const { layers } = await api.layers();
+    const { layers, network } = await api.layers();
     await nestMap.addLayers(layers);
-    state.set({ layers });
+    // `network`: the walking network answers walk along (null: straight lines only).
+    state.set({ network: network || null, layers });
     // Only the layers the view shows are fetched; `ready` is set once they are drawn.
     await layerData.start();
     // The service worker starts once the page has drawn what it shows.

@@ -40,6 +40,9 @@ function styleLayersOf(look) {
 /** Overlay sources and their style layers, inserted at the `@name` slots above. */
 const OVERLAYS = {
   '@gaps': [
+    // Walking isochrones (planner): the shorter band drawn last, on top, darker.
+    ['isochrones', { type: 'fill', paint: { 'fill-color': ['interpolate', ['linear'], ['get', 'minutes'], 5, '#1b5e20', 15, '#81c784', 30, '#c8e6c9'], 'fill-opacity': 0.35 } }],
+    ['isochrones', { type: 'line', paint: { 'line-color': '#1b5e20', 'line-width': 1 } }],
     ['gaps', { type: 'fill', paint: { 'fill-color': '#e53935', 'fill-opacity': 0.28 } }],
     ['gaps', { type: 'line', paint: { 'line-color': '#b71c1c', 'line-width': 1 } }],
   ],

@@ -36,6 +36,7 @@ pub fn paths(paths: &mut Map<String, Value>) {
     }});
     let answer = json!({"type": "object", "required": ["layers", "skipped", "reload", "editable"], "properties": {
         "layers": {"type": "array", "items": layer},
+        "network": {"type": "object", "nullable": true, "description": "the walking network answers walk along (null: none loaded, straight lines only): id, titles, source, synthetic, attribution, vertices, edges, km, components, largest_component_share, bbox"},
         "skipped": {"type": "array", "items": {"type": "string"}, "description": "what the last load refused, and why"},
         "reload": {"type": "object", "nullable": true, "description": "the last reload (SIGHUP): at, ok, problems, changes; null before the first",
             "required": ["at", "ok", "problems", "changes"],

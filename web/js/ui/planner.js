@@ -17,7 +17,7 @@ const SHARES = [
   ['covered_area_share', 'share_area'],
 ];
 
-export function initPlanner({ state, api, nestMap }, root) {
+export function initPlanner({ state, api, nestMap, onMapClick }, root) {
   state.set({
     planner: {
       layers: null, // ids chosen; null until the layer list is known, then the nursing rooms
@@ -30,6 +30,10 @@ export function initPlanner({ state, api, nestMap }, root) {
       added: [], // ranks of suggestions added
       whatIf: null, // POST /api/coverage answer with `add`
       whatIfLoading: false,
+      iso: null, // GET /api/isochrones answer
+      isoPicking: false, // the next map click is the isochrones' start
+      isoLoading: false,
+      isoError: null,
     },
   });
   const P = () => state.get().planner;
@@ -80,6 +84,49 @@ export function initPlanner({ state, api, nestMap }, root) {
     } catch (e) {
       setP({ whatIfLoading: false, error: e.message });
     }
+  }
+
+  // --- walking isochrones: from a clicked point or from the first chosen layer ----------
+  const ISO_MINUTES = '5,10,15';
+  async function runIso(params) {
+    setP({ isoLoading: true, isoError: null, isoPicking: false });
+    try {
+      const iso = await api.isochrones({ ...params, minutes: ISO_MINUTES });
+      setP({ iso, isoLoading: false });
+    } catch (e) {
+      setP({ iso: null, isoLoading: false, isoError: e.message });
+    }
+  }
+  onMapClick((lngLat) => {
+    if (state.get().view !== 'planner' || !P().isoPicking) return false;
+    runIso({ lon: lngLat.lng.toFixed(6), lat: lngLat.lat.toFixed(6) });
+    return true;
+  });
+  const hasNetwork = () => Boolean(state.get().network);
+
+  function renderIso() {
+    const p = P();
+    if (!hasNetwork()) return null;
+    const bands = p.iso?.features || [];
+    return el('section', { class: 'isochrones', id: 'isochrones', 'data-loading': p.isoLoading ? '1' : '0' },
+      el('h3', {}, t('iso_heading')),
+      el('p', { class: 'muted' }, t('iso_hint')),
+      el('div', { class: 'iso-actions' },
+        el('button', { type: 'button', class: 'button small', id: 'iso-pick', 'aria-pressed': p.isoPicking ? 'true' : 'false', onclick: () => setP({ isoPicking: !p.isoPicking }) },
+          t(p.isoPicking ? 'iso_picking' : 'iso_pick')),
+        el('button', { type: 'button', class: 'button small', id: 'iso-layer', disabled: chosen().length === 0 || p.isoLoading, onclick: () => runIso({ layer: chosen()[0] }) },
+          t('iso_layer'))),
+      p.isoError ? el('p', { class: 'error' }, t('error_prefix') + p.isoError) : null,
+      p.iso?.note ? el('p', { class: 'note' }, p.iso.note) : null,
+      bands.length
+        ? el('table', { class: 'iso-bands', id: 'iso-bands' },
+          el('thead', {}, el('tr', {}, el('th', {}, t('iso_minutes')), el('th', {}, t('table_population')), el('th', {}, t('table_children')), el('th', {}, t('iso_network')))),
+          el('tbody', {}, bands.map((b) => el('tr', { 'data-minutes': b.properties.minutes },
+            el('th', { scope: 'row' }, t('iso_band', { m: b.properties.minutes })),
+            el('td', { class: 'num' }, formatNumber(b.properties.population)),
+            el('td', { class: 'num' }, formatNumber(b.properties.children)),
+            el('td', { class: 'num' }, t('km', { km: (b.properties.network_m / 1000).toFixed(1) }))))))
+        : null);
   }
 
   function shareCell(row, key) {
@@ -168,7 +215,8 @@ export function initPlanner({ state, api, nestMap }, root) {
       el('h2', {}, t('planner_heading')),
       renderForm(),
       p.error ? el('p', { class: 'error' }, t('error_prefix') + p.error) : null,
-      ...renderResult());
+      ...renderResult(),
+      renderIso());
     root.dataset.loading = p.loading ? '1' : '0';
   }
   const render = whenShown(state, 'planner', renderNow);
@@ -178,6 +226,9 @@ export function initPlanner({ state, api, nestMap }, root) {
     const showing = view === 'planner' && p.result;
     // With sites added, the gaps that remain after them.
     nestMap.setOverlay('gaps', showing ? (p.whatIf?.gaps || p.result.gaps) : featureCollection());
+    // Longest band first, so the shorter ones are drawn over it.
+    const bands = view === 'planner' && p.iso ? [...p.iso.features].reverse() : [];
+    nestMap.setOverlay('isochrones', featureCollection(bands));
     nestMap.setSuggestionMarkers(showing ? p.result.suggestions : [], p.added, (s) => addSite(s.rank));
   }
 
