@@ -76,6 +76,78 @@ pub struct ServeArgs {
     pub clock: Option<String>,
 }
 
+/// The flags of `nestmap import-osm` (checked by [`ImportOsmArgs::resolve`]).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ImportOsmArgs {
+    /// The OpenStreetMap extract, an .osm.pbf file (Geofabrik, BBBike, osmium extract).
+    #[arg(value_name = "FILE.osm.pbf")]
+    pub file: PathBuf,
+    /// Keep only what lies inside the polygons of this layer of DIR/layers.toml (e.g. district).
+    #[arg(long, value_name = "LAYER_ID", conflicts_with = "bbox")]
+    pub clip: Option<String>,
+    /// Keep only what lies inside this box, WGS84 degrees.
+    #[arg(
+        long,
+        value_name = "MINLON,MINLAT,MAXLON,MAXLAT",
+        allow_hyphen_values = true
+    )]
+    pub bbox: Option<String>,
+    /// The data directory to write network.nnet and roads.geojson into and declare them in
+    /// its layers.toml (created when absent).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+impl ImportOsmArgs {
+    /// Check the flags: `--bbox` must be four numbers in range with min below max.
+    pub fn resolve(self) -> Result<crate::import::osm::ImportOptions, String> {
+        use crate::import::area::AreaChoice;
+        let area = match (self.clip, self.bbox) {
+            (Some(id), _) => AreaChoice::Clip(id),
+            (None, Some(b)) => AreaChoice::BBox(parse_bbox(&b)?),
+            (None, None) => AreaChoice::Whole,
+        };
+        Ok(crate::import::osm::ImportOptions {
+            file: self.file,
+            area,
+            out: self.out,
+        })
+    }
+}
+
+/// `minlon,minlat,maxlon,maxlat` in degrees, or a message naming `--bbox` and what is wrong.
+pub fn parse_bbox(text: &str) -> Result<[f64; 4], String> {
+    let fail = |why: String| {
+        format!(
+            "--bbox {text:?}: {why}; expected minlon,minlat,maxlon,maxlat in WGS84 degrees, such as 120.45,31.33,120.80,31.60"
+        )
+    };
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    if parts.len() != 4 {
+        return Err(fail(format!("{} values, not 4", parts.len())));
+    }
+    let mut b = [0.0; 4];
+    for (i, (p, name)) in parts
+        .iter()
+        .zip(["minlon", "minlat", "maxlon", "maxlat"])
+        .enumerate()
+    {
+        b[i] = p
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| fail(format!("{name} {p:?} is not a number")))?;
+        let limit = if i % 2 == 0 { 180.0 } else { 90.0 };
+        if b[i].abs() > limit {
+            return Err(fail(format!("{name} {p} is outside -{limit}..{limit}")));
+        }
+    }
+    if b[0] >= b[2] || b[1] >= b[3] {
+        return Err(fail("each min must be below its max".into()));
+    }
+    Ok(b)
+}
+
 /// A checked configuration: everything the server needs to start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -387,6 +459,28 @@ mod tests {
         assert_eq!(names, ["fed", "planner", "bus"]);
         assert_eq!(c.tokens[0].secret, "secret-0001");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_bbox_is_four_degrees_in_range_min_below_max() {
+        assert_eq!(
+            parse_bbox("120.45, 31.33,120.8,31.6").unwrap(),
+            [120.45, 31.33, 120.8, 31.6]
+        );
+        assert_eq!(parse_bbox("-0.5,51.2,0.3,51.7").unwrap()[0], -0.5);
+        for (bad, why) in [
+            ("120.4,31.3,120.8", "3 values, not 4"),
+            ("120.4,31.3,120.8,31.6,1", "5 values, not 4"),
+            ("a,31.3,120.8,31.6", "minlon \"a\" is not a number"),
+            ("120.4,31.3,120.8,NaN", "maxlat \"NaN\" is not a number"),
+            ("120.4,95,120.8,96", "minlat 95 is outside -90..90"),
+            ("200,31.3,201,31.6", "minlon 200 is outside -180..180"),
+            ("120.8,31.3,120.4,31.6", "each min must be below its max"),
+            ("120.4,31.3,120.4,31.6", "each min must be below its max"),
+        ] {
+            let e = parse_bbox(bad).unwrap_err();
+            assert!(e.starts_with("--bbox ") && e.contains(why), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! layer; [`query`] answers questions over it, measuring with [`geodesy`]; [`http`] serves
 //! the answers; [`config`] and [`serve`] start the server; [`edit`] and [`store`] change the
 //! files, [`reload`] says what changed. Opening hours read China's days off and make-up
-//! workdays from [`holidays`].
+//! workdays from [`holidays`]. The walking network is built by [`network`] from ways that
+//! [`import`] reads from OpenStreetMap (`nestmap import-osm`).
 #![deny(missing_docs)]
 
 pub mod catalog;
@@ -20,6 +21,7 @@ pub mod edit;
 pub mod geodesy;
 pub mod holidays;
 pub mod http;
+pub mod import;
 pub mod index;
 pub mod lang;
 pub mod load;

@@ -1,11 +1,11 @@
-//! The `nestmap` command: `serve` ([`nestmap::config`], then [`nestmap::serve`]), `check`
-//! and `generate`.
+//! The `nestmap` command: `serve` ([`nestmap::config`], then [`nestmap::serve`]), `check`,
+//! `generate` and `import-osm` ([`nestmap::import::osm`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use nestmap::config::ServeArgs;
+use nestmap::config::{ImportOsmArgs, ServeArgs};
 
 /// Maps the places that help families in Xiangcheng District, Suzhou.
 #[derive(Parser)]
@@ -38,6 +38,9 @@ enum Command {
         #[arg(long, default_value_t = 320507)]
         seed: u64,
     },
+    /// Import a walking network from an OpenStreetMap extract (.osm.pbf) into a data
+    /// directory: network.nnet and the roads layer, declared in its layers.toml.
+    ImportOsm(ImportOsmArgs),
 }
 
 fn main() -> ExitCode {
@@ -82,6 +85,12 @@ fn run(cmd: Command) -> Result<ExitCode, String> {
             for line in nestmap::sample::generate(&shared, &out, seed)? {
                 println!("{line}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportOsm(args) => {
+            let summary =
+                nestmap::import::osm::import(&args.resolve()?).map_err(|e| e.to_string())?;
+            println!("{summary}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => {
