@@ -48,7 +48,7 @@ impl Area {
     pub fn contains(&self, p: [f64; 2]) -> bool {
         match self {
             Area::Whole => true,
-            Area::BBox(b) => p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3],
+            Area::BBox(b) => (b[0]..=b[2]).contains(&p[0]) && (b[1]..=b[3]).contains(&p[1]),
             Area::Polygons(index) => index.contains(p),
         }
     }
@@ -211,7 +211,7 @@ impl PolygonIndex {
     /// Whether `p` lies inside (an odd number of ring crossings to its east).
     pub fn contains(&self, p: [f64; 2]) -> bool {
         let b = self.bbox;
-        if !(p[0] >= b[0] && p[0] <= b[2] && p[1] >= b[1] && p[1] <= b[3]) {
+        if !((b[0]..=b[2]).contains(&p[0]) && (b[1]..=b[3]).contains(&p[1])) {
             return false;
         }
         let band = (((p[1] - b[1]) / self.band_h) as usize).min(BANDS - 1);

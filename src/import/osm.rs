@@ -686,10 +686,7 @@ fn pass1_block(block: &PrimitiveBlock) -> Pass1 {
                 id: way.id(),
                 refs: (start, n),
                 class,
-                highway: match (t.highway, walk) {
-                    (Some(h), _) => h.to_string(),
-                    (None, _) => "ferry".to_string(),
-                },
+                highway: t.highway.unwrap_or("ferry").to_string(),
                 name: t.name.map(str::to_string),
                 name_en: t.name_en.map(str::to_string),
                 area: closed
