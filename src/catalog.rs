@@ -233,6 +233,13 @@ pub fn parse_catalog(text: &str, path: &Path) -> Result<Vec<LayerSpec>, CatalogE
                 "a second walking network: a catalog declares at most one layer of kind \"network\"".into(),
             ));
         }
+        if l.kind == LayerKind::Roads && out.iter().any(|s: &LayerSpec| s.kind == LayerKind::Roads)
+        {
+            return Err(fail(
+                "kind",
+                "a second roads layer: a catalog declares at most one layer of kind \"roads\" (the streets the map draws from /tiles/roads/)".into(),
+            ));
+        }
         let crs: Crs = l
             .crs
             .parse()

@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// MapLibre GL JS's dist folder, served at /vendor/maplibre-gl/.
     #[arg(long, default_value = "node_modules/maplibre-gl/dist")]
     pub vendor: PathBuf,
+    /// The map labels' SDF glyphs (one folder per font stack of `{start}-{end}.pbf` files),
+    /// served at /fonts/; scripts/setup.sh builds them there.
+    #[arg(long, default_value = crate::http::DEFAULT_FONTS_DIR)]
+    pub fonts: PathBuf,
     /// Largest request body in bytes (413 beyond).
     #[arg(long, default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
@@ -161,6 +165,8 @@ pub struct Config {
     pub web: PathBuf,
     /// MapLibre's dist folder.
     pub vendor: PathBuf,
+    /// The glyphs' folder.
+    pub fonts: PathBuf,
     /// Body limit, timeout, concurrency and CORS.
     pub hardening: Hardening,
     /// The heavy pool.
@@ -256,6 +262,7 @@ impl ServeArgs {
             skip_invalid: self.skip_invalid,
             web: self.web,
             vendor: self.vendor,
+            fonts: self.fonts,
             audit_log: self.audit_log,
             shutdown_grace: Duration::from_secs(self.shutdown_grace_s),
             tls,

@@ -11,7 +11,8 @@
 //! the answers; [`config`] and [`serve`] start the server; [`edit`] and [`store`] change the
 //! files, [`reload`] says what changed. Opening hours read China's days off and make-up
 //! workdays from [`holidays`]. The walking network is built by [`network`] from ways that
-//! [`import`] reads from OpenStreetMap (`nestmap import-osm`).
+//! [`import`] reads from OpenStreetMap (`nestmap import-osm`);
+//! [`tiles`] cuts the streets into vector tiles for the map.
 #![deny(missing_docs)]
 
 pub mod catalog;
@@ -36,5 +37,6 @@ pub mod sample;
 pub mod serve;
 pub mod snapshot;
 pub mod store;
+pub mod tiles;
 
 pub use http::{app, app_with, AppState};

@@ -29,6 +29,7 @@ pub fn serve(config: Config) -> Result<(), String> {
         skip_invalid,
         web,
         vendor,
+        fonts,
         hardening,
         pool,
         tokens,
@@ -64,6 +65,12 @@ pub fn serve(config: Config) -> Result<(), String> {
             vendor.display()
         );
     }
+    if !fonts.is_dir() {
+        tracing::warn!(
+            "{} holds no glyphs: street names are not drawn; run scripts/setup.sh (it builds them there) or pass --fonts",
+            fonts.display()
+        );
+    }
     if tokens.is_empty() {
         tracing::info!("no edit tokens configured: read-only");
     } else {
@@ -97,6 +104,7 @@ pub fn serve(config: Config) -> Result<(), String> {
         pool.config().timeout.as_secs()
     );
     let state = AppState::new(snap, web, vendor)
+        .with_fonts(fonts)
         .with_editing(data.clone(), audit_log, tokens)
         .with_pool(pool.clone())
         .with_skip_invalid(skip_invalid);

@@ -665,18 +665,28 @@ fn routes_in_source() -> Vec<(String, Vec<String>)> {
 }
 
 /// A path with every `{param}` written `{}`: the router names `{layer}` and `{id}` where the
-/// document writes one path per layer and `{featureId}`.
+/// document writes one path per layer and `{featureId}`. A router parameter takes a whole
+/// segment (no suffixes), so what follows a parameter in the document's segment is part of
+/// it: the document's `{y}.mvt` is the router's `{y}`.
 fn shape(path: &str) -> String {
     let mut out = String::new();
     let mut inside = false;
+    let mut after_param = false;
     for c in path.chars() {
         match c {
             '{' => {
                 inside = true;
                 out.push_str("{}");
             }
-            '}' => inside = false,
-            _ if inside => {}
+            '}' => {
+                inside = false;
+                after_param = true;
+            }
+            '/' => {
+                after_param = false;
+                out.push(c);
+            }
+            _ if inside || after_param => {}
             _ => out.push(c),
         }
     }

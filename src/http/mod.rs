@@ -16,6 +16,7 @@ pub mod ogcapi;
 pub mod openapi;
 pub mod params;
 pub mod routes;
+pub mod tiles;
 
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -30,6 +31,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::snapshot::Snapshot;
 use error::AppError;
+
+/// Where `scripts/setup.sh` builds the map's glyphs (`scripts/glyphs.sh`), relative to the
+/// repository: the default of `serve --fonts`.
+pub const DEFAULT_FONTS_DIR: &str = "target/fonts";
 
 /// A bearer token allowed to edit, known by its name in the audit log.
 #[derive(Clone)]
@@ -89,6 +94,10 @@ pub struct AppState {
     pub skip_invalid: bool,
     /// Where `open=now` and `open_now` take the time from, read once per request.
     pub clock: crate::query::hours::Clock,
+    /// The roads' vector tiles cut so far ([`crate::tiles::TileCache`], bounded in bytes).
+    pub tiles: Arc<crate::tiles::TileCache>,
+    /// The SDF glyphs served at `/fonts/{fontstack}/{range}.pbf` (`serve --fonts`).
+    pub fonts_dir: PathBuf,
 }
 
 impl AppState {
@@ -107,7 +116,15 @@ impl AppState {
             pool: crate::pool::Pool::default(),
             skip_invalid: false,
             clock: crate::query::hours::Clock::system(),
+            tiles: Arc::new(crate::tiles::TileCache::default()),
+            fonts_dir: PathBuf::from(DEFAULT_FONTS_DIR),
         }
+    }
+
+    /// Serve the glyphs of `dir` at `/fonts/` (default [`DEFAULT_FONTS_DIR`]).
+    pub fn with_fonts(mut self, dir: PathBuf) -> Self {
+        self.fonts_dir = dir;
+        self
     }
 
     /// Run heavy queries on `pool` (sized by `--heavy-workers` and `--heavy-queue`).
@@ -336,6 +353,9 @@ pub fn app_with(mut state: AppState, hardening: &harden::Hardening) -> Router {
                 .patch(edit::patch)
                 .delete(edit::delete),
         )
+        // Served as /tiles/roads/{z}/{x}/{y}.mvt: a router parameter takes a whole segment,
+        // so `{y}` holds "y.mvt" and the handler reads it.
+        .route("/tiles/roads/{z}/{x}/{y}", get(tiles::roads))
         .route("/api/{*rest}", get(api_fallback))
         .route("/ogcapi/{*rest}", get(api_fallback))
         .method_not_allowed_fallback(method_fallback);
@@ -349,7 +369,13 @@ pub fn app_with(mut state: AppState, hardening: &harden::Hardening) -> Router {
     let vendor = ServiceBuilder::new()
         .layer(revalidate())
         .service(ServeDir::new(&state.vendor_dir));
-    let mut api = api.nest_service("/vendor/maplibre-gl", vendor);
+    // The glyphs of the map's labels: files built at set-up, revalidated like the shell.
+    let fonts = ServiceBuilder::new()
+        .layer(revalidate())
+        .service(ServeDir::new(&state.fonts_dir));
+    let mut api = api
+        .nest_service("/vendor/maplibre-gl", vendor)
+        .nest_service("/fonts", fonts);
     // The versioned path, `/vendor/maplibre-gl@<version>/`, never changes: cached for a year.
     match vendor_version(&state.vendor_dir) {
         Some(v) => {

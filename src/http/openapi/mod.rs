@@ -13,6 +13,7 @@ mod ogc;
 mod routes;
 pub mod schema;
 mod service;
+pub mod tiles;
 
 use serde_json::{json, Map, Value};
 
@@ -25,6 +26,7 @@ fn validated(paths: &mut Map<String, Value>, snap: &Snapshot) {
         "/api/layers".to_string(),
         "/api/coverage".to_string(),
         "/ogcapi/collections".to_string(),
+        tiles::TILE_PATH.to_string(),
     ];
     for l in &snap.layers {
         let id = &l.spec.id;
@@ -82,6 +84,7 @@ pub fn document(snap: &Snapshot, base: &str) -> Value {
     routes::paths(&mut paths, snap);
     ogc::service_paths(&mut paths);
     ogc::layer_paths(&mut paths, snap);
+    tiles::paths(&mut paths);
     for l in &snap.layers {
         let id = &l.spec.id;
         let (create, item) = edits::operations(l);
@@ -98,14 +101,15 @@ pub fn document(snap: &Snapshot, base: &str) -> Value {
     localised(&mut paths);
     json!({
         "openapi": "3.0.3",
-        "info": {"title": "nestmap", "version": env!("CARGO_PKG_VERSION"), "description": "Family facilities of Xiangcheng District, Suzhou: OGC API - Features (Core, GeoJSON, OpenAPI 3.0) with Part 4 style edits, and the nestmap query API (nearest, within, coverage, school commuter line review). Coordinates are [lon, lat] WGS84; distances are metres on the ground. Every error is JSON {\"error\":{\"code\",\"message\"}}; unknown or repeated query parameters are refused (400), never ignored; every operation takes lang=zh|en, and the words of an answer meant for people (error messages, findings, notes, hours lines) are in lang=, else the request's Accept-Language, else English, with the same codes in every language (Vary: Accept-Language on those answers); a method a path does not list is 405. Every limit a request meets is listed under x-limits (what it caps and why) and named by x-limit in the schemas it bounds. Not described here: the map front end at / and /vendor/maplibre-gl/ (static files)."},
+        "info": {"title": "nestmap", "version": env!("CARGO_PKG_VERSION"), "description": "Family facilities of Xiangcheng District, Suzhou: OGC API - Features (Core, GeoJSON, OpenAPI 3.0) with Part 4 style edits, and the nestmap query API (nearest, within, coverage, school commuter line review). Coordinates are [lon, lat] WGS84; distances are metres on the ground. Every error is JSON {\"error\":{\"code\",\"message\"}}; unknown or repeated query parameters are refused (400), never ignored; every operation takes lang=zh|en, and the words of an answer meant for people (error messages, findings, notes, hours lines) are in lang=, else the request's Accept-Language, else English, with the same codes in every language (Vary: Accept-Language on those answers); a method a path does not list is 405. Every limit a request meets is listed under x-limits (what it caps and why) and named by x-limit in the schemas it bounds. Not described here: the map front end at /, /vendor/maplibre-gl/ and the labels' glyphs at /fonts/{fontstack}/{range}.pbf (static files)."},
         "servers": [{"url": base}],
         "tags": [
             {"name": "service", "description": "liveness and what is loaded"},
             {"name": "query", "description": "nearest, within and coverage"},
             {"name": "routes", "description": "school commuter line review"},
             {"name": "ogcapi", "description": "OGC API - Features Part 1"},
-            {"name": "edits", "description": "OGC API - Features Part 4 style edits, with a bearer token"}
+            {"name": "edits", "description": "OGC API - Features Part 4 style edits, with a bearer token"},
+            {"name": "tiles", "description": "the streets as vector tiles for the map"}
         ],
         "paths": paths,
         "components": {
