@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what nestmap needs on a fresh Debian 12 machine (run as root), idempotently:
 # apt packages that are missing, then the npm packages (MapLibre GL JS, playwright-core),
-# PostgreSQL + PostGIS + pgRouting for the tests (scripts/postgres.sh) and the Helsinki OSM
-# extract the importer's tests read (scripts/fetch-helsinki.sh, into target/fixtures).
+# PostgreSQL + PostGIS + pgRouting for the tests (scripts/postgres.sh), the Helsinki OSM
+# extract the importer's tests read (scripts/fetch-helsinki.sh, into target/fixtures) and
+# the glyphs of the map's labels (scripts/glyphs.sh, into target/fonts).
 # Rust and Node come with the machine. Usage: scripts/setup.sh [extra apt packages...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # cmake: builds the bundled PROJ; chromium (+ a CJK font for readable screenshots): browser
-# tests; gdal-bin: the OGC API client test.
-want=(cmake chromium fonts-wqy-microhei gdal-bin "$@")
+# tests; gdal-bin: the OGC API client test; fonts-dejavu-core: the labels' glyphs.
+want=(cmake chromium fonts-wqy-microhei fonts-dejavu-core gdal-bin "$@")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -29,4 +30,5 @@ fi
 # PostgreSQL 15 + PostGIS + pgRouting, started, with the test database (prints its URL).
 bash scripts/postgres.sh url >/dev/null
 bash scripts/fetch-helsinki.sh >/dev/null
+bash scripts/glyphs.sh
 echo "setup: ok"
