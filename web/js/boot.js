@@ -15,7 +15,7 @@ showView(firstView());
 /** Modules main.js reaches only through others, or several levels down: fetched beside it. */
 const PRELOAD = ['/js/livemap.js', '/js/facade.js', '/js/style.js', '/js/ui/parent.js', '/js/ui/planner.js', '/js/ui/routes.js'];
 /** The live map's modules, when the first view starts it at once. */
-const LIVE_MAP = ['/vendor/maplibre-gl@6.17.0/maplibre-gl.mjs', '/js/map.js'];
+const LIVE_MAP = ['/vendor/maplibre-gl@6.17.0/maplibre-gl.mjs', '/js/map.js', '/js/roads.js'];
 
 let started = false;
 function load() {

@@ -12,6 +12,12 @@ export const FACILITY_KINDS = [
   'nursing_rooms', 'child_friendly_communities', 'pocket_parks', 'service_stations', 'generic', 'school_bus_stops',
 ];
 
+/**
+ * The kind drawn from the server's vector tiles (the streets, roads.js), never fetched as
+ * GeoJSON: a city's streets are too many for one answer.
+ */
+export const TILED_KIND = 'roads';
+
 /** Ids of the layers of `kind`, in catalog order. */
 export function idsOfKind(layers, kind) {
   return layers.filter((l) => l.kind === kind).map((l) => l.id);
@@ -26,9 +32,9 @@ export function idsOfKind(layers, kind) {
  * nothing on: it is where a layer is chosen; opened first, it starts with every layer shown.
  */
 export const VIEW_KINDS = {
-  parent: ['district', 'water', ...PARENT_KINDS],
-  planner: ['district', 'townships', 'water', 'demand', ...FACILITY_KINDS],
-  routes: ['district', 'water', 'school_bus_routes', 'school_bus_stops'],
+  parent: ['district', 'water', TILED_KIND, ...PARENT_KINDS],
+  planner: ['district', 'townships', 'water', TILED_KIND, 'demand', ...FACILITY_KINDS],
+  routes: ['district', 'water', TILED_KIND, 'school_bus_routes', 'school_bus_stops'],
   shell: null,
 };
 

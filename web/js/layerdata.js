@@ -1,9 +1,11 @@
 // Which layers the map shows, and their features fetched only once they are shown (issue 15.5:
 // nothing fetched that the view does not show). The first view turns on the layers it draws
-// (kinds.js VIEW_KINDS; the parent view: the district outline, the lakes and its chips' kinds)
-// and every other layer starts hidden and unfetched: the Suzhou districts, townships, demand
-// points and the rest come when a toggle of the layers panel shows them or a view that draws
-// them is entered. A layer is fetched once, whole (api.items), and kept.
+// (kinds.js VIEW_KINDS; the parent view: the district outline, the lakes, the streets and its
+// chips' kinds) and every other layer starts hidden and unfetched: the Suzhou districts,
+// townships, demand points and the rest come when a toggle of the layers panel shows them or
+// a view that draws them is entered. A layer is fetched once, whole (api.items), and kept;
+// the streets (kind `roads`) never are: the live map draws them from the server's vector
+// tiles (roads.js), and the facade's picture has none.
 //
 // `document.body.dataset.ready` says whether everything the map shows is drawn: '1' once
 // every shown layer's features are drawn where the page shows the map (livemap.js): in the
@@ -15,7 +17,7 @@
 // State: `visible` (layer id -> true / false, every layer once the catalog is known) and
 // `data` (layer id -> FeatureCollection, the layers fetched so far).
 
-import { idsOfView } from './kinds.js';
+import { idsOfView, TILED_KIND } from './kinds.js';
 
 export function initLayerData({ state, api, nestMap }) {
   const pending = new Map(); // layer id -> promise of its FeatureCollection, while fetching
@@ -53,7 +55,8 @@ export function initLayerData({ state, api, nestMap }) {
    */
   function fetchShown() {
     const { layers, visible, data } = state.get();
-    const batch = layers.filter((l) => visible[l.id] === true && !data[l.id] && !pending.has(l.id)).map((l) => l.id);
+    // The streets come as vector tiles, asked for by the map itself (roads.js).
+    const batch = layers.filter((l) => l.kind !== TILED_KIND && visible[l.id] === true && !data[l.id] && !pending.has(l.id)).map((l) => l.id);
     if (!batch.length) return;
     const fetched = batch.map((id) => {
       const p = api.items(id);

@@ -1,12 +1,15 @@
-// The MapLibre map. The style is built here, with a background colour and no network
-// sources; every data layer and every overlay is one GeoJSON source updated with setData.
+// The MapLibre map. The style is built here, with a background colour and the server's
+// glyphs; every data layer and every overlay is one GeoJSON source updated with setData,
+// except the streets: a layer of kind `roads` is the server's vector tiles, drawn by roads.js.
 // A data layer is drawn by its kind (style.js) with the catalog's style override laid over
 // it, never by its id: the data decides the look, the renderer reads it.
 // The map subscribes to the state and draws it; user clicks go back through callbacks.
 
 import * as maplibregl from '/vendor/maplibre-gl@6.17.0/maplibre-gl.mjs';
 import { featureCollection, pointFeature, circleFeature, boundsOf, positionsOf } from './geo.js';
-import { t, mapLocale } from './i18n.js';
+import { t, mapLocale, getLang } from './i18n.js';
+import { TILED_KIND } from './kinds.js';
+import { roadsSource, roadStyleLayers, glyphsUrl, labelText, LOCAL_CJK_FONTS } from './roads.js';
 import { BACKGROUND, CLICK_RANK, DRAW_ORDER, OPENING_PADDING_PX, isClickTarget, layerStyle, openingBounds, partsOf, slotOf } from './style.js';
 
 export { maplibregl };
@@ -75,11 +78,15 @@ const OVERLAYS = {
   ],
 };
 
-/** The style: a background colour only; sources are added once the layer list is known. */
+/**
+ * The style: a background colour and the server's glyphs (for street names); sources are
+ * added once the layer list is known.
+ */
 function baseStyle() {
   return {
     version: 8,
     name: 'nestmap local',
+    glyphs: glyphsUrl(),
     sources: {},
     layers: [{ id: 'background', type: 'background', paint: { 'background-color': BACKGROUND } }],
   };
@@ -112,6 +119,9 @@ export class NestMap {
       attributionControl: false,
       fadeDuration: 0,
       locale: mapLocale(),
+      // Chinese street names from the browser's own CJK font: the server builds Latin
+      // glyphs only (scripts/glyphs.sh), and no font is ever fetched from elsewhere.
+      localIdeographFontFamily: LOCAL_CJK_FONTS,
       // No kept drawing buffer (each frame would be copied once more) and at most two device
       // pixels per CSS pixel: a phone's 2.6-3x screen draws (and, in software, reads back)
       // up to 2.25 times fewer pixels per frame for lines and dots that look the same.
@@ -151,6 +161,17 @@ export class NestMap {
         continue;
       }
       for (const l of inSlot(slot)) {
+        if (l.kind === TILED_KIND) {
+          // Streets: the vector tiles, styled by class; never a click target.
+          this.map.addSource(l.id, roadsSource());
+          this.styleLayers[l.id] = [];
+          for (const spec of roadStyleLayers(l.id, getLang())) {
+            this.map.addLayer({ ...spec, layout: { ...spec.layout, visibility: 'none' } });
+            this.styleLayers[l.id].push(spec.id);
+          }
+          this.roadLabels = [...(this.roadLabels || []), `${l.id}:label`];
+          continue;
+        }
         const look = layerStyle(l);
         this.map.addSource(l.id, { type: 'geojson', data: featureCollection() });
         this.styleLayers[l.id] = [];
@@ -326,6 +347,7 @@ export class NestMap {
    */
   setLanguage() {
     Object.assign(this.map._locale, mapLocale());
+    for (const id of this.roadLabels || []) this.map.setLayoutProperty(id, 'text-field', labelText(getLang()));
     this.map.getCanvas().setAttribute('aria-label', t('map_label'));
     this.addControls();
   }

@@ -24,6 +24,9 @@ export const KIND_STYLES = {
   school_bus_stops: { draw: 'point', colour: '#ef6c00', fill_colour: '#fff', circle_radius: 3.5, line_width: 2 },
   service_stations: { draw: 'point', colour: '#7b1fa2', circle_radius: 5, line_width: 1.5 },
   nursing_rooms: { draw: 'point', colour: '#d81b60', circle_radius: 6, line_width: 1.5 },
+  // The streets: the live map draws them from vector tiles by class (roads.js); this is the
+  // layers panel's swatch and their draw slot (the facade has no streets: never fetched).
+  roads: { draw: 'line', colour: '#f6c56b', line_width: 2 },
 };
 
 /** The look of a layer whose kind has none of its own, by geometry type: grey. */
@@ -39,7 +42,7 @@ const GEOMETRY_STYLES = {
  * Layers of one slot keep their catalog order.
  */
 export const DRAW_ORDER = [
-  '_backdrop', 'townships', 'water', 'district', 'child_friendly_communities', 'pocket_parks', '@gaps',
+  '_backdrop', 'townships', 'water', 'roads', 'district', 'child_friendly_communities', 'pocket_parks', '@gaps',
   'school_bus_routes', '@route-under', '@parent-under', 'demand', 'school_bus_stops', '*', 'service_stations',
   'nursing_rooms', '@route-over', '@parent',
 ];
