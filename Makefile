@@ -1,5 +1,5 @@
 # nestmap: `make run` sets up and serves the sample data; `make test` sets up and runs every test.
-.PHONY: setup run check generate test test-rust test-browser lint bench bench-osm bench-lighthouse reliability
+.PHONY: setup run check generate test test-rust test-browser lint bench bench-osm bench-lighthouse bench-tiles reliability
 CARGO ?= cargo
 ADDR ?= 127.0.0.1:8080
 
@@ -34,11 +34,16 @@ test: setup lint test-rust test-browser
 bench:
 	bash bench/run.sh
 	bash bench/osm.sh
+	bash bench/tiles.sh
 	bash bench/lighthouse.sh
 
 # The walking network import alone (BENCHMARKS.md, "Walking network import").
 bench-osm:
 	bash bench/osm.sh
+
+# Roads tile latency at z 12/14/16, cold and cached (BENCHMARKS.md, "Streets").
+bench-tiles: setup
+	bash bench/tiles.sh
 
 # Lighthouse (mobile) on the parent view: prints the scores, fails below performance 0.9 or
 # accessibility 1.0 (BENCHMARKS.md, "Web page"). NESTMAP_BIN=target/release/nestmap to serve
