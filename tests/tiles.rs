@@ -286,7 +286,7 @@ fn minor_streets_wait_for_their_zoom_and_low_zooms_draw_fewer_vertices() {
     let mut classes: BTreeMap<u8, BTreeSet<String>> = BTreeMap::new();
     let mut vertices: BTreeMap<u8, BTreeMap<String, usize>> = BTreeMap::new();
     let mut bytes: BTreeMap<u8, usize> = BTreeMap::new();
-    for z in [5u8, 9, 11, 12, 14, 16] {
+    for z in [5u8, 8, 9, 11, 12, 14, 16] {
         for t in tiles_over(bbox, z) {
             let raw = cut(layer, t);
             *bytes.entry(z).or_default() += raw.len();
@@ -301,6 +301,7 @@ fn minor_streets_wait_for_their_zoom_and_low_zooms_draw_fewer_vertices() {
     }
     let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
     assert_eq!(classes[&5], set(&["trunk"]));
+    assert_eq!(classes[&8], set(&["trunk", "primary"]));
     assert_eq!(classes[&9], set(&["trunk", "primary", "secondary"]));
     assert_eq!(
         classes[&11],
