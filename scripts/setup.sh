@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 
 # cmake: builds the bundled PROJ; chromium (+ a CJK font for readable screenshots): browser
 # tests; gdal-bin: the OGC API client test; fonts-dejavu-core: the labels' glyphs.
-want=(cmake chromium fonts-wqy-microhei fonts-dejavu-core gdal-bin "$@")
+# osmium-tool: converts the importer's OSM XML fixtures to PBF (tests/import_osm.rs).
+want=(cmake chromium fonts-wqy-microhei fonts-dejavu-core gdal-bin osmium-tool "$@")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
