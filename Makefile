@@ -1,5 +1,5 @@
 # nestmap: `make run` sets up and serves the sample data; `make test` sets up and runs every test.
-.PHONY: setup run check generate test test-rust test-browser lint bench bench-osm bench-lighthouse bench-tiles reliability
+.PHONY: setup run check generate test test-rust test-browser lint bench bench-osm bench-lighthouse bench-tiles bench-walk reliability
 CARGO ?= cargo
 ADDR ?= 127.0.0.1:8080
 
@@ -35,11 +35,17 @@ bench:
 	bash bench/run.sh
 	bash bench/osm.sh
 	bash bench/tiles.sh
+	bash bench/walk.sh
 	bash bench/lighthouse.sh
 
 # The walking network import alone (BENCHMARKS.md, "Walking network import").
 bench-osm:
 	bash bench/osm.sh
+
+# Walking answers' latency (nearest, isochrones) and Dijkstra's speed (BENCHMARKS.md,
+# "Walking along the network").
+bench-walk: setup
+	bash bench/walk.sh
 
 # Roads tile latency at z 12/14/16, cold and cached (BENCHMARKS.md, "Streets").
 bench-tiles: setup

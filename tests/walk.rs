@@ -1,14 +1,18 @@
 //! Nearest by walking (issue 16): `/api/nearest?mode=walk` against the oracle of
 //! `common::streets` — snapping by ternary search on every segment, a plain Dijkstra over the test's own edge
 //! list, and the k nearest by brute force over every facility — on a seeded random street
-//! grid with a canal crossed by two bridges and a few winding lanes.
+//! grid with a canal crossed by two bridges and a few winding lanes, and on the sample's own
+//! synthetic network (data/geojson/network.nnet) with its 58 nursing rooms.
 
 mod common;
 
 use serde_json::Value;
 
 use common::app::get;
-use common::streets::{geod, oracle_snap, oracle_walks, world, N, ORIGIN, STEP};
+use common::streets::{
+    geod, oracle_snap, oracle_snap_pruned, oracle_walks, oracle_walks_from, streets_of, world, N,
+    ORIGIN, STEP,
+};
 use common::Rng;
 
 fn within_tolerance(got: f64, want: f64) -> bool {
@@ -201,4 +205,98 @@ async fn without_a_network_walking_is_refused_with_how_to_import_one() {
     assert!(msg.contains("mode") && msg.contains("import-osm"), "{msg}");
     let (_, v) = get(&app, "/api/nearest?layer=nursing_rooms&lon=120.6&lat=31.4").await;
     assert_eq!(v["query"]["mode"], "straight");
+}
+
+/// The sample's synthetic network (data/geojson/network.nnet, read by the crate's reader):
+/// `/api/nearest` on the sample data, walking by default, against the oracle over the same
+/// edges (snapping by ternary search on every segment near enough to matter, a plain
+/// Dijkstra over the shapes' geodesic lengths, every nursing room ranked by brute force).
+#[tokio::test]
+async fn on_the_sample_network_nearest_walks_as_the_brute_force_does() {
+    let dir = common::app::sample_dir();
+    let net = nestmap::network::read(&dir.join("network.nnet")).unwrap();
+    let streets = streets_of(&net);
+    let app = common::app::sample_app();
+    let text = std::fs::read_to_string(dir.join("nursing_rooms.geojson")).unwrap();
+    let fc: geojson::FeatureCollection = text.parse().unwrap();
+    let rooms: Vec<(String, [f64; 2])> = fc
+        .features
+        .iter()
+        .map(|f| {
+            let id = match &f.id {
+                Some(geojson::feature::Id::String(s)) => s.clone(),
+                other => panic!("{other:?}"),
+            };
+            let g = geo::Geometry::<f64>::try_from(f.geometry.clone().unwrap()).unwrap();
+            let geo::Geometry::Point(c) = g else {
+                panic!("{id}: not a point")
+            };
+            (id, [c.x(), c.y()])
+        })
+        .collect();
+    assert_eq!(rooms.len(), 58);
+    let snaps: Vec<(usize, f64, f64)> = rooms
+        .iter()
+        .map(|(_, p)| oracle_snap_pruned(&streets, *p))
+        .collect();
+    // Walkers where the rooms are: each near a room, up to 3 km off.
+    let mut r = Rng::new(16);
+    let mut differs = 0;
+    for i in 0..8 {
+        let c = rooms[(i * 7) % rooms.len()].1;
+        let q = [c[0] + (r.f() - 0.5) * 0.06, c[1] + (r.f() - 0.5) * 0.05];
+        let (status, v) = get(
+            &app,
+            &format!(
+                "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=5",
+                q[0], q[1]
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(
+            v["query"]["mode"], "walk",
+            "walking is the default with a network"
+        );
+        let walks = oracle_walks_from(&streets, oracle_snap_pruned(&streets, q), &snaps);
+        let mut want: Vec<(usize, f64)> = walks.iter().copied().enumerate().collect();
+        want.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let got = v["features"].as_array().unwrap();
+        assert_eq!(got.len(), 5, "{v}");
+        for (rank, (f, (wi, wd))) in got.iter().zip(&want).enumerate() {
+            let (id, d) = (
+                f["id"].as_str().unwrap(),
+                f["properties"]["distance_m"].as_f64().unwrap(),
+            );
+            assert!(
+                within_tolerance(d, *wd),
+                "walker {q:?} rank {rank}: {id} at {d} m, the oracle's {} at {wd} m",
+                rooms[*wi].0
+            );
+            if id != rooms[*wi].0 {
+                let k = rooms.iter().position(|(rid, _)| rid == id).unwrap();
+                assert!(
+                    within_tolerance(walks[k], *wd),
+                    "walker {q:?} rank {rank}: {id} vs {}",
+                    rooms[*wi].0
+                );
+            }
+        }
+        let mut straight: Vec<(usize, f64)> = rooms
+            .iter()
+            .enumerate()
+            .map(|(i, (_, p))| (i, geod(q, *p)))
+            .collect();
+        straight.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if straight
+            .iter()
+            .take(5)
+            .map(|x| x.0)
+            .collect::<std::collections::BTreeSet<_>>()
+            != want.iter().take(5).map(|x| x.0).collect()
+        {
+            differs += 1;
+        }
+    }
+    println!("{differs} of 8 walkers' five differ from the straight-line five");
 }

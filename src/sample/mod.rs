@@ -6,10 +6,14 @@
 //! ("示例母婴室 07"): no real venue's name is ever put on an invented position. Village and
 //! community names and codes are real (NBS 2023); their positions, populations and children
 //! are invented and say so (`position_synthetic: true`). Township outlines are an approximate
-//! Voronoi sketch around approximate centres, marked `approximate: true`.
+//! Voronoi sketch around approximate centres, marked `approximate: true`. No street network
+//! of the district can be reached, so it invents one too ([`streets`]): the walking network
+//! `network.nnet` and the `roads` layer drawn from the same ways, every way named as a
+//! sample ("示例路 12") and the file's provenance saying synthetic.
 
 mod real;
 mod rng;
+mod streets;
 mod synth;
 
 use std::path::Path;
@@ -17,6 +21,9 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 pub use rng::Rng;
+
+/// The sample's walking network file, beside the layers.
+pub const NETWORK_FILE: &str = "network.nnet";
 
 /// What `generate` wrote: one line per file, for the CLI to print.
 pub type GenerateReport = Vec<String>;
@@ -60,6 +67,15 @@ pub fn generate(shared: &Path, out: &Path, seed: u64) -> Result<GenerateReport, 
     let mut rng = Rng::new(seed);
     let mut layers = real.layers();
     layers.extend(synth::layers(&real, &mut rng)?);
+    // The streets reach every place made above, so they come last (from a generator of their
+    // own: the other layers are as they were before there was a network). In the catalog the
+    // roads follow the water, beneath everything the map draws on them.
+    let streets = streets::streets(&real, &layers, seed)?;
+    let roads_at = layers
+        .iter()
+        .position(|l| l.id == "water")
+        .map_or(layers.len(), |i| i + 1);
+    layers.insert(roads_at, streets.roads);
     let mut report = Vec::new();
     let mut catalog = String::from(
         "# The layer catalog: each layer's id, titles, kind, file, source CRS, default service\n\
@@ -83,13 +99,22 @@ pub fn generate(shared: &Path, out: &Path, seed: u64) -> Result<GenerateReport, 
             if l.synthetic { "synthetic" } else { "real" },
             l.crs
         ));
+        if l.kind == "roads" {
+            // The walking network made from the same ways, declared beside them.
+            let path = out.join(NETWORK_FILE);
+            crate::network::write(&streets.network, &path).map_err(|e| e.to_string())?;
+            catalog.push_str(&format!(
+                "\n[[layer]]\nid = \"network\"\ntitle_zh = \"步行路网（示例）\"\ntitle_en = \"Walking network (sample)\"\nkind = \"network\"\nfile = \"{NETWORK_FILE}\"\ncrs = \"wgs84\"\nservice_radius_m = 1000\n"
+            ));
+            report.push(streets.summary.clone());
+        }
     }
     let path = out.join(crate::catalog::CATALOG_FILE);
     std::fs::write(&path, catalog).map_err(|e| format!("{}: {e}", path.display()))?;
     report.push(format!(
         "{}: {} layers",
         crate::catalog::CATALOG_FILE,
-        layers.len()
+        layers.len() + 1
     ));
     Ok(report)
 }

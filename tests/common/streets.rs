@@ -119,6 +119,84 @@ pub fn oracle_snap(s: &Streets, p: [f64; 2]) -> (usize, f64, f64) {
     best
 }
 
+/// The same as [`oracle_snap`] for a large network: the segments are tried in the order of
+/// an equirectangular distance (a different measure, within 1 % of the ground at these
+/// latitudes over a few km), and the scan stops once that distance exceeds the best
+/// geodesic one by more than 2 % + 5 m, so no segment that could be nearer is skipped.
+pub fn oracle_snap_pruned(s: &Streets, p: [f64; 2]) -> (usize, f64, f64) {
+    let kx = 111_320.0 * p[1].to_radians().cos();
+    let ky = 110_574.0;
+    let xy = |c: [f64; 2]| [(c[0] - p[0]) * kx, (c[1] - p[1]) * ky];
+    let mut segs: Vec<(f64, usize, usize)> = Vec::new();
+    for (wi, w) in s.ways.iter().enumerate() {
+        for si in 0..w.len() - 1 {
+            let (a, b) = (xy(w[si].1), xy(w[si + 1].1));
+            let d = [b[0] - a[0], b[1] - a[1]];
+            let l2 = d[0] * d[0] + d[1] * d[1];
+            let t = if l2 > 0.0 {
+                (-(a[0] * d[0] + a[1] * d[1]) / l2).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            segs.push(((a[0] + t * d[0]).hypot(a[1] + t * d[1]), wi, si));
+        }
+    }
+    segs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut best = (0, 0.0, f64::INFINITY);
+    for (approx, wi, si) in segs {
+        if approx > best.2 * 1.02 + 5.0 {
+            break;
+        }
+        let w = &s.ways[wi];
+        let (a, b) = (w[si].1, w[si + 1].1);
+        let at = |t: f64| [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for _ in 0..60 {
+            let (m1, m2) = (lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0);
+            if geod(p, at(m1)) <= geod(p, at(m2)) {
+                hi = m2;
+            } else {
+                lo = m1;
+            }
+        }
+        let q = at((lo + hi) / 2.0);
+        let d = geod(p, q);
+        if d < best.2 {
+            let along: f64 = w[..=si].windows(2).map(|s| geod(s[0].1, s[1].1)).sum();
+            best = (wi, along + geod(a, q), d);
+        }
+    }
+    best
+}
+
+/// A network's edges as the oracle's ways: each edge one way from its `a` vertex to its `b`,
+/// its inner shape points given ids of their own (negative: they join nothing).
+pub fn streets_of(net: &nestmap::network::Network) -> Streets {
+    let mut inner = 0i64;
+    let ways = (0..net.edge_count() as u32)
+        .map(|e| {
+            let edge = &net.edges()[e as usize];
+            let shape = net.shape(e);
+            shape
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let id = if i == 0 {
+                        edge.a as i64
+                    } else if i == shape.len() - 1 {
+                        edge.b as i64
+                    } else {
+                        inner -= 1;
+                        inner
+                    };
+                    (id, *p)
+                })
+                .collect()
+        })
+        .collect();
+    Streets { ways }
+}
+
 pub fn way_len(w: &[(i64, [f64; 2])]) -> f64 {
     w.windows(2).map(|s| geod(s[0].1, s[1].1)).sum()
 }
@@ -169,7 +247,15 @@ pub fn dijkstra(s: &Streets, from: &[(i64, f64)]) -> HashMap<i64, f64> {
 /// Walking metres from `q` to every target of `fs` (their snaps given), after the same
 /// snapping: one Dijkstra from the walker's two ends.
 pub fn oracle_walks(s: &Streets, q: [f64; 2], fs: &[(usize, f64, f64)]) -> Vec<f64> {
-    let (wq, sq, aq) = oracle_snap(s, q);
+    oracle_walks_from(s, oracle_snap(s, q), fs)
+}
+
+/// [`oracle_walks`] from a walker already snapped.
+pub fn oracle_walks_from(
+    s: &Streets,
+    (wq, sq, aq): (usize, f64, f64),
+    fs: &[(usize, f64, f64)],
+) -> Vec<f64> {
     let lq = way_len(&s.ways[wq]);
     let (qa, qb) = (s.ways[wq][0].0, s.ways[wq].last().unwrap().0);
     let dist = dijkstra(s, &[(qa, aq + sq), (qb, aq + lq - sq)]);

@@ -123,9 +123,9 @@ export function initPlanner({ state, api, nestMap, onMapClick }, root) {
           el('thead', {}, el('tr', {}, el('th', {}, t('iso_minutes')), el('th', {}, t('table_population')), el('th', {}, t('table_children')), el('th', {}, t('iso_network')))),
           el('tbody', {}, bands.map((b) => el('tr', { 'data-minutes': b.properties.minutes },
             el('th', { scope: 'row' }, t('iso_band', { m: b.properties.minutes })),
-            el('td', { class: 'num' }, formatNumber(b.properties.population)),
-            el('td', { class: 'num' }, formatNumber(b.properties.children)),
-            el('td', { class: 'num' }, t('km', { km: (b.properties.network_m / 1000).toFixed(1) }))))))
+            el('td', { class: 'num', 'data-key': 'population', 'data-value': b.properties.population }, formatNumber(b.properties.population)),
+            el('td', { class: 'num', 'data-key': 'children', 'data-value': b.properties.children }, formatNumber(b.properties.children)),
+            el('td', { class: 'num', 'data-key': 'network_m', 'data-value': b.properties.network_m }, t('km', { km: (b.properties.network_m / 1000).toFixed(1) }))))))
         : null);
   }
 
