@@ -2,7 +2,9 @@
 //! 100k seeded random facilities of each geometry type), filters applied before the limit,
 //! GCJ-02 and EPSG:4549 input, `open` at a local time and `now`, property filters, each
 //! result's extras (open_now, bearing, walking minutes, nav), opening hours across midnight /
-//! weekends / public holidays, bad input.
+//! weekends / public holidays, bad input. All of it straight-line (`mode=straight`: the
+//! sample has a walking network, so walking is its default); walking is tested in
+//! tests/walk.rs.
 
 mod common;
 
@@ -259,7 +261,10 @@ async fn sample_data_nearest_equals_brute_force_and_carries_the_extras() {
             let k = 1 + (r.next_u64() % 10) as usize;
             let (s, v) = get(
                 &app,
-                &format!("/api/nearest?layer={layer}&lon={}&lat={}&k={k}", p[0], p[1]),
+                &format!(
+                    "/api/nearest?mode=straight&layer={layer}&lon={}&lat={}&k={k}",
+                    p[0], p[1]
+                ),
             )
             .await;
             assert_eq!(s, StatusCode::OK, "{v}");
@@ -310,7 +315,7 @@ async fn gcj02_and_bd09_input_land_on_the_same_answer_as_wgs84() {
         let (_, w) = get(
             &app,
             &format!(
-                "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=5",
+                "/api/nearest?mode=straight&layer=nursing_rooms&lon={}&lat={}&k=5",
                 p[0], p[1]
             ),
         )
@@ -319,7 +324,7 @@ async fn gcj02_and_bd09_input_land_on_the_same_answer_as_wgs84() {
         let (_, v) = get(
             &app,
             &format!(
-                "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=5&crs=gcj02",
+                "/api/nearest?mode=straight&layer=nursing_rooms&lon={}&lat={}&k=5&crs=gcj02",
                 g.0, g.1
             ),
         )
@@ -334,7 +339,7 @@ async fn gcj02_and_bd09_input_land_on_the_same_answer_as_wgs84() {
         let (_, v) = get(
             &app,
             &format!(
-                "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=5&crs=bd09",
+                "/api/nearest?mode=straight&layer=nursing_rooms&lon={}&lat={}&k=5&crs=bd09",
                 bd.0, bd.1
             ),
         )
@@ -354,7 +359,7 @@ async fn filters_on_the_sample_data_apply_before_the_limit() {
     let app = sample_app();
     let (_, all) = get(
         &app,
-        "/api/nearest?layer=nursing_rooms&lon=120.64&lat=31.42&k=100",
+        "/api/nearest?mode=straight&layer=nursing_rooms&lon=120.64&lat=31.42&k=100",
     )
     .await;
     let want: Vec<String> = all["features"]
@@ -380,7 +385,7 @@ async fn filters_on_the_sample_data_apply_before_the_limit() {
         .collect();
     let (_, v) = get(
         &app,
-        "/api/nearest?layer=nursing_rooms&lon=120.64&lat=31.42&k=5&has=changing_table,step_free",
+        "/api/nearest?mode=straight&layer=nursing_rooms&lon=120.64&lat=31.42&k=5&has=changing_table,step_free",
     )
     .await;
     let got: Vec<String> = ids_and_distances(&v).into_iter().map(|x| x.0).collect();
@@ -389,7 +394,7 @@ async fn filters_on_the_sample_data_apply_before_the_limit() {
     // Several layers at once, merged by distance.
     let (_, v) = get(
         &app,
-        "/api/nearest?layer=nursing_rooms,service_stations&lon=120.64&lat=31.42&k=10",
+        "/api/nearest?mode=straight&layer=nursing_rooms,service_stations&lon=120.64&lat=31.42&k=10",
     )
     .await;
     let d: Vec<f64> = ids_and_distances(&v).into_iter().map(|x| x.1).collect();
@@ -398,7 +403,7 @@ async fn filters_on_the_sample_data_apply_before_the_limit() {
     // Nothing in range: an empty collection with a note.
     let (s, v) = get(
         &app,
-        "/api/nearest?layer=nursing_rooms&lon=120.0&lat=31.0&max_m=10",
+        "/api/nearest?mode=straight&layer=nursing_rooms&lon=120.0&lat=31.0&max_m=10",
     )
     .await;
     assert_eq!(s, StatusCode::OK);
@@ -411,7 +416,7 @@ async fn within_radius_and_bbox_page_with_a_total() {
     let app = sample_app();
     let (_, all) = get(
         &app,
-        "/api/nearest?layer=nursing_rooms&lon=120.64&lat=31.42&k=100&max_m=5000",
+        "/api/nearest?mode=straight&layer=nursing_rooms&lon=120.64&lat=31.42&k=100&max_m=5000",
     )
     .await;
     let want = ids_and_distances(&all);
@@ -443,9 +448,12 @@ async fn within_radius_and_bbox_page_with_a_total() {
 #[tokio::test]
 async fn bad_input_is_a_400_naming_the_parameter() {
     let app = sample_app();
-    let base = "/api/nearest?layer=nursing_rooms";
+    let base = "/api/nearest?mode=straight&layer=nursing_rooms";
     let cases = [
-        ("/api/nearest?lon=120.6&lat=31.4".to_string(), "layer"),
+        (
+            "/api/nearest?mode=straight&lon=120.6&lat=31.4".to_string(),
+            "layer",
+        ),
         (format!("{base}&lat=31.4"), "lon"),
         (format!("{base}&lon=120.6"), "lat"),
         (format!("{base}&lon=NaN&lat=31.4"), "lon"),
@@ -454,7 +462,7 @@ async fn bad_input_is_a_400_naming_the_parameter() {
         (format!("{base}&lon=181&lat=31.4"), "lon"),
         (format!("{base}&lon=abc&lat=31.4"), "lon"),
         (
-            "/api/nearest?layer=castles&lon=120.6&lat=31.4".to_string(),
+            "/api/nearest?mode=straight&layer=castles&lon=120.6&lat=31.4".to_string(),
             "layer",
         ),
         (format!("{base}&lon=120.6&lat=31.4&k=0"), "k"),
@@ -726,7 +734,7 @@ async fn sample_data_nearest_gives_the_brute_force_ids_in_order_on_every_facilit
         for (n, p) in query_points(&flat, &mut r, 6).into_iter().enumerate() {
             let k = ks[n % ks.len()];
             let uri = format!(
-                "/api/nearest?layer={}&lon={}&lat={}&k={k}",
+                "/api/nearest?mode=straight&layer={}&lon={}&lat={}&k={k}",
                 layers.join(","),
                 p[0],
                 p[1]
@@ -770,7 +778,7 @@ async fn open_at_a_local_time_over_http_equals_the_brute_force_filtered_by_the_h
                 let p = [r.range(120.4, 120.8), r.range(31.36, 31.53)];
                 let k = [1, 5, 10, 100][(r.next_u64() % 4) as usize];
                 let uri = format!(
-                    "/api/nearest?layer={}&lon={}&lat={}&k={k}&open={at}",
+                    "/api/nearest?mode=straight&layer={}&lon={}&lat={}&k={k}&open={at}",
                     layers.join(","),
                     p[0],
                     p[1]
@@ -796,7 +804,7 @@ async fn open_at_a_local_time_over_http_equals_the_brute_force_filtered_by_the_h
     let t_local = t("2026-11-24T23:30");
     let keep = |pr: &Value| oracle_open(pr, t_local) == Some(true);
     let uri = format!(
-        "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=20&{}",
+        "/api/nearest?mode=straight&layer=nursing_rooms&lon={}&lat={}&k=20&{}",
         p[0],
         p[1],
         encode(&[("open", "2026-11-24T15:30:00Z")])
@@ -809,7 +817,7 @@ async fn open_at_a_local_time_over_http_equals_the_brute_force_filtered_by_the_h
     for _ in 0..5 {
         let t0 = shanghai_now();
         let uri = format!(
-            "/api/nearest?layer=nursing_rooms,service_stations&lon={}&lat={}&k=30&open=now",
+            "/api/nearest?mode=straight&layer=nursing_rooms,service_stations&lon={}&lat={}&k=30&open=now",
             p[0], p[1]
         );
         let (s, v) = get(&app, &uri).await;
@@ -866,7 +874,7 @@ async fn epsg_4549_input_lands_on_the_wgs84_answer() {
         let flat = flatten(&snap, &dir, &layers);
         let crs = if i % 2 == 0 { "EPSG:4549" } else { "4549" };
         let uri = format!(
-            "/api/nearest?layer={}&lon={e}&lat={n}&crs={crs}&k=7",
+            "/api/nearest?mode=straight&layer={}&lon={e}&lat={n}&crs={crs}&k=7",
             layers.join(",")
         );
         let (v, _) =
@@ -874,7 +882,7 @@ async fn epsg_4549_input_lands_on_the_wgs84_answer() {
         let (_, w) = get(
             &app,
             &format!(
-                "/api/nearest?layer={}&lon={}&lat={}&k=7",
+                "/api/nearest?mode=straight&layer={}&lon={}&lat={}&k=7",
                 layers.join(","),
                 p[0],
                 p[1]
@@ -952,7 +960,7 @@ async fn property_filters_on_nearest_apply_before_the_limit() {
         for _ in 0..4 {
             let p = [r.range(120.4, 120.8), r.range(31.36, 31.53)];
             let mut uri = format!(
-                "/api/nearest?layer={}&lon={}&lat={}&k={k}&{}",
+                "/api/nearest?mode=straight&layer={}&lon={}&lat={}&k={k}&{}",
                 layers.join(","),
                 p[0],
                 p[1],
@@ -1224,7 +1232,7 @@ async fn each_result_carries_open_now_bearing_walk_time_and_nav_computed_right()
     for _ in 0..5 {
         let t0 = shanghai_now();
         let uri = format!(
-            "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=100",
+            "/api/nearest?mode=straight&layer=nursing_rooms&lon={}&lat={}&k=100",
             q[0], q[1]
         );
         let (s, v) = get(&app, &uri).await;
@@ -1294,7 +1302,7 @@ async fn each_result_carries_open_now_bearing_walk_time_and_nav_computed_right()
     // Filters: echoed at the top level and applied before the limit.
     let at = "2026-11-24T23:30";
     let uri = format!(
-        "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=3&max_m=4000&has=changing_table&venue_type=mall&open={at}",
+        "/api/nearest?mode=straight&layer=nursing_rooms&lon={}&lat={}&k=3&max_m=4000&has=changing_table&venue_type=mall&open={at}",
         q[0], q[1]
     );
     let keep = |pr: &Value| {
@@ -1334,7 +1342,7 @@ async fn sample_polygons_bearing_and_nav_point_at_the_nearest_point_on_the_groun
         let flat = flatten(&snap, &dir, layers);
         for p in query_points(&flat, &mut r, 6) {
             let uri = format!(
-                "/api/nearest?layer={}&lon={}&lat={}&k=3",
+                "/api/nearest?mode=straight&layer={}&lon={}&lat={}&k=3",
                 layers.join(","),
                 p[0],
                 p[1]
@@ -1379,7 +1387,7 @@ async fn issue13_open_now_and_each_open_now_are_one_instant() {
     };
     let mut closed_later = 0;
     for (path, k, echo) in [
-        ("nearest", "k=100", "/query/evaluated_at"),
+        ("nearest", "k=100&mode=straight", "/query/evaluated_at"),
         ("within", "radius_m=50000&limit=1000", "/filters/open"),
     ] {
         for open in ["&open=now", ""] {
@@ -1501,7 +1509,7 @@ async fn issue13_has_an_unknown_value_is_refused_with_parks_and_communities_too(
         // Every known value is accepted, and finds what the brute force finds.
         for h in &known {
             let uri = format!(
-                "/api/nearest?layer={}&lon={}&lat={}&k=100&{}",
+                "/api/nearest?mode=straight&layer={}&lon={}&lat={}&k=100&{}",
                 layers.join(","),
                 p[0],
                 p[1],
@@ -1679,7 +1687,7 @@ async fn issue13_a_search_past_its_budget_moves_to_the_pool_and_equals_brute_for
     let (s, v) = get(
         &app,
         &format!(
-            "/api/nearest?layer=rooms&lon={}&lat={}&k=3&name={name}",
+            "/api/nearest?mode=straight&layer=rooms&lon={}&lat={}&k=3&name={name}",
             q[0], q[1]
         ),
     )
@@ -1717,7 +1725,10 @@ async fn issue13_a_search_past_its_budget_moves_to_the_pool_and_equals_brute_for
     // An ordinary nearest: on the runtime.
     let (s, _) = get(
         &app,
-        &format!("/api/nearest?layer=rooms&lon={}&lat={}&k=5", q[0], q[1]),
+        &format!(
+            "/api/nearest?mode=straight&layer=rooms&lon={}&lat={}&k=5",
+            q[0], q[1]
+        ),
     )
     .await;
     assert_eq!(s, StatusCode::OK);
@@ -1809,7 +1820,7 @@ async fn issue15_amap_baidu_and_tencent_links_walk_to_the_room_in_each_apps_coor
         let (s, v) = get(
             &app,
             &format!(
-                "/api/nearest?layer=nursing_rooms&lon={}&lat={}&k=4",
+                "/api/nearest?mode=straight&layer=nursing_rooms&lon={}&lat={}&k=4",
                 p[0], p[1]
             ),
         )

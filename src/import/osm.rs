@@ -1262,7 +1262,8 @@ mod tests {
     #[test]
     fn the_rules_as_a_table_of_cases() {
         use Walkable::*;
-        let cases: &[(&[(&str, &str)], Option<Walkable>)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], Option<Walkable>);
+        let cases: &[Case] = &[
             (&[("highway", "footway")], Some(Walk)),
             (&[("highway", "steps")], Some(Steps)),
             (&[("highway", "cycleway")], Some(Walk)),

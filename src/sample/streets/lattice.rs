@@ -57,9 +57,12 @@ pub(super) struct Frame {
     pub(super) lat0: f64,
     pub(super) kx: f64,
     pub(super) ky: f64,
-    /// (amplitude km, wavelength km, phase, direction) of each wave, x then y.
-    waves: [[(f64, f64, f64, [f64; 2]); 2]; 2],
+    /// Two waves for x, two for y.
+    waves: [[Wave; 2]; 2],
 }
+
+/// One sine wave of the warp: (amplitude km, wavelength km, phase, direction).
+type Wave = (f64, f64, f64, [f64; 2]);
 
 impl Frame {
     pub(super) fn new(rng: &mut Rng, lon0: f64, lat0: f64, lat_mid: f64) -> Self {

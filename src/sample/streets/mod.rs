@@ -103,9 +103,12 @@ pub(super) struct Site {
     pub(super) at: [f64; 2],
 }
 
+/// A demand point's position and population.
+type People = ([f64; 2], f64);
+
 /// Every point the network should reach: each demand point and each facility (a polygon by
 /// the mean of its outline's vertices), converted to WGS84 from its layer's CRS.
-fn sites(layers: &[LayerFile]) -> Result<(Vec<Site>, Vec<([f64; 2], f64)>), String> {
+fn sites(layers: &[LayerFile]) -> Result<(Vec<Site>, Vec<People>), String> {
     const REACHED: &[&str] = &[
         "demand",
         "nursing_rooms",

@@ -99,7 +99,8 @@ export function initPlanner({ state, api, nestMap, onMapClick }, root) {
   }
   onMapClick((lngLat) => {
     if (state.get().view !== 'planner' || !P().isoPicking) return false;
-    runIso({ lon: lngLat.lng.toFixed(6), lat: lngLat.lat.toFixed(6) });
+    const [lon, lat] = lngLat; // [lon, lat], as every map click (map.js)
+    runIso({ lon: lon.toFixed(6), lat: lat.toFixed(6) });
     return true;
   });
   const hasNetwork = () => Boolean(state.get().network);
