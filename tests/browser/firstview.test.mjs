@@ -49,12 +49,17 @@ test('first view: the parent view fetches only the layers it draws; a layer show
     for (const id of ['suzhou_districts', 'townships', 'demand', 'school_bus_routes']) {
       assert.equal(await page.evaluate((id) => window.nestmap.map.getLayoutProperty(`${id}:${id === 'demand' ? 'circle' : id === 'school_bus_routes' ? 'line' : 'fill'}`, 'visibility'), id), 'none', `${id} hidden`);
     }
-    // Nor anything but the page, its modules, MapLibre, the catalog and those items.
+    // Nor anything but the page, its modules, MapLibre, the catalog, those items and the
+    // streets' vector tiles (the sample has a roads layer: drawn from tiles, never fetched
+    // as GeoJSON items) with their labels' glyphs.
+    const isTile = (p) => /^\/tiles\/roads\/\d+\/\d+\/\d+\.mvt$/.test(p);
     const other = requests.filter((u) => {
       const p = new URL(u).pathname;
       return !(p === '/' || p.startsWith('/js/') || p.startsWith('/css/') || p.startsWith('/vendor/maplibre-gl@')
-        || p === '/api/layers' || p === '/sw.js' || /^\/ogcapi\/collections\/[^/]+\/items$/.test(p));
+        || p === '/api/layers' || p === '/sw.js' || /^\/ogcapi\/collections\/[^/]+\/items$/.test(p)
+        || isTile(p) || p.startsWith('/fonts/'));
     });
+    assert.ok(requests.some((u) => isTile(new URL(u).pathname)), 'the streets come as tiles');
     assert.deepEqual(other, [], 'nothing else was fetched');
 
     // The layers panel shows what is hidden, unchecked; checking the townships fetches and draws them.

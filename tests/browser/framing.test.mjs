@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, openApp, mapIdle, liveMap } from './harness.mjs';
-import { rendered, coloursAt, rgb, near } from './util.mjs';
+import { rendered, coloursAt, rgb, near, toPage } from './util.mjs';
 
 const HERE = { longitude: 120.64, latitude: 31.42 }; // 元和街道
 const POSITION = rgb('#1e88e5');
@@ -110,14 +110,16 @@ for (const [name, opts] of [['phone', PHONE], ['desktop', DESKTOP]]) {
       assert.ok(walk.length >= 1, 'the walking line is drawn');
       const chosen = await layout(page);
       assert.ok(chosen.zoom >= 12, `a zoom where the streets read: ${chosen.zoom.toFixed(1)}`);
-      // A pixel halfway along the line is the line's colour (it is straight for now).
-      const r = chosen.results.find((x) => x.id === far);
-      const mid = { x: (chosen.me.x + r.x) / 2, y: (chosen.me.y + r.y) / 2 };
+      // The walk follows the streets: a pixel near the middle vertex of the path drawn is
+      // the line's colour (a dashed line: any pixel within 4 px).
+      const coords = await page.evaluate(() => window.nestmap.map.getSource('parent-walk').serialize().data.features[0].geometry.coordinates);
+      const midAt = await toPage(page, coords[Math.floor(coords.length / 2)]);
+      assert.ok(midAt.inside, 'the middle of the walk is in view');
       const png = await page.screenshot();
       const around = [];
-      for (let dx = -2; dx <= 2; dx++) for (let dy = -2; dy <= 2; dy++) around.push({ x: mid.x + dx, y: mid.y + dy });
+      for (let dx = -4; dx <= 4; dx++) for (let dy = -4; dy <= 4; dy++) around.push({ x: midAt.x + dx, y: midAt.y + dy });
       const cols = await coloursAt(page, png, around, opts.deviceScaleFactor);
-      assert.ok(cols.some((c) => near(c, rgb('#ad1457'), 50)), `the walking line passes the midpoint: ${JSON.stringify(cols.slice(0, 5))}`);
+      assert.ok(cols.some((c) => near(c, rgb('#ad1457'), 50)), `the walking line passes the middle of its path: ${JSON.stringify(cols.slice(0, 5))}`);
       await h.screenshot(`framing-${name}-choose`);
 
       // Pick a point on the map: the new answer is framed the same way.

@@ -28,7 +28,7 @@ async function dataStyle(page, sources) {
 async function renamedSample() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nestmap-kinds-'));
   const sample = path.join(ROOT, 'data', 'geojson');
-  for (const f of await readdir(sample)) if (f.endsWith('.geojson')) await copyFile(path.join(sample, f), path.join(dir, f));
+  for (const f of await readdir(sample)) if (f.endsWith('.geojson') || f.endsWith('.nnet')) await copyFile(path.join(sample, f), path.join(dir, f));
   let catalog = (await readFile(path.join(sample, 'layers.toml'), 'utf8')).replace(/^id = "(\w+)"$/gm, 'id = "x_$1"');
   // Seeded points over the district (MINSTD: the same file every run).
   let seed = 320507;

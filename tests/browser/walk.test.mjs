@@ -9,7 +9,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openApp, mapIdle } from './harness.mjs';
+import { start, openApp, mapIdle, liveMap } from './harness.mjs';
 import { coloursAt, near, rendered, rgb, toPage } from './util.mjs';
 
 // A position in the town centre, where the sample's streets are dense.
@@ -58,6 +58,8 @@ test('parent: walking minutes along the network and the path drawn to the chosen
     assert.ok(coords.length > 2, `the path turns at junctions: ${coords.length} vertices`);
     await page.click(`#results > li[data-id="${pick.id}"]`);
     await page.waitForSelector(`#results > li.active[data-id="${pick.id}"]`);
+    // 定位我 started the live map (the phone opens on the facade's picture): wait for it.
+    await liveMap(page);
     await page.waitForFunction(() => !window.nestmap.map.isMoving());
     await mapIdle(page);
     const walk = await rendered(page, ['parent-walk:line']);

@@ -130,6 +130,13 @@ export class NestMap {
     this.addControls();
     this.loaded = new Promise((resolve) => this.map.once('load', resolve));
     this.map.on('click', (e) => this.handleClick(e));
+    // A street tile that cannot load (offline, and not kept by the service worker) leaves
+    // its square without streets: expected, not an error. Anything else is logged as
+    // MapLibre would without a listener.
+    this.map.on('error', (e) => {
+      if (e.sourceId && e.tile) return;
+      console.error(e.error || e);
+    });
     this.map.on('mousemove', (e) => {
       if (!this.clickable.length) return;
       const hit = this.map.queryRenderedFeatures(this.hitBox(e.point), { layers: this.clickable }).length > 0;
