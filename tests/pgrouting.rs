@@ -1,6 +1,7 @@
 //! The walking network against peer tools (issue 16), in a real PostgreSQL + PostGIS +
 //! pgRouting (`scripts/postgres.sh` starts it; `make test` exports NESTMAP_TEST_PG):
-//! - one-to-all costs of our Dijkstra against `pgr_dijkstraCost` on the same edge list;
+//! - one-to-all costs of our Dijkstra against `pgr_dijkstraCost` on the same edge list, and
+//!   against a plain Dijkstra written here with costs worked out here;
 //! - edge lengths against `ST_Length(geography)` of the same shapes;
 //! - snapping: our access leg against the least `ST_Distance(geography)` to every edge, and
 //!   our snap point lying on the edge PostGIS finds nearest.
@@ -15,7 +16,7 @@ use std::process::Command;
 
 use common::streets::world_network;
 use common::Rng;
-use nestmap::network::{Network, Search, Seed, SnapIndex};
+use nestmap::network::{EdgeClass, Network, Search, Seed, SnapIndex};
 
 fn pg_url() -> String {
     std::env::var("NESTMAP_TEST_PG").unwrap_or_else(|_| {
@@ -140,6 +141,70 @@ fn check_network(net: &Network, table: &str, sources: usize, seed: u64) {
         }
     }
     assert!(compared > 100, "{compared} costs compared");
+    // And against a plain Dijkstra written here, with costs worked out here from the rules
+    // the README states: a walk its shape's geodesic length, steps twice that (Fruin), a
+    // ferry its duration at the walker's 4 km/h.
+    let speed = 4.0 / 3.6;
+    let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); net.vertex_count()];
+    for (e, edge) in net.edges().iter().enumerate() {
+        let len: f64 = net
+            .shape(e as u32)
+            .windows(2)
+            .map(|s| common::geodesic(s[0], s[1]))
+            .sum();
+        let c = match edge.class {
+            EdgeClass::Walk => len,
+            EdgeClass::Steps => 2.0 * len,
+            EdgeClass::Ferry { duration_s } => duration_s * speed,
+        };
+        adj[edge.a as usize].push((edge.b, c));
+        adj[edge.b as usize].push((edge.a, c));
+    }
+    let mut plain_compared = 0;
+    for _ in 0..sources {
+        let s = (r.f() * net.vertex_count() as f64) as u32;
+        let mut dist = vec![f64::INFINITY; net.vertex_count()];
+        let mut heap = std::collections::BinaryHeap::new();
+        dist[s as usize] = 0.0;
+        heap.push(std::cmp::Reverse((0u64, s)));
+        while let Some(std::cmp::Reverse((d, v))) = heap.pop() {
+            let d = f64::from_bits(d);
+            if d > dist[v as usize] {
+                continue;
+            }
+            for &(w, c) in &adj[v as usize] {
+                if d + c < dist[w as usize] {
+                    dist[w as usize] = d + c;
+                    heap.push(std::cmp::Reverse(((d + c).to_bits(), w)));
+                }
+            }
+        }
+        search.start(
+            &[Seed {
+                vertex: s,
+                cost_m: 0.0,
+                origin: 0,
+            }],
+            f64::INFINITY,
+        );
+        search.run();
+        for (v, want) in dist.iter().enumerate() {
+            let ours = search.cost_m(v as u32);
+            if want.is_finite() {
+                assert!(
+                    close(ours, *want),
+                    "from {s} to {v}: ours {ours}, plain Dijkstra {want}"
+                );
+                plain_compared += 1;
+            } else {
+                assert!(
+                    ours.is_infinite(),
+                    "from {s} to {v}: ours {ours}, plain unreachable"
+                );
+            }
+        }
+    }
+    assert!(plain_compared > 100, "{plain_compared} costs compared");
     // Snapping: the access leg and the edge, against PostGIS on geography.
     let index = SnapIndex::build(net);
     let bbox = net.bbox().unwrap();
