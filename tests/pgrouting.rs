@@ -81,6 +81,19 @@ fn load_edges(net: &Network, name: &str) {
     psql(&sql);
 }
 
+/// Run our search one-to-all from vertex `s`.
+fn from_vertex(search: &mut Search, s: u32) {
+    search.start(
+        &[Seed {
+            vertex: s,
+            cost_m: 0.0,
+            origin: 0,
+        }],
+        f64::INFINITY,
+    );
+    search.run();
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 0.5f64.max(b.abs() * 0.001)
 }
@@ -105,15 +118,7 @@ fn check_network(net: &Network, table: &str, sources: usize, seed: u64) {
     let mut compared = 0;
     for _ in 0..sources {
         let s = (r.f() * net.vertex_count() as f64) as u32;
-        search.start(
-            &[Seed {
-                vertex: s,
-                cost_m: 0.0,
-                origin: 0,
-            }],
-            f64::INFINITY,
-        );
-        search.run();
+        from_vertex(&mut search, s);
         let rows = psql(&format!(
             "SELECT end_vid, agg_cost FROM pgr_dijkstraCost('SELECT id, source, target, cost, reverse_cost FROM {table}', {s}, (SELECT array_agg(DISTINCT v) FROM (SELECT source AS v FROM {table} UNION SELECT target FROM {table}) x), directed => false)"
         ));
@@ -179,15 +184,7 @@ fn check_network(net: &Network, table: &str, sources: usize, seed: u64) {
                 }
             }
         }
-        search.start(
-            &[Seed {
-                vertex: s,
-                cost_m: 0.0,
-                origin: 0,
-            }],
-            f64::INFINITY,
-        );
-        search.run();
+        from_vertex(&mut search, s);
         for (v, want) in dist.iter().enumerate() {
             let ours = search.cost_m(v as u32);
             if want.is_finite() {

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, openApp, mapIdle, liveMap } from './harness.mjs';
-import { rendered, coloursAt, rgb, near, toPage } from './util.mjs';
+import { rendered, coloursAt, drawnAt, rgb, near, toPage } from './util.mjs';
 
 const HERE = { longitude: 120.64, latitude: 31.42 }; // 元和街道
 const POSITION = rgb('#1e88e5');
@@ -116,10 +116,8 @@ for (const [name, opts] of [['phone', PHONE], ['desktop', DESKTOP]]) {
       const midAt = await toPage(page, coords[Math.floor(coords.length / 2)]);
       assert.ok(midAt.inside, 'the middle of the walk is in view');
       const png = await page.screenshot();
-      const around = [];
-      for (let dx = -4; dx <= 4; dx++) for (let dy = -4; dy <= 4; dy++) around.push({ x: midAt.x + dx, y: midAt.y + dy });
-      const cols = await coloursAt(page, png, around, opts.deviceScaleFactor);
-      assert.ok(cols.some((c) => near(c, rgb('#ad1457'), 50)), `the walking line passes the middle of its path: ${JSON.stringify(cols.slice(0, 5))}`);
+      const [passes] = await drawnAt(page, png, [midAt], rgb('#ad1457'), opts.deviceScaleFactor, 4, 50);
+      assert.ok(passes, `the walking line passes the middle of its path at ${JSON.stringify(midAt)}`);
       await h.screenshot(`framing-${name}-choose`);
 
       // Pick a point on the map: the new answer is framed the same way.

@@ -56,6 +56,18 @@ export async function coloursAt(page, png, points, scale = 1) {
   }, [png.toString('base64'), points, scale]);
 }
 
+/**
+ * For each of `points` (CSS px), whether any pixel of the PNG within `r` px of it has a
+ * colour within `tol` of `want` ([r, g, b]): a dashed or thin line passing there.
+ */
+export async function drawnAt(page, png, points, want, scale = 1, r = 3, tol = 60) {
+  const probes = [];
+  for (const p of points) for (let dx = -r; dx <= r; dx++) for (let dy = -r; dy <= r; dy++) probes.push({ x: p.x + dx, y: p.y + dy });
+  const cs = await coloursAt(page, png, probes, scale);
+  const per = (2 * r + 1) ** 2;
+  return points.map((_, i) => cs.slice(i * per, (i + 1) * per).some((c) => near(c, want, tol)));
+}
+
 /** [r, g, b] of '#rrggbb'. */
 export const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 

@@ -10,20 +10,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, openApp, mapIdle, liveMap } from './harness.mjs';
-import { coloursAt, near, rendered, rgb, toPage } from './util.mjs';
+import { drawnAt, rendered, rgb, toPage } from './util.mjs';
 
 // A position in the town centre, where the sample's streets are dense.
 const HERE = { longitude: 120.64, latitude: 31.42 };
 const WALK = rgb('#ad1457'); // the parent-walk line (web/js/map.js)
-
-/** Whether any pixel within `r` CSS px of each point has a colour near `want`. */
-async function drawnAt(page, png, points, want, scale, r = 3) {
-  const probes = [];
-  for (const p of points) for (let dx = -r; dx <= r; dx++) for (let dy = -r; dy <= r; dy++) probes.push({ x: p.x + dx, y: p.y + dy });
-  const cs = await coloursAt(page, png, probes, scale);
-  const per = (2 * r + 1) ** 2;
-  return points.map((_, i) => cs.slice(i * per, (i + 1) * per).some((c) => near(c, want, 60)));
-}
 
 test('parent: walking minutes along the network and the path drawn to the chosen room', { timeout: 180000 }, async () => {
   const h = await start({ contextOptions: { geolocation: HERE, permissions: ['geolocation'], viewport: { width: 412, height: 860 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 } });

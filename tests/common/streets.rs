@@ -89,27 +89,23 @@ pub fn streets(seed: u64) -> Streets {
     Streets { ways }
 }
 
+/// The point of segment `a-b` nearest `p` on the ground and its distance: the shared
+/// oracle's golden-section search on the geodesic distance ([`super::oracle_nearest_t`]).
+fn nearest_on_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> ([f64; 2], f64) {
+    let q = super::seg_at(a, b, super::oracle_nearest_t(p, a, b));
+    (q, geod(p, q))
+}
+
 /// Where a point joins the streets: (way, metres from its first node along it, access
-/// metres). Each segment's nearest point by ternary search on the geodesic distance (which
-/// is unimodal along a short segment), every segment of every way tried.
+/// metres). Each segment's nearest point by [`nearest_on_segment`], every segment of every
+/// way tried.
 pub fn oracle_snap(s: &Streets, p: [f64; 2]) -> (usize, f64, f64) {
     let mut best = (0, 0.0, f64::INFINITY);
     for (wi, w) in s.ways.iter().enumerate() {
         let mut along = 0.0;
         for seg in w.windows(2) {
             let (a, b) = (seg[0].1, seg[1].1);
-            let at = |t: f64| [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-            let (mut lo, mut hi) = (0.0f64, 1.0f64);
-            for _ in 0..60 {
-                let (m1, m2) = (lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0);
-                if geod(p, at(m1)) <= geod(p, at(m2)) {
-                    hi = m2;
-                } else {
-                    lo = m1;
-                }
-            }
-            let q = at((lo + hi) / 2.0);
-            let d = geod(p, q);
+            let (q, d) = nearest_on_segment(p, a, b);
             if d < best.2 {
                 best = (wi, along + geod(a, q), d);
             }
@@ -123,6 +119,7 @@ pub fn oracle_snap(s: &Streets, p: [f64; 2]) -> (usize, f64, f64) {
 /// an equirectangular distance (a different measure, within 1 % of the ground at these
 /// latitudes over a few km), and the scan stops once that distance exceeds the best
 /// geodesic one by more than 2 % + 5 m, so no segment that could be nearer is skipped.
+/// Each segment tried by [`nearest_on_segment`].
 pub fn oracle_snap_pruned(s: &Streets, p: [f64; 2]) -> (usize, f64, f64) {
     let kx = 111_320.0 * p[1].to_radians().cos();
     let ky = 110_574.0;
@@ -149,18 +146,7 @@ pub fn oracle_snap_pruned(s: &Streets, p: [f64; 2]) -> (usize, f64, f64) {
         }
         let w = &s.ways[wi];
         let (a, b) = (w[si].1, w[si + 1].1);
-        let at = |t: f64| [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
-        let (mut lo, mut hi) = (0.0f64, 1.0f64);
-        for _ in 0..60 {
-            let (m1, m2) = (lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0);
-            if geod(p, at(m1)) <= geod(p, at(m2)) {
-                hi = m2;
-            } else {
-                lo = m1;
-            }
-        }
-        let q = at((lo + hi) / 2.0);
-        let d = geod(p, q);
+        let (q, d) = nearest_on_segment(p, a, b);
         if d < best.2 {
             let along: f64 = w[..=si].windows(2).map(|s| geod(s[0].1, s[1].1)).sum();
             best = (wi, along + geod(a, q), d);
