@@ -1,12 +1,15 @@
--- wrk script for P1/P3: GET /api/nearest (k = 5) at query positions drawn like the
--- facilities (target/national/queries.tsv, written by examples/national_data.rs).
--- Prints one JSON line at the end: requests/s, p50/p99 latency (us), errors.
+-- wrk script for P1/P3 and the walking answers: GET at query positions (lon<TAB>lat lines of
+-- NESTMAP_QUERIES, default target/national/queries.tsv, written by examples/national_data.rs).
+-- The URL is NESTMAP_REQ with two %s for lon and lat (default: /api/nearest on the national
+-- facilities, k = 5; bench/walk.sh sets walking nearest and isochrones).
+-- Prints one JSON line at the end (bench/summary.lua's): requests/s, p50/p99 latency (us), errors.
 local queries = {}
 local path = os.getenv("NESTMAP_QUERIES") or "target/national/queries.tsv"
+local req = os.getenv("NESTMAP_REQ") or "/api/nearest?layer=facilities&k=5&lon=%s&lat=%s"
 for line in io.lines(path) do
   local lon, lat = line:match("^(%S+)\t(%S+)")
   if lon then
-    queries[#queries + 1] = "/api/nearest?layer=facilities&k=5&lon=" .. lon .. "&lat=" .. lat
+    queries[#queries + 1] = string.format(req, lon, lat)
   end
 end
 local i = 0
@@ -17,10 +20,4 @@ function request()
   i = i % #queries + 1
   return wrk.format("GET", queries[i])
 end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '\nJSON {"rps": %.1f, "p50_us": %d, "p99_us": %d, "requests": %d, "errors": %d, "non2xx": %d}\n',
-    summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(99),
-    summary.requests, e.connect + e.read + e.write + e.timeout, e.status))
-end
+dofile("bench/summary.lua")

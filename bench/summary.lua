@@ -1,4 +1,4 @@
--- wrk script for a fixed URL (P1's /healthz): prints the same JSON line as nearest.lua.
+-- wrk script for a fixed URL (P1's /healthz), and the `done` of bench/nearest.lua: one JSON line.
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(

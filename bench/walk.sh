@@ -83,8 +83,8 @@ for net in sample helsinki; do
       req="/api/isochrones?minutes=5,10,15&lon=%s&lat=%s"
     fi
     export NESTMAP_REQ=$req NESTMAP_QUERIES=$WORK/$net-queries.tsv
-    wrk -t2 -c"$CONN" -d2s -s bench/walk.lua "http://127.0.0.1:$PORT" >/dev/null # warm-up
-    j=$(wrk -t2 -c"$CONN" -d"${DURATION}s" -s bench/walk.lua "http://127.0.0.1:$PORT" | tee "$WORK/wrk-$net-$kind.txt" | wrk_json)
+    wrk -t2 -c"$CONN" -d2s -s bench/nearest.lua "http://127.0.0.1:$PORT" >/dev/null # warm-up
+    j=$(wrk -t2 -c"$CONN" -d"${DURATION}s" -s bench/nearest.lua "http://127.0.0.1:$PORT" | tee "$WORK/wrk-$net-$kind.txt" | wrk_json)
     echo "$net $kind $j" >&2
     python3 - "$net" "$kind" "$j" >>"$OUT/walk.md" <<'PY'
 import json, sys
