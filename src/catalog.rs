@@ -225,20 +225,23 @@ pub fn parse_catalog(text: &str, path: &Path) -> Result<Vec<LayerSpec>, CatalogE
         if !seen.insert(l.id.clone()) {
             return Err(fail("id", "declared twice".into()));
         }
-        if l.kind == LayerKind::Network
-            && out.iter().any(|s: &LayerSpec| s.kind == LayerKind::Network)
-        {
-            return Err(fail(
-                "kind",
-                "a second walking network: a catalog declares at most one layer of kind \"network\"".into(),
-            ));
-        }
-        if l.kind == LayerKind::Roads && out.iter().any(|s: &LayerSpec| s.kind == LayerKind::Roads)
-        {
-            return Err(fail(
-                "kind",
-                "a second roads layer: a catalog declares at most one layer of kind \"roads\" (the streets the map draws from /tiles/roads/)".into(),
-            ));
+        // Kinds a catalog holds at most one of: what answers walk along, what the map's
+        // /tiles/roads/ draws.
+        let single = match l.kind {
+            LayerKind::Network => Some(("a second walking network", "network")),
+            LayerKind::Roads => Some((
+                "a second roads layer (the streets the map draws from /tiles/roads/)",
+                "roads",
+            )),
+            _ => None,
+        };
+        if let Some((what, kind)) = single {
+            if out.iter().any(|s: &LayerSpec| s.kind == l.kind) {
+                return Err(fail(
+                    "kind",
+                    format!("{what}: a catalog declares at most one layer of kind \"{kind}\""),
+                ));
+            }
         }
         let crs: Crs = l
             .crs

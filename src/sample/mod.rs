@@ -25,6 +25,21 @@ pub use rng::Rng;
 /// The sample's walking network file, beside the layers.
 pub const NETWORK_FILE: &str = "network.nnet";
 
+/// One `[[layer]]` entry of the catalog (without a style).
+fn entry(
+    id: &str,
+    title_zh: &str,
+    title_en: &str,
+    kind: &str,
+    file: &str,
+    crs: &str,
+    radius_m: u32,
+) -> String {
+    format!(
+        "\n[[layer]]\nid = \"{id}\"\ntitle_zh = \"{title_zh}\"\ntitle_en = \"{title_en}\"\nkind = \"{kind}\"\nfile = \"{file}\"\ncrs = \"{crs}\"\nservice_radius_m = {radius_m}\n"
+    )
+}
+
 /// What `generate` wrote: one line per file, for the CLI to print.
 pub type GenerateReport = Vec<String>;
 
@@ -86,9 +101,8 @@ pub fn generate(shared: &Path, out: &Path, seed: u64) -> Result<GenerateReport, 
         let file = format!("{}.geojson", l.id);
         std::fs::write(out.join(&file), collection(l.id, &l.features))
             .map_err(|e| format!("{}: {e}", out.join(&file).display()))?;
-        catalog.push_str(&format!(
-            "\n[[layer]]\nid = \"{}\"\ntitle_zh = \"{}\"\ntitle_en = \"{}\"\nkind = \"{}\"\nfile = \"{file}\"\ncrs = \"{}\"\nservice_radius_m = {}\n",
-            l.id, l.title_zh, l.title_en, l.kind, l.crs, l.radius_m
+        catalog.push_str(&entry(
+            l.id, l.title_zh, l.title_en, l.kind, &file, l.crs, l.radius_m,
         ));
         if !l.style.is_empty() {
             catalog.push_str(&format!("style = {}\n", l.style));
@@ -103,8 +117,14 @@ pub fn generate(shared: &Path, out: &Path, seed: u64) -> Result<GenerateReport, 
             // The walking network made from the same ways, declared beside them.
             let path = out.join(NETWORK_FILE);
             crate::network::write(&streets.network, &path).map_err(|e| e.to_string())?;
-            catalog.push_str(&format!(
-                "\n[[layer]]\nid = \"network\"\ntitle_zh = \"步行路网（示例）\"\ntitle_en = \"Walking network (sample)\"\nkind = \"network\"\nfile = \"{NETWORK_FILE}\"\ncrs = \"wgs84\"\nservice_radius_m = 1000\n"
+            catalog.push_str(&entry(
+                "network",
+                "步行路网（示例）",
+                "Walking network (sample)",
+                "network",
+                NETWORK_FILE,
+                "wgs84",
+                1000,
             ));
             report.push(streets.summary.clone());
         }
