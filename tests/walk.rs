@@ -300,3 +300,87 @@ async fn on_the_sample_network_nearest_walks_as_the_brute_force_does() {
     }
     println!("{differs} of 8 walkers' five differ from the straight-line five");
 }
+
+/// Polygons on the sample network: a child-friendly community is reached where the network
+/// comes nearest its outline. The oracle samples each outline as the README states (its
+/// vertices, and points between them at most 20 m apart, in equal steps), snaps every sample
+/// with the test's own snapping, and takes the least walk to any of them plus its access leg.
+#[tokio::test]
+async fn on_the_sample_network_a_polygon_is_reached_at_its_outline() {
+    let dir = common::app::sample_dir();
+    let net = nestmap::network::read(&dir.join("network.nnet")).unwrap();
+    let streets = streets_of(&net);
+    let app = common::app::sample_app();
+    let text = std::fs::read_to_string(dir.join("child_friendly_communities.geojson")).unwrap();
+    let fc: geojson::FeatureCollection = text.parse().unwrap();
+    let mut ids = Vec::new();
+    let mut samples: Vec<Vec<(usize, f64, f64)>> = Vec::new();
+    for f in &fc.features {
+        let Some(geojson::feature::Id::String(id)) = &f.id else {
+            panic!("{:?}", f.id)
+        };
+        let g = geo::Geometry::<f64>::try_from(f.geometry.clone().unwrap()).unwrap();
+        let geo::Geometry::Polygon(poly) = g else {
+            panic!("{id}: not a polygon")
+        };
+        let ring: Vec<[f64; 2]> = poly.exterior().0.iter().map(|c| [c.x, c.y]).collect();
+        let mut pts = Vec::new();
+        for s in ring.windows(2) {
+            let n = (geod(s[0], s[1]) / 20.0).ceil().max(1.0) as usize;
+            pts.extend((0..n).map(|i| common::seg_at(s[0], s[1], i as f64 / n as f64)));
+        }
+        pts.push(*ring.last().unwrap());
+        ids.push(id.clone());
+        samples.push(
+            pts.iter()
+                .map(|p| oracle_snap_pruned(&streets, *p))
+                .collect(),
+        );
+    }
+    assert_eq!(ids.len(), 6);
+    let mut r = Rng::new(17);
+    for i in 0..4 {
+        // A walker within about 2 km of community i.
+        let g = geo::Geometry::<f64>::try_from(fc.features[i].geometry.clone().unwrap()).unwrap();
+        let centre = geo::Centroid::centroid(&g).unwrap();
+        // On land near the streets (the lakes are near some communities).
+        let (q, snap_q) = loop {
+            let q = [
+                centre.x() + (r.f() - 0.5) * 0.04,
+                centre.y() + (r.f() - 0.5) * 0.04,
+            ];
+            let s = oracle_snap_pruned(&streets, q);
+            if s.2 < 300.0 {
+                break (q, s);
+            }
+        };
+        let (status, v) = get(
+            &app,
+            &format!(
+                "/api/nearest?layer=child_friendly_communities&lon={}&lat={}&k=6",
+                q[0], q[1]
+            ),
+        )
+        .await;
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["query"]["mode"], "walk");
+        let walks: Vec<f64> = samples
+            .iter()
+            .map(|s| {
+                oracle_walks_from(&streets, snap_q, s)
+                    .into_iter()
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+        for f in v["features"].as_array().unwrap() {
+            let id = f["id"].as_str().unwrap();
+            let d = f["properties"]["distance_m"].as_f64().unwrap();
+            let k = ids.iter().position(|x| x == id).unwrap();
+            assert!(
+                within_tolerance(d, walks[k]),
+                "walker {q:?}: {id} at {d} m, the oracle's {} m",
+                walks[k]
+            );
+        }
+    }
+}

@@ -2,8 +2,10 @@
 //!
 //! A point joins at its [`Snap`]. A line or polygon is reached where the network meets or
 //! comes nearest to it: every point of its outline (vertices, and points between them at
-//! most [`OUTLINE_STEP_M`] apart) snaps to its nearest edge, and each edge keeps the best of
-//! those snaps as an entrance. The access leg of each entrance counts as walked.
+//! most [`OUTLINE_STEP_M`] apart) snaps to its nearest edge, and each edge keeps as entrances
+//! those snaps no other one on it beats from every side (the least access leg alone is not
+//! enough: a snap further along with a slightly longer leg can be the nearer walk). The
+//! access leg of each entrance counts as walked.
 
 use std::collections::HashMap;
 
@@ -18,6 +20,38 @@ use crate::geodesy::{distance_m, lerp};
 pub const OUTLINE_STEP_M: f64 = 20.0;
 /// At most this many outline points per target (a huge outline is sampled more coarsely).
 const MAX_OUTLINE_POINTS: usize = 4000;
+
+/// The fastest walk the answers allow (`walk_kmh` at most 10), m/s: a ferry's cost per edge
+/// is largest at it, so an entrance dominated at this speed is dominated at every speed.
+const MAX_SPEED_MPS: f64 = 10.0 / 3.6;
+
+/// The snaps of one target on one edge that some walk could use: a snap is left out when
+/// another, walked to along the edge (at `cost_m` for the whole edge), is no dearer from
+/// either end and from any point of the edge (`a_j + |t_j - t_i| * cost <= a_i`). One sweep
+/// each way over the snaps in order along the edge; of equal snaps the first is kept.
+fn undominated(mut snaps: Vec<Snap>, cost_m: f64) -> Vec<Snap> {
+    snaps.sort_by(|x, y| x.t.total_cmp(&y.t));
+    let mut keep = vec![true; snaps.len()];
+    let mut m = f64::INFINITY; // least a_j - t_j * cost over the snaps before
+    for (i, s) in snaps.iter().enumerate() {
+        if m + s.t * cost_m <= s.access_m {
+            keep[i] = false;
+        }
+        m = m.min(s.access_m - s.t * cost_m);
+    }
+    let mut m = f64::INFINITY; // least a_j + t_j * cost over the snaps after
+    for (i, s) in snaps.iter().enumerate().rev() {
+        if m - s.t * cost_m < s.access_m {
+            keep[i] = false;
+        }
+        m = m.min(s.access_m + s.t * cost_m);
+    }
+    snaps
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(s, k)| k.then_some(s))
+        .collect()
+}
 
 /// One entrance of a target: where on which edge, and the access leg to it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -47,26 +81,20 @@ impl Targets {
         for (i, g) in targets.into_iter().enumerate() {
             let i = i as u32;
             let mut best = f64::INFINITY;
-            let mut per_edge: HashMap<u32, Snap> = HashMap::new();
+            let mut per_edge: HashMap<u32, Vec<Snap>> = HashMap::new();
             for p in outline_points(g) {
                 let Some(s) = index.snap(net, p, f64::INFINITY) else {
                     continue;
                 };
                 best = best.min(s.access_m);
-                per_edge
-                    .entry(s.edge)
-                    .and_modify(|b| {
-                        if s.access_m < b.access_m {
-                            *b = s
-                        }
-                    })
-                    .or_insert(s);
+                per_edge.entry(s.edge).or_default().push(s);
             }
-            for (e, snap) in per_edge {
+            for (e, snaps) in per_edge {
+                let keep = undominated(snaps, net.cost_m(e, MAX_SPEED_MPS));
                 out.by_edge
                     .entry(e)
                     .or_default()
-                    .push(Entrance { target: i, snap });
+                    .extend(keep.into_iter().map(|snap| Entrance { target: i, snap }));
             }
             out.best_access_m.push(best);
         }
